@@ -1,0 +1,19 @@
+/**
+ * @weft/tensor — storage, shapes, seeded randomness and allocation-free kernels.
+ *
+ * Kernels are out-first (`fn(out, ...inputs)` writes into and returns `out`),
+ * on contiguous row-major tensors, and check their arguments.
+ */
+export { allocate, dtypeOf, type DType, type TypedArray } from './dtype.js';
+export { checkShape, formatShape, rowMajorStrides, shapeSize, shapesEqual } from './shape.js';
+export { forEachIndex, Tensor, type NestedArray } from './tensor.js';
+export { clone, eye, fromData, full, ones, rand, randn, tensor, zeros, zerosLike } from './create.js';
+export { reshape, row, transpose } from './views.js';
+export { Rng, type RngState } from './rng.js';
+export { fromNdarray, toNdarray, type NdarrayFactory, type NdarrayLike } from './ndarray.js';
+export { addOuter, gemm, matmul, matvec, matvecT } from './kernels/blas.js';
+export { add, addRowVector, axpy, clip, copy, fill, mul, scale, sub } from './kernels/elementwise.js';
+export { exp, logSoftmax, softmax, tanh, tanhBackward } from './kernels/activations.js';
+export { argmax, colSums, dot, max, norm, rowSums, sum } from './kernels/reductions.js';
+export { allClose } from './kernels/compare.js';
+export { overlaps } from './kernels/check.js';

@@ -1,0 +1,99 @@
+/**
+ * Activation kernels. Out-first, allocation-free; `out` may be exactly the input.
+ * Softmax and log-softmax work row by row over the last dimension
+ * (a vector [n] is one row; [B, n] is B rows), subtracting the row maximum
+ * so that large logits do not overflow.
+ */
+import { formatShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { checkContiguous, checkExactOrNoAlias, checkSameShape } from './check.js';
+
+function unaryChecks(who: string, out: Tensor, a: Tensor): void {
+  checkContiguous(who, 'a', a);
+  checkSameShape(who, 'a', a, 'out', out);
+  checkExactOrNoAlias(who, 'a', out, a);
+}
+
+/** out = tanh(a). Returns out. */
+export function tanh(out: Tensor, a: Tensor): Tensor {
+  unaryChecks('tanh', out, a);
+  const o = out.data, x = a.data;
+  const oo = out.offset, xo = a.offset;
+  for (let i = 0, n = out.size; i < n; i++) o[oo + i] = Math.tanh(x[xo + i]!);
+  return out;
+}
+
+/**
+ * Backward of tanh from its output: out = dy ⊙ (1 − y²), where y = tanh(a).
+ * Using the output saves recomputing tanh. `out` may be `dy`. Returns out.
+ */
+export function tanhBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
+  checkContiguous('tanhBackward', 'y', y);
+  checkSameShape('tanhBackward', 'y', y, 'dy', dy);
+  checkSameShape('tanhBackward', 'y', y, 'out', out);
+  checkExactOrNoAlias('tanhBackward', 'y', out, y);
+  checkExactOrNoAlias('tanhBackward', 'dy', out, dy);
+  const o = out.data, yd = y.data, g = dy.data;
+  const oo = out.offset, yo = y.offset, go = dy.offset;
+  for (let i = 0, n = out.size; i < n; i++) {
+    const v = yd[yo + i]!;
+    o[oo + i] = g[go + i]! * (1 - v * v);
+  }
+  return out;
+}
+
+/** out = exp(a). Returns out. */
+export function exp(out: Tensor, a: Tensor): Tensor {
+  unaryChecks('exp', out, a);
+  const o = out.data, x = a.data;
+  const oo = out.offset, xo = a.offset;
+  for (let i = 0, n = out.size; i < n; i++) o[oo + i] = Math.exp(x[xo + i]!);
+  return out;
+}
+
+function rowsOf(who: string, a: Tensor): [rows: number, n: number] {
+  if (a.shape.length === 0) throw new Error(`${who}: expected a vector or a matrix, got a scalar`);
+  if (a.shape.length > 2) throw new Error(`${who}: expected a vector [n] or a matrix [B, n], got ${formatShape(a.shape)}`);
+  const n = a.shape[a.shape.length - 1]!;
+  return [n === 0 ? 0 : a.size / n, n];
+}
+
+/** Row-wise softmax: out[r, :] = exp(a[r, :] − max) / Σ exp(a[r, :] − max). Returns out. */
+export function softmax(out: Tensor, a: Tensor): Tensor {
+  unaryChecks('softmax', out, a);
+  const [rows, n] = rowsOf('softmax', a);
+  const o = out.data, x = a.data;
+  for (let r = 0; r < rows; r++) {
+    const xo = a.offset + r * n;
+    const oo = out.offset + r * n;
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) if (x[xo + j]! > max) max = x[xo + j]!;
+    let total = 0;
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(x[xo + j]! - max);
+      o[oo + j] = e;
+      total += e;
+    }
+    const inv = 1 / total;
+    for (let j = 0; j < n; j++) o[oo + j] *= inv;
+  }
+  return out;
+}
+
+/** Row-wise log-softmax: out[r, j] = a[r, j] − max − log Σ exp(a[r, :] − max). Returns out. */
+export function logSoftmax(out: Tensor, a: Tensor): Tensor {
+  unaryChecks('logSoftmax', out, a);
+  const [rows, n] = rowsOf('logSoftmax', a);
+  const o = out.data, x = a.data;
+  for (let r = 0; r < rows; r++) {
+    const xo = a.offset + r * n;
+    const oo = out.offset + r * n;
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) if (x[xo + j]! > max) max = x[xo + j]!;
+    let total = 0;
+    for (let j = 0; j < n; j++) total += Math.exp(x[xo + j]! - max);
+    const shift = max + Math.log(total);
+    for (let j = 0; j < n; j++) o[oo + j] = x[xo + j]! - shift;
+  }
+  return out;
+}

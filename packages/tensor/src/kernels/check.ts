@@ -1,0 +1,63 @@
+/**
+ * Argument checks shared by the kernels. Each throws an Error that names the
+ * kernel, the argument, what was expected and what came.
+ */
+import { formatShape, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** Throws unless `t` is a contiguous Tensor. */
+export function checkContiguous(who: string, name: string, t: Tensor): void {
+  if (!(t instanceof Tensor)) throw new Error(`${who}: ${name} must be a Tensor, got ${describe(t)}`);
+  if (!t.isContiguous) throw new Error(`${who}: ${name} ${formatShape(t.shape)} is not contiguous; clone() it first`);
+}
+
+/** Throws unless `t` is a contiguous 2-D tensor. */
+export function checkMatrix(who: string, name: string, t: Tensor): void {
+  checkContiguous(who, name, t);
+  if (t.shape.length !== 2) throw new Error(`${who}: ${name} must be 2-D, got shape ${formatShape(t.shape)}`);
+}
+
+/** Throws unless contiguous `t` has `n` elements (any shape, e.g. [n] or [1, n]). */
+export function checkLength(who: string, name: string, t: Tensor, n: number, context: string): void {
+  checkContiguous(who, name, t);
+  if (t.size !== n) throw new Error(`${who}: ${context} but ${name} has length ${t.size}`);
+}
+
+/** Throws unless `a` and `b` have the same shape. */
+export function checkSameShape(who: string, aName: string, a: Tensor, bName: string, b: Tensor): void {
+  checkContiguous(who, bName, b);
+  if (!shapesEqual(a.shape, b.shape)) {
+    throw new Error(`${who}: ${aName} is ${formatShape(a.shape)} but ${bName} is ${formatShape(b.shape)}`);
+  }
+}
+
+/** True when contiguous tensors `a` and `b` share any element of storage. */
+export function overlaps(a: Tensor, b: Tensor): boolean {
+  if (a.data.buffer !== b.data.buffer || a.size === 0 || b.size === 0) return false;
+  const aStart = a.data.byteOffset + a.offset * a.data.BYTES_PER_ELEMENT;
+  const bStart = b.data.byteOffset + b.offset * b.data.BYTES_PER_ELEMENT;
+  const aEnd = aStart + a.size * a.data.BYTES_PER_ELEMENT;
+  const bEnd = bStart + b.size * b.data.BYTES_PER_ELEMENT;
+  return aStart < bEnd && bStart < aEnd;
+}
+
+/** Throws if `out` shares storage with `input` (kernels that read an input after writing out). */
+export function checkNoAlias(who: string, input: string, out: Tensor, t: Tensor): void {
+  if (overlaps(out, t)) throw new Error(`${who}: out must not share memory with ${input}`);
+}
+
+/**
+ * Elementwise kernels allow `out` to be exactly an input (`add(a, a, b)`), but
+ * not a partial overlap, which would read elements already overwritten.
+ */
+export function checkExactOrNoAlias(who: string, input: string, out: Tensor, t: Tensor): void {
+  if (overlaps(out, t) && !(out.data === t.data && out.offset === t.offset)) {
+    throw new Error(`${who}: out partially overlaps ${input}; use the same tensor or separate storage`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  const ctor = (v as { constructor?: { name?: string } }).constructor;
+  return ctor?.name ?? typeof v;
+}
