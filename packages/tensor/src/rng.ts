@@ -1,5 +1,5 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { TypedArray } from './dtype.js';
 import { forEachIndex, Tensor } from './tensor.js';
 
@@ -9,7 +9,7 @@ export interface RngState {
   state: number[];
 }
 
-type Generator = ReturnType<typeof xoroshiro128plus>;
+type Generator = ReturnType<typeof xoroshiro128plusFromState>;
 
 /**
  * A seeded random number generator (xoroshiro128+ from pure-rand, 53-bit
@@ -22,8 +22,7 @@ export class Rng {
   /** `seed` is any safe integer; the same seed gives the same stream. */
   constructor(seed = 0) {
     if (!Number.isSafeInteger(seed)) throw new Error(`Rng: seed must be a safe integer, got ${seed}`);
-    // xoroshiro128plus takes a 32-bit seed; fold the high bits in so large seeds differ.
-    this.gen = xoroshiro128plus((seed ^ Math.floor(seed / 0x100000000)) | 0);
+    this.gen = xoroshiro128plusFromState(seedState(seed));
   }
 
   /** A generator that continues from a state returned by `getState()`. */
@@ -139,4 +138,26 @@ function fillWith(out: Tensor | TypedArray, draw: () => number): void {
   } else {
     for (let i = 0; i < out.length; i++) out[i] = draw();
   }
+}
+
+/**
+ * Four well-mixed 32-bit state words from a seed. pure-rand's own
+ * `xoroshiro128plus(seed)` puts the seed into the state almost unmixed, so the
+ * first draws of small seeds are close to 1; SplitMix32-style hashing of
+ * (seed, word index) gives every seed a full-entropy, never all-zero state.
+ */
+function seedState(seed: number): number[] {
+  const lo = seed | 0;
+  const hi = Math.floor(seed / 0x100000000) | 0;
+  const words: number[] = [];
+  for (let i = 0; i < 4; i++) words.push(mix32(lo ^ mix32(hi + i * 0x9e3779b9)));
+  if (!words.some((w) => w !== 0)) words[0] = 1;
+  return words;
+}
+
+/** The MurmurHash3 finaliser: a bijective avalanche of a 32-bit integer. */
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) | 0;
 }
