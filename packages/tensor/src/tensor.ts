@@ -35,6 +35,7 @@ export class Tensor {
     if (st.length !== shape.length) {
       throw new Error(`Tensor: stride ${formatShape(st)} does not match shape ${formatShape(shape)}`);
     }
+    if (!st.every((v) => Number.isInteger(v))) throw new Error(`Tensor: stride must hold integers, got ${formatShape(st)}`);
     if (!Number.isInteger(offset) || offset < 0) throw new Error(`Tensor: offset must be a non-negative integer, got ${offset}`);
     const size = shapeSize(shape);
     if (size > 0) {

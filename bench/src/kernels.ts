@@ -1,0 +1,180 @@
+/**
+ * Kernel micro-benchmark for @weft/tensor: GFLOP/s of the matrix kernels
+ * (matvec, matvecT, addOuter, gemm NN/NT) at 100×100 and 80×100 float64,
+ * ns per call of tanh and softmax on length 100, and a naive one-accumulator
+ * matvec as the reference the 4-row blocking is measured against.
+ *
+ * Method: warm up (so the JIT has optimised the kernel), size a batch to take
+ * about `batchMs`, time ≥ 5 batches and report the median batch. A benchmark,
+ * never a test: numbers depend on the machine and its load. Every kernel
+ * writes into a typed array that outlives the loop, so the JIT cannot drop calls.
+ */
+import { addOuter, gemm, matvec, matvecT, randn, Rng, softmax, tanh, zeros } from '@weft/tensor';
+
+/** One measured kernel. */
+export interface KernelRow {
+  /** Kernel name as printed, e.g. `matvec`, `gemm NT`, `matvec (naive, 1 accumulator)`. */
+  kernel: string;
+  /** Operand shapes, e.g. `A[80,100] x[100]`. */
+  shape: string;
+  /** Floating-point operations per call (multiply and add counted separately); null for tanh/softmax. */
+  flopsPerCall: number | null;
+  /** Median time per call over the timed batches, in nanoseconds. */
+  nsPerCall: number;
+  /** flopsPerCall / nsPerCall (GFLOP/s); null when flopsPerCall is null. */
+  gflops: number | null;
+  /** Number of timed batches the median is taken over. */
+  batches: number;
+  /** Calls per timed batch. */
+  callsPerBatch: number;
+}
+
+/** Options for {@link runKernelBench}. */
+export interface KernelBenchOptions {
+  /** Print nothing; the caller formats the returned rows (e.g. as JSON). */
+  json?: boolean;
+  /** Shorter warm-up and ~10 ms batches: a smoke run, noisier numbers. */
+  quick?: boolean;
+}
+
+/**
+ * Times `fn` (one kernel call): warm-up, then `batches` batches of about
+ * `batchMs` each; returns the median ns per call and the batch size used.
+ */
+function measure(fn: () => void, batchMs: number, warmupMs: number, batches: number): { nsPerCall: number; calls: number } {
+  const warmEnd = performance.now() + warmupMs;
+  while (performance.now() < warmEnd) for (let i = 0; i < 64; i++) fn();
+  // Size the batch: double until a run takes ≥ 2 ms, then scale to batchMs.
+  let calls = 1;
+  let elapsed = 0;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    elapsed = performance.now() - t0;
+    if (elapsed >= 2) break;
+    calls *= 2;
+  }
+  calls = Math.max(1, Math.round((calls * batchMs) / elapsed));
+  const perCall: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) fn();
+    const ns = Number(process.hrtime.bigint() - t0);
+    perCall.push(ns / calls);
+  }
+  perCall.sort((x, y) => x - y);
+  const mid = perCall.length >> 1;
+  const nsPerCall = perCall.length % 2 ? perCall[mid]! : (perCall[mid - 1]! + perCall[mid]!) / 2;
+  return { nsPerCall, calls };
+}
+
+/**
+ * The obvious matvec: one accumulator per row, straight over raw arrays
+ * (no argument checks). The reference the blocked kernel should beat.
+ */
+function naiveMatvec(out: Float64Array, a: Float64Array, x: Float64Array, m: number, n: number): void {
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    const r = i * n;
+    for (let j = 0; j < n; j++) s += a[r + j]! * x[j]!;
+    out[i] = s;
+  }
+}
+
+interface Case {
+  kernel: string;
+  shape: string;
+  flopsPerCall: number | null;
+  run: () => void;
+}
+
+/** The benchmark cases; every operand is allocated here, once, so the timed calls allocate nothing. */
+function cases(rng: Rng): Case[] {
+  const list: Case[] = [];
+  for (const [m, n] of [
+    [100, 100],
+    [80, 100],
+  ] as const) {
+    const A = randn([m, n], rng);
+    const xn = randn([n], rng);
+    const xm = randn([m], rng);
+    const outM = zeros([m]);
+    const outN = zeros([n]);
+    const B = randn([n, n], rng); // [K, N] for NN and [N, K] for NT, K = N = n
+    const C = zeros([m, n]);
+    const naiveOut = new Float64Array(m);
+    const mn = `A[${m},${n}]`;
+    list.push(
+      { kernel: 'matvec', shape: `${mn} x[${n}]`, flopsPerCall: 2 * m * n, run: () => void matvec(outM, A, xn) },
+      {
+        kernel: 'matvec (naive, 1 accumulator)',
+        shape: `${mn} x[${n}]`,
+        flopsPerCall: 2 * m * n,
+        run: () => naiveMatvec(naiveOut, A.data as Float64Array, xn.data as Float64Array, m, n),
+      },
+      { kernel: 'matvecT', shape: `${mn}ᵀ x[${m}]`, flopsPerCall: 2 * m * n, run: () => void matvecT(outN, A, xm) },
+      // alpha is tiny so repeated accumulation keeps A's values (and the timing) stable.
+      { kernel: 'addOuter', shape: `${mn} += x[${m}] y[${n}]ᵀ`, flopsPerCall: 2 * m * n, run: () => void addOuter(A, xm, xn, 1e-12) },
+      { kernel: 'gemm NN', shape: `${mn}·B[${n},${n}]`, flopsPerCall: 2 * m * n * n, run: () => void gemm(C, A, B) },
+      { kernel: 'gemm NT', shape: `${mn}·B[${n},${n}]ᵀ`, flopsPerCall: 2 * m * n * n, run: () => void gemm(C, A, B, false, true) },
+    );
+    // Guard: the naive reference must compute the same thing as the kernel.
+    matvec(outM, A, xn);
+    naiveMatvec(naiveOut, A.data as Float64Array, xn.data as Float64Array, m, n);
+    for (let i = 0; i < m; i++) {
+      if (Math.abs(naiveOut[i]! - outM.data[i]!) > 1e-9 * Math.max(1, Math.abs(naiveOut[i]!))) {
+        throw new Error(`kernel bench: matvec and the naive reference disagree at row ${i}`);
+      }
+    }
+  }
+  const v = randn([100], rng);
+  const out = zeros([100]);
+  list.push(
+    { kernel: 'tanh', shape: '[100]', flopsPerCall: null, run: () => void tanh(out, v) },
+    { kernel: 'softmax', shape: '[100]', flopsPerCall: null, run: () => void softmax(out, v) },
+  );
+  return list;
+}
+
+/** Formats the rows as a fixed-width text table (with the blocking gain underneath). */
+export function formatKernelTable(rows: KernelRow[]): string {
+  const header = ['kernel', 'shape', 'GFLOP/s', 'ns/call'];
+  const body = rows.map((r) => [r.kernel, r.shape, r.gflops === null ? '' : r.gflops.toFixed(2), r.nsPerCall.toFixed(0)]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ');
+  const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
+  for (const shape of ['A[100,100] x[100]', 'A[80,100] x[100]']) {
+    const blocked = rows.find((r) => r.kernel === 'matvec' && r.shape === shape);
+    const naive = rows.find((r) => r.kernel.startsWith('matvec (naive') && r.shape === shape);
+    if (blocked && naive) {
+      lines.push(`matvec 4-row blocking vs one accumulator, ${shape}: ${(naive.nsPerCall / blocked.nsPerCall).toFixed(2)}× faster`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Runs the kernel benchmark and returns one row per case; prints a table
+ * unless `json` is set. Takes a few seconds (well under a second with `quick`).
+ */
+export function runKernelBench(options: KernelBenchOptions = {}): KernelRow[] {
+  const batchMs = options.quick ? 10 : 50;
+  const warmupMs = options.quick ? 20 : 200;
+  const batches = options.quick ? 5 : 7;
+  const rows: KernelRow[] = [];
+  for (const c of cases(new Rng(2024))) {
+    const { nsPerCall, calls } = measure(c.run, batchMs, warmupMs, batches);
+    rows.push({
+      kernel: c.kernel,
+      shape: c.shape,
+      flopsPerCall: c.flopsPerCall,
+      nsPerCall,
+      gflops: c.flopsPerCall === null ? null : c.flopsPerCall / nsPerCall,
+      batches,
+      callsPerBatch: calls,
+    });
+  }
+  if (!options.json) console.log(formatKernelTable(rows));
+  return rows;
+}
