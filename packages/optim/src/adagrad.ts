@@ -1,0 +1,89 @@
+import type { Tensor } from '@weft/tensor';
+import { Optimizer } from './optimizer.js';
+import type { OptimParam } from './param.js';
+import { checkNonNegative, checkOptions } from './validate.js';
+
+/** Options of {@link AdaGrad}. */
+export interface AdaGradOptions {
+  /** Learning rate η, finite > 0. Default 0.1 (the report's). */
+  lr?: number;
+  /** ε >= 0, added INSIDE the square root. Default 1e-8 (the report's). */
+  eps?: number;
+  /** Starting value G₀ >= 0 of every accumulator entry. Default 0 (the report's). */
+  initialAccumulator?: number;
+}
+
+const ADAGRAD_OPTIONS = ['lr', 'eps', 'initialAccumulator'] as const;
+
+/**
+ * AdaGrad exactly as in the report (Duchi et al.; the update of Karpathy's min-char-rnn):
+ *
+ *     G += g²
+ *     θ −= η · g / √(G + ε)          (ε inside the square root)
+ *
+ * per element, with G starting at `initialAccumulator` (default 0).
+ *
+ * Other libraries differ, so their numbers will not match bit for bit:
+ * - TF.js `tf.train.adagrad(lr, initialAccumulatorValue = 0.1)` starts G at 0.1
+ *   and uses a fixed ε, its backend epsilon (1e-7 on float32 backends), also
+ *   inside the root:
+ *   `new AdaGrad(params, { lr, initialAccumulator: 0.1, eps: 1e-7 })` matches it.
+ * - PyTorch `torch.optim.Adagrad` puts ε OUTSIDE the root, θ −= η·g / (√G + ε),
+ *   with ε = 1e-10 and G₀ = 0; it also has lr decay, which this class does not.
+ *
+ * An entry whose gradient is exactly 0 is left unchanged (so G₀ = 0 with ε = 0
+ * does not produce 0/0). State: `adagrad.<param>` (G, same shape as the parameter).
+ */
+export class AdaGrad extends Optimizer {
+  private epsilon: number;
+  private readonly initial: number;
+  private readonly accumulators: Tensor[] = [];
+
+  /** `params`: `{ name, value, grad }` of any shapes. */
+  constructor(params: readonly OptimParam[], options: AdaGradOptions = {}) {
+    checkOptions('AdaGrad', options, ADAGRAD_OPTIONS);
+    super(params, { lr: options.lr ?? 0.1, name: 'AdaGrad' });
+    this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
+    this.initial = checkNonNegative(this.name, 'initialAccumulator', options.initialAccumulator ?? 0);
+    for (const p of this.params) {
+      this.accumulators.push(this.addState(`adagrad.${p.name}`, p.value.shape, p.value.dtype, 'nonNegative', this.initial));
+    }
+  }
+
+  /** ε >= 0, inside the square root. */
+  get eps(): number {
+    return this.epsilon;
+  }
+
+  set eps(value: number) {
+    this.epsilon = checkNonNegative(this.name, 'eps', value);
+  }
+
+  /** The accumulators' starting value (read-only: it only matters at construction). */
+  get initialAccumulator(): number {
+    return this.initial;
+  }
+
+  /** `{ lr, eps, initialAccumulator }`. */
+  hyperparameters(): Record<string, number | boolean> {
+    return { lr: this.lr, eps: this.epsilon, initialAccumulator: this.initial };
+  }
+
+  /** One AdaGrad update of every parameter (see the class comment). Allocates nothing. */
+  step(): void {
+    const lr = this.lr, eps = this.epsilon;
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.param(i);
+      const x = p.value.data, xo = p.value.offset;
+      const g = p.grad.data, go = p.grad.offset;
+      const G = this.accumulators[i]!.data;
+      for (let k = 0, n = p.value.size; k < n; k++) {
+        const gk = g[go + k]!;
+        if (gk === 0) continue;
+        const acc = G[k]! + gk * gk;
+        G[k] = acc;
+        x[xo + k] -= (lr * gk) / Math.sqrt(acc + eps);
+      }
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { clone, copy, fill, forEachIndex, formatShape, shapesEqual, Tensor, zeros, type DType } from '@weft/tensor';
+import type { OptimParam } from './param.js';
+import { checkPositive, describe, validateParams } from './validate.js';
+
+/** What the base constructor needs: the learning rate, and a name for error messages. */
+export interface OptimizerHyper {
+  /** Learning rate, a finite number > 0. */
+  lr: number;
+  /** Prefix of error messages, e.g. `'AdaGrad'`; defaults to the class name. */
+  name?: string;
+}
+
+/** What values a state tensor may hold; checked by `loadStateDict`. */
+export type StateKind = 'real' | 'nonNegative' | 'count';
+
+interface StateEntry {
+  readonly tensor: Tensor;
+  readonly kind: StateKind;
+}
+
+/**
+ * The optimizer contract. A subclass registers its state tensors once with
+ * `addState` (so `stateDict`/`loadStateDict` need nothing more) and implements
+ * `step()` as plain loops over the preallocated typed arrays: a step allocates nothing.
+ *
+ * ```ts
+ * opt.zeroGrad();
+ * model.lossAndGradients(x, y); // accumulates into every param.grad
+ * opt.step();                   // updates every param.value in place
+ * ```
+ */
+export abstract class Optimizer {
+  /** Prefix of this optimizer's error messages (`'SGD'`, `'AdaGrad'`, …). */
+  readonly name: string;
+  /** The parameters, in the order given (a frozen copy of the array; the objects are shared). */
+  readonly params: readonly OptimParam[];
+  private readonly sizes: readonly number[];
+  private readonly state = new Map<string, StateEntry>();
+  private learningRate: number;
+
+  /**
+   * Validates `params` (see `validateParams`: unique names, contiguous value and
+   * grad of equal shape) and the learning rate.
+   */
+  protected constructor(params: readonly OptimParam[], hyper: OptimizerHyper) {
+    this.name = hyper.name ?? new.target.name;
+    this.params = validateParams(this.name, params);
+    this.sizes = this.params.map((p) => p.value.size);
+    this.learningRate = checkPositive(this.name, 'lr', hyper.lr);
+  }
+
+  /** Learning rate; setting it (e.g. from a schedule) checks it is a finite number > 0. */
+  get lr(): number {
+    return this.learningRate;
+  }
+
+  set lr(value: number) {
+    this.learningRate = checkPositive(this.name, 'lr', value);
+  }
+
+  /** Updates every `param.value` in place from its `grad` and this optimizer's state. Allocates nothing. */
+  abstract step(): void;
+
+  /** A snapshot of the hyperparameters (`{ lr, … }`), for logs and reports. */
+  abstract hyperparameters(): Record<string, number | boolean>;
+
+  /** Sets every `param.grad` to 0. */
+  zeroGrad(): void {
+    for (let i = 0; i < this.params.length; i++) fill(this.params[i]!.grad, 0);
+  }
+
+  /** The names of the state tensors, in a stable order (e.g. `['adagrad.U', 'adagrad.W']`). */
+  stateKeys(): string[] {
+    return [...this.state.keys()];
+  }
+
+  /**
+   * The optimizer's state as named tensors (copies: later steps do not change
+   * them), e.g. `{ 'adagrad.W': [m,m] }`. Hyperparameters are not included.
+   */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [key, entry] of this.state) out[key] = clone(entry.tensor);
+    return out;
+  }
+
+  /**
+   * Replaces the state with copies of `state`'s tensors, as saved by `stateDict()`.
+   * Every expected name must be present with the same shape and dtype, no other
+   * name may appear, and the values must be finite (accumulators >= 0, counts
+   * whole numbers). Nothing is changed unless everything checks out; then the
+   * next `step()` continues exactly as the saved optimizer would have.
+   */
+  loadStateDict(state: Record<string, Tensor>): void {
+    const who = `${this.name}.loadStateDict`;
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+      throw new Error(`${who}: state must be an object of named tensors, got ${describe(state)}`);
+    }
+    const expected = [...this.state.keys()];
+    const missing = expected.filter((key) => !Object.prototype.hasOwnProperty.call(state, key));
+    if (missing.length > 0) {
+      throw new Error(`${who}: missing state ${missing.map((k) => `'${k}'`).join(', ')}; expected ${listKeys(expected)}`);
+    }
+    const unknown = Object.keys(state).filter((key) => !this.state.has(key));
+    if (unknown.length > 0) {
+      throw new Error(`${who}: unknown state ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${listKeys(expected)}`);
+    }
+    for (const [key, entry] of this.state) checkLoaded(who, key, state[key], entry);
+    for (const [key, entry] of this.state) copy(entry.tensor, state[key]!);
+  }
+
+  /**
+   * Registers a state tensor named `key` of `shape` filled with `init` and returns it;
+   * `kind` says what `loadStateDict` accepts. Call once per tensor, not per step.
+   */
+  protected addState(key: string, shape: readonly number[], dtype: DType, kind: StateKind = 'real', init = 0): Tensor {
+    if (this.state.has(key)) throw new Error(`${this.name}: state '${key}' registered twice`);
+    const tensor = zeros(shape, dtype);
+    if (init !== 0) fill(tensor, init);
+    this.state.set(key, { tensor, kind });
+    return tensor;
+  }
+
+  /**
+   * The i-th parameter, after checking that its value and grad still have the
+   * size they had at construction (a replaced tensor would otherwise misalign
+   * with the state). Cheap and allocation-free; call it once per parameter per step.
+   */
+  protected param(i: number): OptimParam {
+    const p = this.params[i]!;
+    const n = this.sizes[i]!;
+    if (p.value.size !== n || p.grad.size !== n) {
+      throw new Error(
+        `${this.name}.step: parameter '${p.name}' had ${n} elements at construction but now value is ${formatShape(p.value.shape)} and grad is ${formatShape(p.grad.shape)}`,
+      );
+    }
+    return p;
+  }
+}
+
+function listKeys(keys: readonly string[]): string {
+  if (keys.length === 0) return 'no state at all';
+  const shown = keys.slice(0, 12).map((k) => `'${k}'`).join(', ');
+  return keys.length > 12 ? `${shown}, … (${keys.length} in all)` : shown;
+}
+
+function checkLoaded(who: string, key: string, t: unknown, entry: StateEntry): void {
+  const want = entry.tensor;
+  if (!(t instanceof Tensor)) throw new Error(`${who}: '${key}' must be a Tensor, got ${describe(t)}`);
+  if (!shapesEqual(t.shape, want.shape)) {
+    throw new Error(`${who}: '${key}' has shape ${formatShape(t.shape)} but ${formatShape(want.shape)} is expected`);
+  }
+  if (t.dtype !== want.dtype) throw new Error(`${who}: '${key}' is ${t.dtype} but ${want.dtype} is expected`);
+  let bad: number | undefined;
+  forEachIndex(t, (at) => {
+    const v = t.data[at]!;
+    const ok =
+      entry.kind === 'count' ? Number.isInteger(v) && v >= 0 : entry.kind === 'nonNegative' ? Number.isFinite(v) && v >= 0 : Number.isFinite(v);
+    if (!ok && bad === undefined) bad = v;
+  });
+  if (bad !== undefined) {
+    const rule = entry.kind === 'count' ? 'a whole number >= 0' : entry.kind === 'nonNegative' ? 'finite and >= 0' : 'finite';
+    throw new Error(`${who}: '${key}' must be ${rule}, but holds ${bad}`);
+  }
+}

@@ -1,0 +1,129 @@
+import type { Tensor } from '@weft/tensor';
+import { Optimizer } from './optimizer.js';
+import type { OptimParam } from './param.js';
+import { checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
+
+/** Options of {@link RMSProp}. */
+export interface RMSPropOptions {
+  /** Learning rate η, finite > 0. Default 0.01. */
+  lr?: number;
+  /** Decay α in [0, 1) of the running mean of g². Default 0.99. */
+  alpha?: number;
+  /** ε >= 0, added OUTSIDE the square root (as PyTorch). Default 1e-8. */
+  eps?: number;
+  /** Momentum μ in [0, 1). Default 0. */
+  momentum?: number;
+  /** L2 weight decay λ >= 0, added to the gradient (g + λθ). Default 0. */
+  weightDecay?: number;
+}
+
+const RMSPROP_OPTIONS = ['lr', 'alpha', 'eps', 'momentum', 'weightDecay'] as const;
+
+/**
+ * RMSProp with PyTorch's semantics (`torch.optim.RMSprop`, not centered). Per
+ * element, with g = grad + λθ:
+ *
+ *     s = α·s + (1 − α)·g²                 (s starts at 0)
+ *     μ = 0:  θ −= η · g / (√s + ε)
+ *     μ > 0:  b = μ·b + g / (√s + ε);  θ −= η·b
+ *
+ * With ε = 0 an entry whose gradients have all been 0 divides 0 by 0; keep ε > 0.
+ * State: `rmsprop.square.<param>` (s) and, when momentum > 0, `rmsprop.momentum.<param>` (b).
+ */
+export class RMSProp extends Optimizer {
+  private decayRate: number;
+  private epsilon: number;
+  private mu: number;
+  private decay: number;
+  private readonly squares: Tensor[] = [];
+  /** Momentum buffers, parallel to `params`; empty while momentum was never > 0. */
+  private readonly buffers: Tensor[] = [];
+
+  /** `params`: `{ name, value, grad }` of any shapes. */
+  constructor(params: readonly OptimParam[], options: RMSPropOptions = {}) {
+    checkOptions('RMSProp', options, RMSPROP_OPTIONS);
+    super(params, { lr: options.lr ?? 0.01, name: 'RMSProp' });
+    this.decayRate = checkUnitInterval(this.name, 'alpha', options.alpha ?? 0.99);
+    this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
+    this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
+    this.decay = checkNonNegative(this.name, 'weightDecay', options.weightDecay ?? 0);
+    for (const p of this.params) {
+      this.squares.push(this.addState(`rmsprop.square.${p.name}`, p.value.shape, p.value.dtype, 'nonNegative'));
+    }
+    if (this.mu > 0) this.allocateMomentum();
+  }
+
+  /** Decay α in [0, 1) of the running mean of g². */
+  get alpha(): number {
+    return this.decayRate;
+  }
+
+  set alpha(value: number) {
+    this.decayRate = checkUnitInterval(this.name, 'alpha', value);
+  }
+
+  /** ε >= 0, outside the square root. */
+  get eps(): number {
+    return this.epsilon;
+  }
+
+  set eps(value: number) {
+    this.epsilon = checkNonNegative(this.name, 'eps', value);
+  }
+
+  /**
+   * Momentum μ in [0, 1). Raising it from 0 allocates zeroed buffers (they then
+   * appear in the state dict); setting it back to 0 keeps them.
+   */
+  get momentum(): number {
+    return this.mu;
+  }
+
+  set momentum(value: number) {
+    this.mu = checkUnitInterval(this.name, 'momentum', value);
+    if (this.mu > 0 && this.buffers.length === 0) this.allocateMomentum();
+  }
+
+  /** L2 weight decay λ >= 0. */
+  get weightDecay(): number {
+    return this.decay;
+  }
+
+  set weightDecay(value: number) {
+    this.decay = checkNonNegative(this.name, 'weightDecay', value);
+  }
+
+  /** `{ lr, alpha, eps, momentum, weightDecay }`. */
+  hyperparameters(): Record<string, number | boolean> {
+    return { lr: this.lr, alpha: this.decayRate, eps: this.epsilon, momentum: this.mu, weightDecay: this.decay };
+  }
+
+  /** One RMSProp update of every parameter (see the class comment). Allocates nothing. */
+  step(): void {
+    const lr = this.lr, alpha = this.decayRate, eps = this.epsilon, mu = this.mu, wd = this.decay;
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.param(i);
+      const x = p.value.data, xo = p.value.offset;
+      const g = p.grad.data, go = p.grad.offset;
+      const s = this.squares[i]!.data;
+      const b = mu > 0 ? this.buffers[i]!.data : s; // b is only read when mu > 0
+      for (let k = 0, n = p.value.size; k < n; k++) {
+        const gk = g[go + k]! + wd * x[xo + k]!;
+        const sk = alpha * s[k]! + (1 - alpha) * gk * gk;
+        s[k] = sk;
+        const update = gk / (Math.sqrt(sk) + eps);
+        if (mu > 0) {
+          const bk = mu * b[k]! + update;
+          b[k] = bk;
+          x[xo + k] -= lr * bk;
+        } else {
+          x[xo + k] -= lr * update;
+        }
+      }
+    }
+  }
+
+  private allocateMomentum(): void {
+    for (const p of this.params) this.buffers.push(this.addState(`rmsprop.momentum.${p.name}`, p.value.shape, p.value.dtype));
+  }
+}
