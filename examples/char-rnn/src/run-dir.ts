@@ -1,0 +1,274 @@
+/**
+ * The run directory: where `char-rnn train` writes its checkpoints, loss log,
+ * plot, samples and report. We only ever write our own file names into it.
+ */
+import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
+import { UserError } from './errors.js';
+
+/** The files of a run, by role. */
+export const RUN_FILES = {
+  checkpoint: 'checkpoint.safetensors',
+  best: 'best.safetensors',
+  lossCsv: 'loss.csv',
+  lossSvg: 'loss.svg',
+  samples: 'samples.md',
+  report: 'report.md',
+} as const;
+
+/** Absolute-or-relative paths of a run's files (`dir` joined with `RUN_FILES`). */
+export type RunPaths = { dir: string } & { [K in keyof typeof RUN_FILES]: string };
+
+/** The paths of the run files inside `dir` (creates nothing). */
+export function runPaths(dir: string): RunPaths {
+  const paths = { dir } as RunPaths;
+  for (const [role, name] of Object.entries(RUN_FILES)) (paths as Record<string, string>)[role] = join(dir, name);
+  return paths;
+}
+
+/**
+ * Makes `dir` ready for a run: creates it (and its parents) if needed.
+ * If it already holds any run file (checkpoint.safetensors, report.md, …) it
+ * throws `UserError` unless `force`; with `force` those files will be
+ * overwritten as the run writes them. Nothing is ever deleted, and other files
+ * in `dir` are left alone. Throws `UserError` if `dir` is a file or cannot be created.
+ */
+export async function prepareRunDir(dir: string, options: { force?: boolean } = {}): Promise<RunPaths> {
+  let existing: string[] | undefined;
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw new UserError(`${dir} exists and is not a directory; choose another --out`);
+    existing = await readdir(dir);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    if ((error as { code?: string }).code !== 'ENOENT') throw new UserError(`cannot use run directory ${dir}: ${(error as Error).message}`);
+  }
+  if (existing === undefined) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new UserError(`cannot create run directory ${dir}: ${(error as Error).message}`, { cause: error });
+    }
+  } else if (!options.force) {
+    const ours = new Set<string>(Object.values(RUN_FILES));
+    const previous = existing.filter((name) => ours.has(name));
+    if (previous.length > 0) {
+      throw new UserError(`${dir} already holds a run (${previous.sort().join(', ')}); choose another --out, or pass --force to overwrite those files`);
+    }
+  }
+  return runPaths(dir);
+}
+
+/**
+ * The default run directory for a run started at `now`: `runs/<local time>`,
+ * e.g. `runs/2026-11-25T17-30-00` (colons replaced so the name is valid everywhere).
+ */
+export function defaultRunDir(now: Date = new Date()): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const stamp =
+    `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}` +
+    `T${two(now.getHours())}-${two(now.getMinutes())}-${two(now.getSeconds())}`;
+  return join('runs', stamp);
+}
+
+/** One row of loss.csv. */
+export interface LossRow {
+  update: number;
+  smoothLoss: number;
+  loss: number;
+}
+
+/** The header line of loss.csv. */
+export const LOSS_CSV_HEADER = 'update,smooth_loss,loss';
+
+/**
+ * Appends rows to loss.csv as training goes (`update,smooth_loss,loss`).
+ * Each row is written to the file immediately (synchronously), so a crash or
+ * Ctrl-C keeps every row logged so far. Numbers are written in full precision.
+ */
+export class LossCsv {
+  private fd: number | undefined;
+
+  private constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /**
+   * Opens `file`: truncates it and writes the header, or with `append: true`
+   * keeps its rows (writing the header only if the file is new or empty).
+   */
+  static open(file: string, options: { append?: boolean } = {}): LossCsv {
+    const fd = openSync(file, options.append ? 'a+' : 'w');
+    const csv = new LossCsv(fd);
+    const empty = !options.append || fstatSync(fd).size === 0;
+    if (empty) writeSync(fd, `${LOSS_CSV_HEADER}\n`);
+    return csv;
+  }
+
+  /** Writes one row now. Throws after `close()`. */
+  append(row: LossRow): void {
+    if (this.fd === undefined) throw new Error('LossCsv.append: the file is closed');
+    writeSync(this.fd, `${row.update},${row.smoothLoss},${row.loss}\n`);
+  }
+
+  /** Closes the file; later calls do nothing. */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Reads the rows of a loss.csv written by `LossCsv` (e.g. to redraw the curve after a resume). */
+export function readLossCsv(file: string): LossRow[] {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0);
+  if (lines[0] !== LOSS_CSV_HEADER) throw new Error(`readLossCsv: ${file} does not start with "${LOSS_CSV_HEADER}"`);
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(',').map(Number);
+    if (cells.length !== 3 || cells.some((v) => Number.isNaN(v))) throw new Error(`readLossCsv: ${file} line ${i + 2} is not three numbers: ${line}`);
+    return { update: cells[0]!, smoothLoss: cells[1]!, loss: cells[2]! };
+  });
+}
+
+/** One sample of the text evolution. */
+export interface SampleEntry {
+  /** Updates done when it was drawn; 0 = before the first update. */
+  update: number;
+  text: string;
+  epoch?: number;
+  smoothLoss?: number;
+}
+
+/**
+ * `text` in a fenced code block that cannot be closed early: the fence is one
+ * backtick longer than the longest run of backticks in the text (at least 3).
+ */
+export function fenced(text: string, info = 'text'): string {
+  let longest = 0;
+  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${text}${text.endsWith('\n') ? '' : '\n'}${fence}`;
+}
+
+/** The heading of a sample: "Before the first update" or "After update 10,000 (epoch 1, smooth loss 55.20)". */
+export function sampleHeading(entry: SampleEntry): string {
+  const base = entry.update === 0 ? 'Before the first update' : `After update ${entry.update.toLocaleString('en-US')}`;
+  const details: string[] = [];
+  if (entry.epoch !== undefined) details.push(`epoch ${entry.epoch}`);
+  if (entry.smoothLoss !== undefined) details.push(`smooth loss ${entry.smoothLoss.toFixed(2)}`);
+  return details.length > 0 ? `${base} (${details.join(', ')})` : base;
+}
+
+/** The text evolution as Markdown: one section per sample, text in fenced blocks. */
+export function samplesMarkdown(entries: readonly SampleEntry[]): string {
+  const parts = ['# Text evolution', ''];
+  for (const entry of entries) parts.push(`## ${sampleHeading(entry)}`, '', fenced(entry.text), '');
+  return parts.join('\n');
+}
+
+/** Writes `samplesMarkdown(entries)` to `file` atomically. */
+export async function writeSamplesMarkdown(file: string, entries: readonly SampleEntry[]): Promise<void> {
+  await writeFileAtomic(file, samplesMarkdown(entries));
+}
+
+/** A gradient-check result for the report (a `GradcheckReport` from @weft/gradcheck fits). */
+export interface GradcheckSummary {
+  stencil: string;
+  h: number;
+  threshold: number;
+  params: { name: string; checked?: number; count: number; max: number }[];
+}
+
+/** Everything report.md shows. */
+export interface RunReport {
+  /** Page title; default "char-rnn training run". */
+  title?: string;
+  /** The settings, e.g. the TrainConfig; shown as a flag/value table. */
+  settings: Record<string, unknown>;
+  corpus: { source: string; characters: number; vocabularySize: number };
+  /** Wall-clock training time and the updates done in it (updates/s is derived). */
+  timing: { seconds: number; updates: number };
+  finalSmoothLoss: number;
+  bestSmoothLoss: number;
+  /** Update at which the best smooth loss was reached. */
+  bestUpdate?: number;
+  /** Smooth loss at the end of each epoch (or any other milestones). */
+  milestones?: { epoch: number; update: number; smoothLoss: number }[];
+  /** Link to the plot, relative to report.md; default "loss.svg". */
+  lossSvg?: string;
+  /** The text evolution. */
+  evolution: readonly SampleEntry[];
+  /** Text sampled from the best model (1000 characters in the report). */
+  bestSample: string;
+  gradcheck?: readonly GradcheckSummary[];
+  /** Extra lines, e.g. why training stopped. */
+  notes?: readonly string[];
+}
+
+/** report.md's Markdown. */
+export function reportMarkdown(report: RunReport): string {
+  const lines: string[] = [`# ${report.title ?? 'char-rnn training run'}`, ''];
+  for (const note of report.notes ?? []) lines.push(`> ${note}`, '');
+
+  lines.push('## Settings', '', '| setting | value |', '| --- | --- |');
+  for (const [key, value] of Object.entries(report.settings)) {
+    if (value === undefined) continue;
+    lines.push(`| \`${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\` | ${cell(typeof value === 'string' ? value : JSON.stringify(value))} |`);
+  }
+  lines.push('');
+
+  const { corpus, timing } = report;
+  const rate = timing.seconds > 0 ? timing.updates / timing.seconds : 0;
+  lines.push(
+    '## Corpus and timing',
+    '',
+    `- Corpus: ${cell(corpus.source)}, ${corpus.characters.toLocaleString('en-US')} characters, ${corpus.vocabularySize} distinct.`,
+    `- Training: ${timing.updates.toLocaleString('en-US')} updates in ${formatDuration(timing.seconds)} (${rate.toFixed(1)} updates/s).`,
+    '',
+    '## Loss',
+    '',
+    `- Final smooth loss: ${report.finalSmoothLoss.toFixed(2)}`,
+    `- Best smooth loss: ${report.bestSmoothLoss.toFixed(2)}${report.bestUpdate === undefined ? '' : ` (update ${report.bestUpdate.toLocaleString('en-US')})`}`,
+    '',
+  );
+  if (report.milestones && report.milestones.length > 0) {
+    lines.push('| epoch | update | smooth loss |', '| ---: | ---: | ---: |');
+    for (const m of report.milestones) lines.push(`| ${m.epoch} | ${m.update} | ${m.smoothLoss.toFixed(2)} |`);
+    lines.push('');
+  }
+  lines.push(`![Smooth loss by update](${report.lossSvg ?? RUN_FILES.lossSvg})`, '');
+
+  if (report.gradcheck && report.gradcheck.length > 0) {
+    lines.push('## Gradient check', '');
+    for (const g of report.gradcheck) {
+      lines.push(`${g.stencil} differences, h = ${g.h}; relative errors above ${g.threshold}:`, '');
+      lines.push('| parameter | checked | errors > threshold | maximum |', '| --- | ---: | ---: | ---: |');
+      for (const p of g.params) lines.push(`| ${p.name} | ${p.checked ?? ''} | ${p.count} | ${p.max.toExponential(1)} |`);
+      lines.push('');
+    }
+  }
+
+  lines.push('## Text evolution', '');
+  for (const entry of report.evolution) lines.push(`### ${sampleHeading(entry)}`, '', fenced(entry.text), '');
+  lines.push('## Text from the best model', '', fenced(report.bestSample), '');
+  return lines.join('\n');
+}
+
+/** Writes `reportMarkdown(report)` to `file` atomically. */
+export async function writeReportMarkdown(file: string, report: RunReport): Promise<void> {
+  await writeFileAtomic(file, reportMarkdown(report));
+}
+
+/** A table cell: pipes escaped, newlines folded. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.round(seconds % 60);
+  return h > 0 ? `${h} h ${m} min ${s} s` : `${m} min ${s} s`;
+}
