@@ -119,3 +119,14 @@ describe('numericalGradient', () => {
     expect(() => numericalGradient(5 as never, x)).toThrow('numericalGradient: f must be a function');
   });
 });
+
+describe('a function that does not depend on the input', () => {
+  test.each(['central', 'five-point'] as const)('%s gives exactly 0, not rounding noise', (stencil) => {
+    // A large constant loss: any ordering of the four stencil terms other than
+    // differences-first leaves ~1e-11 of noise, which is relative error 1 against 0.
+    const x = tensor([0.3, -1.7]);
+    const f = () => 123.456789 + 0 * 0;
+    const g = numericalGradient(f, x, { stencil });
+    expect(Array.from(g)).toEqual([0, 0]);
+  });
+});
