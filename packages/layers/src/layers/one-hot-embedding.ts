@@ -1,0 +1,108 @@
+import { zeros, type Tensor } from '@weft/tensor';
+import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, zeroGrads, type Layer, type LayerContext } from '../layer.js';
+import { Param } from '../param.js';
+import { float, ids, port, type Port, type Value } from '../port.js';
+import { checkSize, initWeight, type InitOptions } from './init.js';
+
+/** Options of {@link OneHotEmbedding}. */
+export interface OneHotEmbeddingOptions extends InitOptions {
+  /** Name of the weight parameter; default `U` (the report's name). */
+  name?: string;
+}
+
+/** The per-call cache of {@link OneHotEmbedding}: the output and the ids it gathered. */
+export class OneHotEmbeddingContext implements LayerContext {
+  readonly rows: number;
+  readonly outputs: readonly Tensor[];
+  /** Token ids have no gradient. */
+  readonly gradInputs: readonly (Tensor | null)[] = [null];
+  /** The ids of the last forward (referenced, not copied). */
+  ids: Int32Array;
+
+  constructor(readonly batch: number, readonly steps: number, size: number) {
+    this.rows = batch * steps;
+    this.outputs = [zeros([this.rows, size])];
+    this.ids = new Int32Array(0);
+  }
+}
+
+/**
+ * Token ids → vectors: `out[r, :] = U[:, ids[r]]`, which is `U x` for the
+ * one-hot vector x of the id (the report's `U x_t`), without building x.
+ *
+ * - input `ids`: Int32Array `[B]` of ids in `[0, K)`; no gradient.
+ * - output `out`: `[B, m]`.
+ * - parameter `U`: `[m, K]`; backward scatter-adds `U.grad[:, ids[r]] += dout[r, :]`
+ *   (ids may repeat).
+ */
+export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
+  readonly inputs: readonly Port[] = [port('ids', ids())];
+  readonly outputs: readonly Port[];
+  /** The embedding matrix U `[m, K]`: column k is the vector of token k. */
+  readonly weight: Param;
+  private readonly params: readonly Param[];
+
+  /** A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²). */
+  constructor(readonly vocabSize: number, readonly size: number, options: OneHotEmbeddingOptions) {
+    checkSize('OneHotEmbedding', 'vocabSize', vocabSize);
+    checkSize('OneHotEmbedding', 'size', size);
+    this.outputs = [port('out', float(size))];
+    this.weight = new Param(options?.name ?? 'U', initWeight('OneHotEmbedding', [size, vocabSize], options));
+    this.params = [this.weight];
+  }
+
+  /** `[U]`. */
+  parameters(): readonly Param[] {
+    return this.params;
+  }
+
+  /** Sets U.grad to 0. */
+  zeroGrad(): void {
+    zeroGrads(this.params);
+  }
+
+  /** Buffers for `batch · steps` rows: the output `[rows, m]`. */
+  createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): OneHotEmbeddingContext {
+    checkBatch('OneHotEmbedding', batch, steps);
+    resolvePropagateDown('OneHotEmbedding', this.inputs, propagateDown);
+    return new OneHotEmbeddingContext(batch, steps, this.size);
+  }
+
+  /** out[r, :] = U[:, ids[r]]. Throws for an id outside [0, K). Returns `[out]`. */
+  forward(ctx: OneHotEmbeddingContext, inputs: readonly Value[]): readonly Tensor[] {
+    checkInputs('OneHotEmbedding', this.inputs, inputs, ctx.rows);
+    const tokens = inputs[0] as Int32Array;
+    const K = this.vocabSize;
+    const m = this.size;
+    for (let r = 0; r < tokens.length; r++) {
+      const id = tokens[r]!;
+      if (!(id >= 0 && id < K)) throw new Error(`OneHotEmbedding: id ${id} at row ${r} is outside the vocabulary [0, ${K})`);
+    }
+    const u = this.weight.value.data;
+    const out = ctx.outputs[0]!.data;
+    for (let r = 0; r < tokens.length; r++) {
+      const id = tokens[r]!;
+      // Column `id` of U is strided by K: gather it into row r.
+      for (let i = 0, o = r * m; i < m; i++) out[o + i] = u[i * K + id]!;
+    }
+    ctx.ids = tokens;
+    return ctx.outputs;
+  }
+
+  /** U.grad[:, ids[r]] += dout[r, :] for every row r. No input gradient. */
+  backward(ctx: OneHotEmbeddingContext, gradOutputs: readonly (Tensor | null)[]): void {
+    checkGradOutputs('OneHotEmbedding', this.outputs, gradOutputs, ctx.rows);
+    const dOut = gradOutputs[0];
+    if (!dOut) return;
+    const K = this.vocabSize;
+    const m = this.size;
+    const g = this.weight.grad.data;
+    const d = dOut.data;
+    const tokens = ctx.ids;
+    for (let r = 0; r < tokens.length; r++) {
+      const id = tokens[r]!;
+      for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[i * K + id] += d[o + i]!;
+    }
+  }
+}
+

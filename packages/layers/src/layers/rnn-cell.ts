@@ -1,0 +1,280 @@
+import {
+  add,
+  addOuter,
+  addRowVector,
+  colSums,
+  copy,
+  fill,
+  gemm,
+  matvec,
+  matvecT,
+  Tensor,
+  tanh,
+  tanhBackward,
+  zeros,
+} from '@weft/tensor';
+import {
+  checkBatch,
+  checkGradOutputs,
+  checkInputs,
+  resolvePropagateDown,
+  zeroGrads,
+  type Layer,
+  type LayerContext,
+  type SequenceContexts,
+} from '../layer.js';
+import { Param } from '../param.js';
+import { float, port, type Port, type Value } from '../port.js';
+import { checkSize, initWeight, type InitOptions } from './init.js';
+
+/** Options of {@link RNNCell}. */
+export interface RNNCellOptions extends InitOptions {
+  /**
+   * Give the cell its own input projection Wx `[m, inputSize]` for dense
+   * inputs `[B, inputSize]` (as PyTorch's RNNCell has). Without it the input
+   * must already be projected to `[B, m]` (e.g. by a OneHotEmbedding).
+   */
+  inputSize?: number;
+  /** Parameter names; defaults `W`, `b` and `Wx`. */
+  names?: { W?: string; b?: string; Wx?: string };
+}
+
+/**
+ * The per-call cache of {@link RNNCell}: the new state h (the output), the
+ * pre-activation gradient δ, and the previous state and input that backward
+ * multiplies δ with.
+ */
+export class RNNCellContext implements LayerContext {
+  readonly rows: number;
+  readonly outputs: readonly Tensor[];
+  readonly gradInputs: readonly (Tensor | null)[];
+  /** δ = ∂loss/∂a `[rows, m]`, where h = tanh(a). */
+  readonly delta: Tensor;
+  /** h_{t−1} of the last forward: a reference, or `hPrevStore` in a sequence. */
+  hPrev: Tensor;
+  /** The input of the last forward: a reference, or `xStore` in a sequence. */
+  x: Tensor;
+
+  /** @internal Built by RNNCell.createContext / createSequenceContexts. */
+  constructor(
+    readonly batch: number,
+    readonly steps: number,
+    h: Tensor,
+    delta: Tensor,
+    gradX: Tensor | null,
+    gradH: Tensor | null,
+    /** In a sequence: where forward copies h_{t−1} (a block of the shared `[T·B, m]` storage). */
+    readonly hPrevStore: Tensor | null,
+    /** In a sequence with an input projection: where forward copies x. */
+    readonly xStore: Tensor | null,
+    /** The sequence this step belongs to, which accumulates its parameter gradients. */
+    readonly sequence: RNNCellSequence | null,
+    /** The time step of this context within `sequence`. */
+    readonly step: number,
+  ) {
+    this.rows = batch * steps;
+    this.outputs = [h];
+    this.gradInputs = [gradX, gradH];
+    this.delta = delta;
+    this.hPrev = h;
+    this.x = h;
+  }
+}
+
+/**
+ * Per-step contexts of an RNNCell whose buffers are row blocks of shared
+ * `[T·B, ·]` storage, so that after BPTT the weight gradients are single
+ * matrix products: dW += Δᵀ H_prev, db += colSums(Δ), dWx += Δᵀ X.
+ */
+export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
+  readonly steps: readonly RNNCellContext[];
+  /** Which steps ran backward since their forward (the others contribute 0). */
+  readonly ran: Uint8Array;
+  /** Δ `[T·B, m]`: δ of every step. */
+  readonly delta: Tensor;
+  /** H_prev `[T·B, m]`: h_{t−1} of every step. */
+  readonly hPrev: Tensor;
+  /** X `[T·B, inputSize]` with an input projection, else null. */
+  readonly x: Tensor | null;
+
+  /** @internal Built by RNNCell.createSequenceContexts. */
+  constructor(
+    private readonly cell: RNNCell,
+    batch: number,
+    count: number,
+    propagate: readonly boolean[],
+  ) {
+    const m = cell.hiddenSize;
+    const rows = batch * count;
+    const h = zeros([rows, m]);
+    this.delta = zeros([rows, m]);
+    this.hPrev = zeros([rows, m]);
+    this.x = cell.inputProjection ? zeros([rows, cell.inputSize]) : null;
+    this.ran = new Uint8Array(count);
+    const steps: RNNCellContext[] = [];
+    for (let t = 0; t < count; t++) {
+      const block = (s: Tensor): Tensor => new Tensor(s.data, [batch, s.shape[1]!], undefined, t * batch * s.shape[1]!);
+      const delta = block(this.delta);
+      const gradX = !propagate[0] ? null : cell.inputProjection ? zeros([batch, cell.inputSize]) : delta;
+      const gradH = propagate[1] ? zeros([batch, m]) : null;
+      steps.push(new RNNCellContext(batch, 1, block(h), delta, gradX, gradH, block(this.hPrev), this.x ? block(this.x) : null, this, t));
+    }
+    this.steps = steps;
+  }
+
+
+  /** dW += Δᵀ H_prev, db += Σ_rows Δ (and dWx += Δᵀ X) over the steps that ran backward; then forgets them. */
+  accumulateParamGrads(): void {
+    let any = false;
+    for (let t = 0; t < this.ran.length; t++) {
+      if (this.ran[t]) any = true;
+      else fill(this.steps[t]!.delta, 0);
+    }
+    if (!any) return;
+    this.cell.accumulateParamGrads(this.delta, this.hPrev, this.x);
+    this.ran.fill(0);
+  }
+}
+
+/**
+ * The vanilla RNN step: h = tanh(h_prev Wᵀ + x + b), row by row, i.e. the
+ * report's a_t = W h_{t−1} + U x_t + b, h_t = tanh(a_t) when x = U x_t comes
+ * from a {@link OneHotEmbedding}. With `inputSize`, x is projected by the
+ * cell's own Wx: h = tanh(h_prev Wᵀ + x Wxᵀ + b).
+ *
+ * - inputs: `x` `[B, m]` (or `[B, inputSize]`), `h` = h_{t−1} `[B, m]`.
+ * - output: `h` = h_t `[B, m]`.
+ * - parameters: `W` `[m, m]`, `b` `[m]`, and `Wx` `[m, inputSize]` with an input projection.
+ * - backward: δ = dh ⊙ (1 − h²); dW += δᵀ h_prev; db += Σ δ; dWx += δᵀ x;
+ *   dh_prev = δ W; dx = δ (or δ Wx).
+ */
+export class RNNCell implements Layer<RNNCellContext> {
+  readonly inputs: readonly Port[];
+  readonly outputs: readonly Port[];
+  /** Hidden-to-hidden weights W `[m, m]`. */
+  readonly W: Param;
+  /** Bias b `[m]`. */
+  readonly b: Param;
+  /** Input-to-hidden weights Wx `[m, inputSize]`, or null when x comes pre-projected. */
+  readonly Wx: Param | null;
+  /** Features of the input x (= hiddenSize without an input projection). */
+  readonly inputSize: number;
+  private readonly params: readonly Param[];
+
+  /** A cell with `hiddenSize` (m) units; W (then Wx) ~ N(0, std²) from `options.rng`, b = 0. */
+  constructor(readonly hiddenSize: number, options: RNNCellOptions) {
+    checkSize('RNNCell', 'hiddenSize', hiddenSize);
+    const m = hiddenSize;
+    const names = options?.names ?? {};
+    this.W = new Param(names.W ?? 'W', initWeight('RNNCell', [m, m], options));
+    this.b = new Param(names.b ?? 'b', zeros([m]));
+    if (options.inputSize !== undefined) {
+      checkSize('RNNCell', 'inputSize', options.inputSize);
+      this.inputSize = options.inputSize;
+      this.Wx = new Param(names.Wx ?? 'Wx', initWeight('RNNCell', [m, options.inputSize], options));
+      this.params = [this.W, this.Wx, this.b];
+    } else {
+      this.inputSize = m;
+      this.Wx = null;
+      this.params = [this.W, this.b];
+    }
+    this.inputs = [port('x', float(this.inputSize)), port('h', float(m))];
+    this.outputs = [port('h', float(m))];
+  }
+
+  /** True when the cell projects its input with its own Wx. */
+  get inputProjection(): boolean {
+    return this.Wx !== null;
+  }
+
+  /** `[W, b]`, or `[W, Wx, b]` with an input projection. */
+  parameters(): readonly Param[] {
+    return this.params;
+  }
+
+  /** Sets every parameter gradient to 0. */
+  zeroGrad(): void {
+    zeroGrads(this.params);
+  }
+
+  /** Buffers for `batch · steps` rows: h and δ `[rows, m]`, and the requested input gradients. */
+  createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): RNNCellContext {
+    checkBatch('RNNCell', batch, steps);
+    const propagate = resolvePropagateDown('RNNCell', this.inputs, propagateDown);
+    const rows = batch * steps;
+    const m = this.hiddenSize;
+    const delta = zeros([rows, m]);
+    const gradX = !propagate[0] ? null : this.Wx ? zeros([rows, this.inputSize]) : delta;
+    const gradH = propagate[1] ? zeros([rows, m]) : null;
+    return new RNNCellContext(batch, steps, zeros([rows, m]), delta, gradX, gradH, null, null, null, 0);
+  }
+
+  /** `steps` contexts of `batch` rows over shared storage; weight gradients wait for `accumulateParamGrads()`. */
+  createSequenceContexts(batch: number, steps: number, propagateDown?: readonly boolean[]): RNNCellSequence {
+    checkBatch('RNNCell', batch, steps);
+    return new RNNCellSequence(this, batch, steps, resolvePropagateDown('RNNCell', this.inputs, propagateDown));
+  }
+
+  /** h = tanh(h_prev Wᵀ + x (Wxᵀ) + b). Returns `[h]`. */
+  forward(ctx: RNNCellContext, inputs: readonly Value[]): readonly Tensor[] {
+    checkInputs('RNNCell', this.inputs, inputs, ctx.rows);
+    let x = inputs[0] as Tensor;
+    let hPrev = inputs[1] as Tensor;
+    if (ctx.hPrevStore) hPrev = copy(ctx.hPrevStore, hPrev);
+    if (ctx.xStore) x = copy(ctx.xStore, x);
+    if (ctx.sequence) ctx.sequence.ran[ctx.step] = 0;
+    ctx.hPrev = hPrev;
+    ctx.x = x;
+    const h = ctx.outputs[0]!;
+    // One row is a matrix–vector product; matvec beats gemm's row-dot path there.
+    if (ctx.rows === 1) matvec(h, this.W.value, hPrev);
+    else gemm(h, hPrev, this.W.value, false, true);
+    if (this.Wx) {
+      if (ctx.rows === 1) matvec(h, this.Wx.value, x, 1, 1);
+      else gemm(h, x, this.Wx.value, false, true, 1, 1);
+    } else {
+      add(h, h, x);
+    }
+    addRowVector(h, h, this.b.value);
+    tanh(h, h);
+    return ctx.outputs;
+  }
+
+  /** δ = dh ⊙ (1 − h²); accumulates dW, db (dWx) unless deferred to a sequence; writes dx and dh_prev. */
+  backward(ctx: RNNCellContext, gradOutputs: readonly (Tensor | null)[]): void {
+    checkGradOutputs('RNNCell', this.outputs, gradOutputs, ctx.rows);
+    const dh = gradOutputs[0];
+    if (!dh) return;
+    const delta = tanhBackward(ctx.delta, ctx.outputs[0]!, dh);
+    const one = ctx.rows === 1;
+    const gradX = ctx.gradInputs[0];
+    const gradH = ctx.gradInputs[1];
+    if (gradH) {
+      if (one) matvecT(gradH, this.W.value, delta);
+      else gemm(gradH, delta, this.W.value);
+    }
+    if (gradX && this.Wx) {
+      if (one) matvecT(gradX, this.Wx.value, delta);
+      else gemm(gradX, delta, this.Wx.value);
+    }
+    // Without a projection gradX *is* delta (aliased at creation): nothing to write.
+    if (ctx.sequence) {
+      ctx.sequence.ran[ctx.step] = 1; // weight gradients wait for the sequence's gemm
+      return;
+    }
+    if (one) {
+      addOuter(this.W.grad, delta, ctx.hPrev);
+      if (this.Wx) addOuter(this.Wx.grad, delta, ctx.x);
+      colSums(this.b.grad, delta, 1);
+    } else {
+      this.accumulateParamGrads(delta, ctx.hPrev, ctx.x);
+    }
+  }
+
+  /** @internal dW += Δᵀ H_prev, db += Σ_rows Δ, dWx += Δᵀ X, for Δ, H_prev `[rows, m]` and X `[rows, inputSize]`. */
+  accumulateParamGrads(delta: Tensor, hPrev: Tensor, x: Tensor | null): void {
+    gemm(this.W.grad, delta, hPrev, true, false, 1, 1);
+    colSums(this.b.grad, delta, 1);
+    if (this.Wx && x) gemm(this.Wx.grad, delta, x, true, false, 1, 1);
+  }
+}

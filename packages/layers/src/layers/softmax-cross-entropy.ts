@@ -1,0 +1,98 @@
+import { exp, logSoftmax, scale, zeros, type Tensor } from '@weft/tensor';
+import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, type Layer, type LayerContext } from '../layer.js';
+import type { Param } from '../param.js';
+import { float, ids, port, scalar, type Port, type Value } from '../port.js';
+import { checkSize } from './init.js';
+
+/** The per-call cache of {@link SoftmaxCrossEntropy}: log p, p and the targets. */
+export class SoftmaxCrossEntropyContext implements LayerContext {
+  readonly rows: number;
+  readonly outputs: readonly Tensor[];
+  readonly gradInputs: readonly (Tensor | null)[];
+  /** log softmax(logits) `[rows, K]`. */
+  readonly logProbs: Tensor;
+  /** softmax(logits) `[rows, K]`. */
+  readonly probs: Tensor;
+  /** The targets of the last forward (referenced, not copied). */
+  targets: Int32Array;
+
+  constructor(readonly batch: number, readonly steps: number, classes: number, propagate: boolean) {
+    this.rows = batch * steps;
+    this.outputs = [zeros([])];
+    this.logProbs = zeros([this.rows, classes]);
+    this.probs = zeros([this.rows, classes]);
+    this.gradInputs = [propagate ? zeros([this.rows, classes]) : null, null];
+    this.targets = new Int32Array(0);
+  }
+}
+
+/**
+ * Softmax and cross-entropy against target ids, fused and numerically stable:
+ * loss = −(1/B) Σ_rows log softmax(logits)[row, target] (through log-softmax,
+ * so a tiny probability never becomes log 0). Summed over the rows of every
+ * step and averaged over the batch B: with B = 1 and T steps stacked it is the
+ * report's −Σ_t log p_t[y_t].
+ *
+ * - inputs: `logits` `[B, K]`, `targets` Int32Array `[B]` of ids in [0, K).
+ * - output `loss`: a scalar `[]`.
+ * - backward: dlogits = dloss · (p − onehot(targets)) / B; no gradient for targets.
+ */
+export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
+  readonly inputs: readonly Port[];
+  readonly outputs: readonly Port[] = [port('loss', scalar())];
+
+  /** A loss over `classes` (K) classes. */
+  constructor(readonly classes: number) {
+    checkSize('SoftmaxCrossEntropy', 'classes', classes);
+    this.inputs = [port('logits', float(classes)), port('targets', ids())];
+  }
+
+  /** None: `[]`. */
+  parameters(): readonly Param[] {
+    return [];
+  }
+
+  /** Nothing to zero. */
+  zeroGrad(): void {}
+
+  /** Buffers for `batch · steps` rows: log p, p and, if requested, dlogits `[rows, K]`. */
+  createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): SoftmaxCrossEntropyContext {
+    checkBatch('SoftmaxCrossEntropy', batch, steps);
+    const propagate = resolvePropagateDown('SoftmaxCrossEntropy', this.inputs, propagateDown);
+    return new SoftmaxCrossEntropyContext(batch, steps, this.classes, propagate[0]!);
+  }
+
+  /** loss = −(1/B) Σ_r log p[r, targets[r]]. Throws for a target outside [0, K). Returns `[loss]`. */
+  forward(ctx: SoftmaxCrossEntropyContext, inputs: readonly Value[]): readonly Tensor[] {
+    checkInputs('SoftmaxCrossEntropy', this.inputs, inputs, ctx.rows);
+    const targets = inputs[1] as Int32Array;
+    const K = this.classes;
+    for (let r = 0; r < targets.length; r++) {
+      const y = targets[r]!;
+      if (!(y >= 0 && y < K)) throw new Error(`SoftmaxCrossEntropy: target ${y} at row ${r} is outside the classes [0, ${K})`);
+    }
+    logSoftmax(ctx.logProbs, inputs[0] as Tensor);
+    exp(ctx.probs, ctx.logProbs);
+    const logp = ctx.logProbs.data;
+    let total = 0;
+    for (let r = 0; r < targets.length; r++) total -= logp[r * K + targets[r]!]!;
+    const loss = ctx.outputs[0]!;
+    loss.data[loss.offset] = total / ctx.batch;
+    ctx.targets = targets;
+    return ctx.outputs;
+  }
+
+  /** dlogits = dloss · (p − onehot(targets)) / B. */
+  backward(ctx: SoftmaxCrossEntropyContext, gradOutputs: readonly (Tensor | null)[]): void {
+    checkGradOutputs('SoftmaxCrossEntropy', this.outputs, gradOutputs, ctx.rows);
+    const dLoss = gradOutputs[0];
+    const dLogits = ctx.gradInputs[0];
+    if (!dLoss || !dLogits) return;
+    const s = dLoss.data[dLoss.offset]! / ctx.batch;
+    scale(dLogits, ctx.probs, s);
+    const d = dLogits.data;
+    const K = this.classes;
+    const targets = ctx.targets;
+    for (let r = 0; r < targets.length; r++) d[r * K + targets[r]!] -= s;
+  }
+}
