@@ -4,9 +4,10 @@
 // compute something with it under --disallow-code-generation-from-strings
 // (the strict-CSP rule: no eval/new Function anywhere in the packages or their deps).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import ts from 'typescript';
 
 // The script run inside the empty folder: one computation per package, each checked.
 const SMOKE = String.raw`
@@ -76,6 +77,21 @@ try {
   writeFileSync(join(app, 'smoke.mjs'), SMOKE);
   const output = run('node', ['--disallow-code-generation-from-strings', 'smoke.mjs'], app);
   process.stdout.write(output);
+
+  // Each README's first ```js or ```ts block is its runnable snippet: run it too,
+  // against the installed tarballs (TypeScript is stripped to JavaScript first).
+  for (const name of packages) {
+    const readme = readFileSync(join(root, 'packages', name, 'README.md'), 'utf8');
+    const block = readme.match(/```(?:js|ts)\n([\s\S]*?)```/);
+    if (!block) throw new Error(`@weft/${name}: README.md has no \`\`\`js or \`\`\`ts snippet`);
+    const js = ts.transpileModule(block[1], {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+    }).outputText;
+    const file = `readme-${name}.mjs`;
+    writeFileSync(join(app, file), js);
+    run('node', ['--disallow-code-generation-from-strings', file], app);
+    console.log(`ok: the README snippet of @weft/${name} runs`);
+  }
   console.log('check:packages: every package packs, installs alone and runs without code generation');
 } finally {
   rmSync(work, { recursive: true, force: true });
