@@ -1,0 +1,93 @@
+/**
+ * The bridge from the pure-JS kernels to the WebAssembly ones. Each function
+ * runs its kernel in WebAssembly and returns true when the wasm backend is on
+ * and every operand is a view on the heap with one element type; otherwise it
+ * does nothing and returns false, and the caller runs its JavaScript loop.
+ *
+ * Callers have already checked shapes and aliasing: these functions only
+ * translate tensors to byte addresses.
+ */
+import type { Tensor } from '../tensor.js';
+import type { KernelSet } from './module.js';
+import { active, wasmCalls } from './state.js';
+
+/** The kernel set for operands a, b, c, or null when they cannot run in wasm. */
+function kernelsFor(a: Tensor, b: Tensor, c: Tensor): KernelSet | null {
+  const runtime = active;
+  if (runtime === null) return null;
+  const buffer = runtime.heap.buffer;
+  const ad = a.data;
+  const bd = b.data;
+  const cd = c.data;
+  if (ad.buffer !== buffer || bd.buffer !== buffer || cd.buffer !== buffer) return null;
+  let kernels: KernelSet;
+  if (ad instanceof Float64Array) {
+    if (!(bd instanceof Float64Array && cd instanceof Float64Array)) return null;
+    kernels = runtime.kernels.f64;
+  } else {
+    if (!(bd instanceof Float32Array && cd instanceof Float32Array)) return null;
+    kernels = runtime.kernels.f32;
+  }
+  wasmCalls.count++;
+  return kernels;
+}
+
+/** Byte address of t's first element in the heap. */
+function address(t: Tensor): number {
+  return t.data.byteOffset + t.offset * t.data.BYTES_PER_ELEMENT;
+}
+
+/** out = alpha·A x + beta·out in wasm, A [m, n]. */
+export function wasmMatvec(out: Tensor, A: Tensor, x: Tensor, alpha: number, beta: number): boolean {
+  const k = kernelsFor(out, A, x);
+  if (k === null) return false;
+  k.matvec(address(out), address(A), address(x), A.shape[0]!, A.shape[1]!, alpha, beta);
+  return true;
+}
+
+/** out += alpha·Aᵀ x in wasm, A [m, n] (out already scaled by beta). */
+export function wasmMatvecTAcc(out: Tensor, A: Tensor, x: Tensor, alpha: number): boolean {
+  const k = kernelsFor(out, A, x);
+  if (k === null) return false;
+  k.matvecTAcc(address(out), address(A), address(x), A.shape[0]!, A.shape[1]!, alpha);
+  return true;
+}
+
+/**
+ * out += alpha·op(A) op(B) in wasm, out [M, N], inner size K (out already
+ * scaled by beta). Handles B untransposed (A either way) and A Bᵀ; returns
+ * false for Aᵀ Bᵀ, which stays in JavaScript.
+ */
+export function wasmGemmAcc(
+  out: Tensor,
+  A: Tensor,
+  B: Tensor,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+): boolean {
+  if (transA && transB) return false;
+  const k = kernelsFor(out, A, B);
+  if (k === null) return false;
+  if (transB) k.gemmNTAcc(address(out), address(A), address(B), M, N, K, alpha);
+  else k.gemmAcc(address(out), address(A), address(B), M, N, K, transA ? 1 : K, transA ? M : 1, alpha);
+  return true;
+}
+
+/** A += alpha·x yᵀ in wasm, A [m, n]. */
+export function wasmAddOuter(A: Tensor, x: Tensor, y: Tensor, alpha: number): boolean {
+  const k = kernelsFor(A, x, y);
+  if (k === null) return false;
+  k.addOuter(address(A), address(x), address(y), A.shape[0]!, A.shape[1]!, alpha);
+  return true;
+}
+
+/** The fused clip + AdaGrad step in wasm; the number of clipped elements, or -1 when it cannot run there. */
+export function wasmAdagrad(param: Tensor, grad: Tensor, accum: Tensor, lr: number, eps: number, limit: number): number {
+  const k = kernelsFor(param, grad, accum);
+  if (k === null) return -1;
+  return k.adagrad(address(param), address(grad), address(accum), param.size, lr, eps, limit);
+}

@@ -1,0 +1,615 @@
+;; The kernels, written once for both element types. scripts/build-wasm.mjs
+;; replaces these placeholders and pastes the result into kernels.wat:
+;;
+;;   placeholder   float64    float32   meaning
+;;   <T>           f64        f32       scalar type
+;;   <V>           f64x2      f32x4     vector interpretation of a v128
+;;   <I>           i64x2      i32x4     integer lanes of the same width (masks)
+;;   <S>           8          4         bytes per element
+;;   <S2>, <S3>    16, 24     8, 12     bytes of 2 and 3 elements
+;;   <SH>          3          2         log2 of <S> (element index → byte offset)
+;;   <L>           2          4         lanes per vector
+;;   <L2>          4          8         elements in two vectors
+;;   <SPLAT>       v128.load64_splat  v128.load32_splat  load one element into every lane
+;;   <X>           _f64       _f32      suffix of every name
+;;
+;; Loop shape everywhere: a vector loop over the first n & -L elements
+;; (16 bytes per iteration), then a scalar loop over the remainder.
+;; matvecT and addOuter compute each element with the same operations in the
+;; same order as the JavaScript kernels, lane by lane, so their float64 results
+;; are bit-identical to the pure-JS path. matvec and gemm NT sum per lane, then
+;; across lanes; gemm NN/TN sums the whole inner dimension in registers before
+;; scaling by alpha: these agree with the JS kernels to rounding (tested to 1e-12).
+
+  ;; y[0..n) += s · x[0..n)   (y, x byte addresses)
+  (func $axpy<X> (param $y i32) (param $x i32) (param $n i32) (param $s <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $sv v128)
+    (local.set $sv (<V>.splat (local.get $s)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (v128.store (i32.add (local.get $y) (local.get $j))
+          (<V>.add
+            (v128.load (i32.add (local.get $y) (local.get $j)))
+            (<V>.mul (v128.load (i32.add (local.get $x) (local.get $j))) (local.get $sv))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (<T>.store (i32.add (local.get $y) (local.get $j))
+          (<T>.add
+            (<T>.load (i32.add (local.get $y) (local.get $j)))
+            (<T>.mul (<T>.load (i32.add (local.get $x) (local.get $j))) (local.get $s))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; y[j] += ((r0[j]·s0 + r1[j]·s1) + r2[j]·s2) + r3[j]·s3 for j < n:
+  ;; four scaled rows added into y in one pass (halves the loads and stores of y).
+  (func $axpy4<X> (param $y i32) (param $r0 i32) (param $r1 i32) (param $r2 i32) (param $r3 i32)
+    (param $s0 <T>) (param $s1 <T>) (param $s2 <T>) (param $s3 <T>) (param $n i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $v0 (<V>.splat (local.get $s0)))
+    (local.set $v1 (<V>.splat (local.get $s1)))
+    (local.set $v2 (<V>.splat (local.get $s2)))
+    (local.set $v3 (<V>.splat (local.get $s3)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (v128.store (i32.add (local.get $y) (local.get $j))
+          (<V>.add
+            (v128.load (i32.add (local.get $y) (local.get $j)))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (i32.add (local.get $r0) (local.get $j))) (local.get $v0))
+                  (<V>.mul (v128.load (i32.add (local.get $r1) (local.get $j))) (local.get $v1)))
+                (<V>.mul (v128.load (i32.add (local.get $r2) (local.get $j))) (local.get $v2)))
+              (<V>.mul (v128.load (i32.add (local.get $r3) (local.get $j))) (local.get $v3)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (<T>.store (i32.add (local.get $y) (local.get $j))
+          (<T>.add
+            (<T>.load (i32.add (local.get $y) (local.get $j)))
+            (<T>.add
+              (<T>.add
+                (<T>.add
+                  (<T>.mul (<T>.load (i32.add (local.get $r0) (local.get $j))) (local.get $s0))
+                  (<T>.mul (<T>.load (i32.add (local.get $r1) (local.get $j))) (local.get $s1)))
+                (<T>.mul (<T>.load (i32.add (local.get $r2) (local.get $j))) (local.get $s2)))
+              (<T>.mul (<T>.load (i32.add (local.get $r3) (local.get $j))) (local.get $s3)))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; *o = alpha·s, or alpha·s + beta·(*o) when beta ≠ 0 (BLAS: beta = 0 never reads out).
+  (func $store<X> (param $o i32) (param $s <T>) (param $alpha <T>) (param $beta <T>)
+    (if (<T>.eq (local.get $beta) (<T>.const 0))
+      (then (<T>.store (local.get $o) (<T>.mul (local.get $alpha) (local.get $s))))
+      (else
+        (<T>.store (local.get $o)
+          (<T>.add
+            (<T>.mul (local.get $alpha) (local.get $s))
+            (<T>.mul (local.get $beta) (<T>.load (local.get $o))))))))
+
+  ;; o[0] = alpha·(r0·x) (+ beta·o[0]): one dot product of length n.
+  (func $dot1<X> (param $o i32) (param $r0 i32) (param $x i32) (param $n i32) (param $alpha <T>) (param $beta <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $acc v128) (local $s <T>)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $acc
+          (<V>.add (local.get $acc)
+            (<V>.mul
+              (v128.load (i32.add (local.get $r0) (local.get $j)))
+              (v128.load (i32.add (local.get $x) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (local.set $s (call $hsum<X> (local.get $acc)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $s
+          (<T>.add (local.get $s)
+            (<T>.mul
+              (<T>.load (i32.add (local.get $r0) (local.get $j)))
+              (<T>.load (i32.add (local.get $x) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop)))
+    (call $store<X> (local.get $o) (local.get $s) (local.get $alpha) (local.get $beta)))
+
+  ;; o[q] = alpha·(rq·x) (+ beta·o[q]) for q = 0..3, with o[q] at o + q·ostep bytes:
+  ;; four dot products sharing each load of x.
+  (func $dot4<X> (param $o i32) (param $ostep i32) (param $r0 i32) (param $rstep i32) (param $x i32) (param $n i32)
+    (param $alpha <T>) (param $beta <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $xv v128) (local $xs <T>)
+    (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $xw v128) (local $pairEnd i32)
+    (local $s0 <T>) (local $s1 <T>) (local $s2 <T>) (local $s3 <T>)
+    (local.set $r1 (i32.add (local.get $r0) (local.get $rstep)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $rstep)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $rstep)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    ;; Two vectors per iteration into two accumulators per row: eight independent
+    ;; add chains hide the latency of vector adds.
+    (local.set $pairEnd (i32.shl (i32.and (local.get $n) (i32.const -<L2>)) (i32.const <SH>)))
+    (block $pdone
+      (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $pairEnd)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $xw (v128.load offset=16 (i32.add (local.get $x) (local.get $j))))
+        (local.set $a0 (<V>.add (local.get $a0) (<V>.mul (v128.load (i32.add (local.get $r0) (local.get $j))) (local.get $xv))))
+        (local.set $b0 (<V>.add (local.get $b0) (<V>.mul (v128.load offset=16 (i32.add (local.get $r0) (local.get $j))) (local.get $xw))))
+        (local.set $a1 (<V>.add (local.get $a1) (<V>.mul (v128.load (i32.add (local.get $r1) (local.get $j))) (local.get $xv))))
+        (local.set $b1 (<V>.add (local.get $b1) (<V>.mul (v128.load offset=16 (i32.add (local.get $r1) (local.get $j))) (local.get $xw))))
+        (local.set $a2 (<V>.add (local.get $a2) (<V>.mul (v128.load (i32.add (local.get $r2) (local.get $j))) (local.get $xv))))
+        (local.set $b2 (<V>.add (local.get $b2) (<V>.mul (v128.load offset=16 (i32.add (local.get $r2) (local.get $j))) (local.get $xw))))
+        (local.set $a3 (<V>.add (local.get $a3) (<V>.mul (v128.load (i32.add (local.get $r3) (local.get $j))) (local.get $xv))))
+        (local.set $b3 (<V>.add (local.get $b3) (<V>.mul (v128.load offset=16 (i32.add (local.get $r3) (local.get $j))) (local.get $xw))))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $ploop)))
+    (local.set $a0 (<V>.add (local.get $a0) (local.get $b0)))
+    (local.set $a1 (<V>.add (local.get $a1) (local.get $b1)))
+    (local.set $a2 (<V>.add (local.get $a2) (local.get $b2)))
+    (local.set $a3 (<V>.add (local.get $a3) (local.get $b3)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $a0 (<V>.add (local.get $a0) (<V>.mul (v128.load (i32.add (local.get $r0) (local.get $j))) (local.get $xv))))
+        (local.set $a1 (<V>.add (local.get $a1) (<V>.mul (v128.load (i32.add (local.get $r1) (local.get $j))) (local.get $xv))))
+        (local.set $a2 (<V>.add (local.get $a2) (<V>.mul (v128.load (i32.add (local.get $r2) (local.get $j))) (local.get $xv))))
+        (local.set $a3 (<V>.add (local.get $a3) (<V>.mul (v128.load (i32.add (local.get $r3) (local.get $j))) (local.get $xv))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (local.set $s0 (call $hsum<X> (local.get $a0)))
+    (local.set $s1 (call $hsum<X> (local.get $a1)))
+    (local.set $s2 (call $hsum<X> (local.get $a2)))
+    (local.set $s3 (call $hsum<X> (local.get $a3)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $xs (<T>.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $s0 (<T>.add (local.get $s0) (<T>.mul (<T>.load (i32.add (local.get $r0) (local.get $j))) (local.get $xs))))
+        (local.set $s1 (<T>.add (local.get $s1) (<T>.mul (<T>.load (i32.add (local.get $r1) (local.get $j))) (local.get $xs))))
+        (local.set $s2 (<T>.add (local.get $s2) (<T>.mul (<T>.load (i32.add (local.get $r2) (local.get $j))) (local.get $xs))))
+        (local.set $s3 (<T>.add (local.get $s3) (<T>.mul (<T>.load (i32.add (local.get $r3) (local.get $j))) (local.get $xs))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop)))
+    (call $store<X> (local.get $o) (local.get $s0) (local.get $alpha) (local.get $beta))
+    (call $store<X> (i32.add (local.get $o) (local.get $ostep)) (local.get $s1) (local.get $alpha) (local.get $beta))
+    (call $store<X> (i32.add (local.get $o) (i32.shl (local.get $ostep) (i32.const 1))) (local.get $s2) (local.get $alpha) (local.get $beta))
+    (call $store<X> (i32.add (local.get $o) (i32.mul (local.get $ostep) (i32.const 3))) (local.get $s3) (local.get $alpha) (local.get $beta)))
+
+
+  ;; out tile [4 rows, 2 vectors] += alpha · Σ_k op(A)[i+q, k] · B[k, j .. j+2L):
+  ;; eight vector accumulators stay in registers over the whole k loop, so each
+  ;; pair of B loads feeds eight multiply-adds and out is read and written once.
+  ;; c: &out[i, j]; cStep: bytes per out row; a: &op(A)[i, 0]; aRowB, aColB: byte
+  ;; steps of op(A) per row and per k; b: &B[0, j]; bStep: bytes per B row.
+  (func $tile4x2<X> (param $c i32) (param $cStep i32) (param $a i32) (param $aRowB i32) (param $aColB i32)
+    (param $b i32) (param $bStep i32) (param $K i32) (param $alpha <T>)
+    (local $k i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $v0 v128) (local $v1 v128) (local $s v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128) (local $al v128) (local $o i32)
+    (local.set $p0 (local.get $a))
+    (local.set $p1 (i32.add (local.get $p0) (local.get $aRowB)))
+    (local.set $p2 (i32.add (local.get $p1) (local.get $aRowB)))
+    (local.set $p3 (i32.add (local.get $p2) (local.get $aRowB)))
+    (block $done
+      (loop $ks
+        (br_if $done (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $v0 (v128.load (local.get $b)))
+        (local.set $v1 (v128.load offset=16 (local.get $b)))
+        (local.set $s (<SPLAT> (local.get $p0)))
+        (local.set $c00 (<V>.add (local.get $c00) (<V>.mul (local.get $s) (local.get $v0))))
+        (local.set $c01 (<V>.add (local.get $c01) (<V>.mul (local.get $s) (local.get $v1))))
+        (local.set $s (<SPLAT> (local.get $p1)))
+        (local.set $c10 (<V>.add (local.get $c10) (<V>.mul (local.get $s) (local.get $v0))))
+        (local.set $c11 (<V>.add (local.get $c11) (<V>.mul (local.get $s) (local.get $v1))))
+        (local.set $s (<SPLAT> (local.get $p2)))
+        (local.set $c20 (<V>.add (local.get $c20) (<V>.mul (local.get $s) (local.get $v0))))
+        (local.set $c21 (<V>.add (local.get $c21) (<V>.mul (local.get $s) (local.get $v1))))
+        (local.set $s (<SPLAT> (local.get $p3)))
+        (local.set $c30 (<V>.add (local.get $c30) (<V>.mul (local.get $s) (local.get $v0))))
+        (local.set $c31 (<V>.add (local.get $c31) (<V>.mul (local.get $s) (local.get $v1))))
+        (local.set $p0 (i32.add (local.get $p0) (local.get $aColB)))
+        (local.set $p1 (i32.add (local.get $p1) (local.get $aColB)))
+        (local.set $p2 (i32.add (local.get $p2) (local.get $aColB)))
+        (local.set $p3 (i32.add (local.get $p3) (local.get $aColB)))
+        (local.set $b (i32.add (local.get $b) (local.get $bStep)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $ks)))
+    (local.set $al (<V>.splat (local.get $alpha)))
+    (local.set $o (local.get $c))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c00))))
+    (v128.store offset=16 (local.get $o) (<V>.add (v128.load offset=16 (local.get $o)) (<V>.mul (local.get $al) (local.get $c01))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c10))))
+    (v128.store offset=16 (local.get $o) (<V>.add (v128.load offset=16 (local.get $o)) (<V>.mul (local.get $al) (local.get $c11))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c20))))
+    (v128.store offset=16 (local.get $o) (<V>.add (v128.load offset=16 (local.get $o)) (<V>.mul (local.get $al) (local.get $c21))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c30))))
+    (v128.store offset=16 (local.get $o) (<V>.add (v128.load offset=16 (local.get $o)) (<V>.mul (local.get $al) (local.get $c31)))))
+
+  ;; *c += alpha · Σ_k A[k] · B[k] with A and B strided (aColB, bStep bytes): one
+  ;; element of out for the columns left over by $tile4x2.
+  (func $colDot<X> (param $c i32) (param $a i32) (param $aColB i32) (param $b i32) (param $bStep i32) (param $K i32) (param $alpha <T>)
+    (local $k i32) (local $s <T>)
+    (block $done
+      (loop $ks
+        (br_if $done (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $s (<T>.add (local.get $s) (<T>.mul (<T>.load (local.get $a)) (<T>.load (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (local.get $aColB)))
+        (local.set $b (i32.add (local.get $b) (local.get $bStep)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $ks)))
+    (<T>.store (local.get $c) (<T>.add (<T>.load (local.get $c)) (<T>.mul (local.get $alpha) (local.get $s)))))
+
+  ;; o0[q] += alpha·(a0·r_q), o1[q] += alpha·(a1·r_q) for q = 0..3, vectors of length n,
+  ;; r_q at r0 + q·rstep bytes: two rows of A against four rows of B, eight
+  ;; accumulators, six loads per eight vector multiply-adds.
+  (func $dot2x4<X> (param $o0 i32) (param $o1 i32) (param $a0 i32) (param $a1 i32) (param $r0 i32) (param $rstep i32)
+    (param $n i32) (param $alpha <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $x v128) (local $y v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $xs <T>) (local $ys <T>) (local $v <T>)
+    (local $S0 <T>) (local $S1 <T>) (local $S2 <T>) (local $S3 <T>)
+    (local $T0 <T>) (local $T1 <T>) (local $T2 <T>) (local $T3 <T>)
+    (local.set $r1 (i32.add (local.get $r0) (local.get $rstep)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $rstep)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $rstep)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $x (v128.load (i32.add (local.get $a0) (local.get $j))))
+        (local.set $y (v128.load (i32.add (local.get $a1) (local.get $j))))
+        (local.set $w0 (v128.load (i32.add (local.get $r0) (local.get $j))))
+        (local.set $w1 (v128.load (i32.add (local.get $r1) (local.get $j))))
+        (local.set $w2 (v128.load (i32.add (local.get $r2) (local.get $j))))
+        (local.set $w3 (v128.load (i32.add (local.get $r3) (local.get $j))))
+        (local.set $s0 (<V>.add (local.get $s0) (<V>.mul (local.get $x) (local.get $w0))))
+        (local.set $s1 (<V>.add (local.get $s1) (<V>.mul (local.get $x) (local.get $w1))))
+        (local.set $s2 (<V>.add (local.get $s2) (<V>.mul (local.get $x) (local.get $w2))))
+        (local.set $s3 (<V>.add (local.get $s3) (<V>.mul (local.get $x) (local.get $w3))))
+        (local.set $t0 (<V>.add (local.get $t0) (<V>.mul (local.get $y) (local.get $w0))))
+        (local.set $t1 (<V>.add (local.get $t1) (<V>.mul (local.get $y) (local.get $w1))))
+        (local.set $t2 (<V>.add (local.get $t2) (<V>.mul (local.get $y) (local.get $w2))))
+        (local.set $t3 (<V>.add (local.get $t3) (<V>.mul (local.get $y) (local.get $w3))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (local.set $S0 (call $hsum<X> (local.get $s0)))
+    (local.set $S1 (call $hsum<X> (local.get $s1)))
+    (local.set $S2 (call $hsum<X> (local.get $s2)))
+    (local.set $S3 (call $hsum<X> (local.get $s3)))
+    (local.set $T0 (call $hsum<X> (local.get $t0)))
+    (local.set $T1 (call $hsum<X> (local.get $t1)))
+    (local.set $T2 (call $hsum<X> (local.get $t2)))
+    (local.set $T3 (call $hsum<X> (local.get $t3)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $xs (<T>.load (i32.add (local.get $a0) (local.get $j))))
+        (local.set $ys (<T>.load (i32.add (local.get $a1) (local.get $j))))
+        (local.set $v (<T>.load (i32.add (local.get $r0) (local.get $j))))
+        (local.set $S0 (<T>.add (local.get $S0) (<T>.mul (local.get $xs) (local.get $v))))
+        (local.set $T0 (<T>.add (local.get $T0) (<T>.mul (local.get $ys) (local.get $v))))
+        (local.set $v (<T>.load (i32.add (local.get $r1) (local.get $j))))
+        (local.set $S1 (<T>.add (local.get $S1) (<T>.mul (local.get $xs) (local.get $v))))
+        (local.set $T1 (<T>.add (local.get $T1) (<T>.mul (local.get $ys) (local.get $v))))
+        (local.set $v (<T>.load (i32.add (local.get $r2) (local.get $j))))
+        (local.set $S2 (<T>.add (local.get $S2) (<T>.mul (local.get $xs) (local.get $v))))
+        (local.set $T2 (<T>.add (local.get $T2) (<T>.mul (local.get $ys) (local.get $v))))
+        (local.set $v (<T>.load (i32.add (local.get $r3) (local.get $j))))
+        (local.set $S3 (<T>.add (local.get $S3) (<T>.mul (local.get $xs) (local.get $v))))
+        (local.set $T3 (<T>.add (local.get $T3) (<T>.mul (local.get $ys) (local.get $v))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop)))
+    (<T>.store (local.get $o0) (<T>.add (<T>.load (local.get $o0)) (<T>.mul (local.get $alpha) (local.get $S0))))
+    (<T>.store offset=<S> (local.get $o0) (<T>.add (<T>.load offset=<S> (local.get $o0)) (<T>.mul (local.get $alpha) (local.get $S1))))
+    (<T>.store offset=<S2> (local.get $o0) (<T>.add (<T>.load offset=<S2> (local.get $o0)) (<T>.mul (local.get $alpha) (local.get $S2))))
+    (<T>.store offset=<S3> (local.get $o0) (<T>.add (<T>.load offset=<S3> (local.get $o0)) (<T>.mul (local.get $alpha) (local.get $S3))))
+    (<T>.store (local.get $o1) (<T>.add (<T>.load (local.get $o1)) (<T>.mul (local.get $alpha) (local.get $T0))))
+    (<T>.store offset=<S> (local.get $o1) (<T>.add (<T>.load offset=<S> (local.get $o1)) (<T>.mul (local.get $alpha) (local.get $T1))))
+    (<T>.store offset=<S2> (local.get $o1) (<T>.add (<T>.load offset=<S2> (local.get $o1)) (<T>.mul (local.get $alpha) (local.get $T2))))
+    (<T>.store offset=<S3> (local.get $o1) (<T>.add (<T>.load offset=<S3> (local.get $o1)) (<T>.mul (local.get $alpha) (local.get $T3)))))
+
+  ;; out = alpha·A x + beta·out, A [m, n]; out has m elements, x has n.
+  (func (export "matvec<X>") (param $out i32) (param $a i32) (param $x i32) (param $m i32) (param $n i32)
+    (param $alpha <T>) (param $beta <T>)
+    (local $i i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const <SH>)))
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+        (call $dot4<X>
+          (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const <SH>))) (i32.const <S>)
+          (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $rowBytes)
+          (local.get $x) (local.get $n) (local.get $alpha) (local.get $beta))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+        (call $dot1<X>
+          (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const <SH>)))
+          (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes)))
+          (local.get $x) (local.get $n) (local.get $alpha) (local.get $beta))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; out += alpha·Aᵀ x, A [m, n]; out has n elements, x has m.
+  ;; (The caller scales out by beta first.)
+  (func (export "matvecTAcc<X>") (param $out i32) (param $a i32) (param $x i32) (param $m i32) (param $n i32)
+    (param $alpha <T>)
+    (local $i i32) (local $rowBytes i32) (local $r i32) (local $xi i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const <SH>)))
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+        (local.set $r (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $xi (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const <SH>))))
+        (call $axpy4<X> (local.get $out)
+          (local.get $r)
+          (i32.add (local.get $r) (local.get $rowBytes))
+          (i32.add (local.get $r) (i32.shl (local.get $rowBytes) (i32.const 1)))
+          (i32.add (local.get $r) (i32.mul (local.get $rowBytes) (i32.const 3)))
+          (<T>.mul (local.get $alpha) (<T>.load (local.get $xi)))
+          (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.const <S>))))
+          (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.const <S2>))))
+          (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.const <S3>))))
+          (local.get $n))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+        (call $axpy<X> (local.get $out)
+          (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes)))
+          (local.get $n)
+          (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const <SH>))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; out += alpha · op(A) B, out [M, N], B [K, N] row-major; op(A)[i, k] is the
+  ;; element at A + (i·aRow + k·aCol) elements (aRow = K, aCol = 1 for A [M, K];
+  ;; aRow = 1, aCol = M for Aᵀ with A [K, M]). The caller scales out by beta first.
+  (func (export "gemmAcc<X>") (param $out i32) (param $a i32) (param $b i32) (param $M i32) (param $N i32) (param $K i32)
+    (param $aRow i32) (param $aCol i32) (param $alpha <T>)
+    (local $i i32) (local $k i32) (local $ci i32) (local $ai i32) (local $bk i32) (local $rowBytes i32) (local $colBytes i32)
+    (local $aRowBytes i32) (local $j i32) (local $q i32)
+    (local.set $rowBytes (i32.shl (local.get $N) (i32.const <SH>)))
+    (local.set $colBytes (i32.shl (local.get $aCol) (i32.const <SH>)))
+    (local.set $aRowBytes (i32.shl (local.get $aRow) (i32.const <SH>)))
+    ;; Blocks of four rows: register tiles of 2 vectors, then leftover columns one by one.
+    (block $done4I
+      (loop $rows4I
+        (br_if $done4I (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
+        (local.set $ci (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $ai (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aRowBytes))))
+        (local.set $j (i32.const 0))
+        (block $doneJ2
+          (loop $j2
+            (br_if $doneJ2 (i32.gt_u (i32.add (local.get $j) (i32.const <L2>)) (local.get $N)))
+            (call $tile4x2<X>
+              (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>))) (local.get $rowBytes)
+              (local.get $ai) (local.get $aRowBytes) (local.get $colBytes)
+              (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const <SH>))) (local.get $rowBytes)
+              (local.get $K) (local.get $alpha))
+            (local.set $j (i32.add (local.get $j) (i32.const <L2>)))
+            (br $j2)))
+        (block $doneJ1
+          (loop $j1
+            (br_if $doneJ1 (i32.ge_u (local.get $j) (local.get $N)))
+            (local.set $q (i32.const 0))
+            (block $doneQ
+              (loop $qs
+                (br_if $doneQ (i32.ge_u (local.get $q) (i32.const 4)))
+                (call $colDot<X>
+                  (i32.add (i32.add (local.get $ci) (i32.mul (local.get $q) (local.get $rowBytes))) (i32.shl (local.get $j) (i32.const <SH>)))
+                  (i32.add (local.get $ai) (i32.mul (local.get $q) (local.get $aRowBytes))) (local.get $colBytes)
+                  (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const <SH>))) (local.get $rowBytes)
+                  (local.get $K) (local.get $alpha))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $qs)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $j1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4I)))
+    ;; The remaining rows (fewer than four), one at a time.
+    (block $doneI
+      (loop $rowsI
+        (br_if $doneI (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $ci (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $ai (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $aRow)) (i32.const <SH>))))
+        (local.set $k (i32.const 0))
+        (block $done4
+          (loop $k4
+            (br_if $done4 (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+            (local.set $bk (i32.add (local.get $b) (i32.mul (local.get $k) (local.get $rowBytes))))
+            (call $axpy4<X> (local.get $ci)
+              (local.get $bk)
+              (i32.add (local.get $bk) (local.get $rowBytes))
+              (i32.add (local.get $bk) (i32.shl (local.get $rowBytes) (i32.const 1)))
+              (i32.add (local.get $bk) (i32.mul (local.get $rowBytes) (i32.const 3)))
+              (<T>.mul (local.get $alpha) (<T>.load (local.get $ai)))
+              (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $ai) (local.get $colBytes))))
+              (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $ai) (i32.shl (local.get $colBytes) (i32.const 1)))))
+              (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $ai) (i32.mul (local.get $colBytes) (i32.const 3)))))
+              (local.get $N))
+            (local.set $ai (i32.add (local.get $ai) (i32.shl (local.get $colBytes) (i32.const 2))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $k4)))
+        (block $doneK
+          (loop $k1
+            (br_if $doneK (i32.ge_u (local.get $k) (local.get $K)))
+            (call $axpy<X> (local.get $ci)
+              (i32.add (local.get $b) (i32.mul (local.get $k) (local.get $rowBytes)))
+              (local.get $N)
+              (<T>.mul (local.get $alpha) (<T>.load (local.get $ai))))
+            (local.set $ai (i32.add (local.get $ai) (local.get $colBytes)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $k1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rowsI))))
+
+  ;; out += alpha · A Bᵀ, A [M, K], B [N, K], out [M, N]: dot products of rows,
+  ;; four rows of B per pass. The caller scales out by beta first.
+  (func (export "gemmNTAcc<X>") (param $out i32) (param $a i32) (param $b i32) (param $M i32) (param $N i32) (param $K i32)
+    (param $alpha <T>)
+    (local $i i32) (local $j i32) (local $ci i32) (local $ai i32) (local $kBytes i32) (local $rowBytes i32)
+    (local.set $kBytes (i32.shl (local.get $K) (i32.const <SH>)))
+    (local.set $rowBytes (i32.shl (local.get $N) (i32.const <SH>)))
+    ;; Pairs of rows of A against four rows of B ($dot2x4), then the leftovers.
+    (block $done2I
+      (loop $rows2I
+        (br_if $done2I (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $M)))
+        (local.set $ci (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $ai (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $kBytes))))
+        (local.set $j (i32.const 0))
+        (block $done4
+          (loop $j4
+            (br_if $done4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
+            (call $dot2x4<X>
+              (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>)))
+              (i32.add (i32.add (local.get $ci) (local.get $rowBytes)) (i32.shl (local.get $j) (i32.const <SH>)))
+              (local.get $ai) (i32.add (local.get $ai) (local.get $kBytes))
+              (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kBytes))) (local.get $kBytes)
+              (local.get $K) (local.get $alpha))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $j4)))
+        (block $doneJ
+          (loop $j1
+            (br_if $doneJ (i32.ge_u (local.get $j) (local.get $N)))
+            (call $dot1<X>
+              (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>)))
+              (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kBytes)))
+              (local.get $ai) (local.get $K) (local.get $alpha) (<T>.const 1))
+            (call $dot1<X>
+              (i32.add (i32.add (local.get $ci) (local.get $rowBytes)) (i32.shl (local.get $j) (i32.const <SH>)))
+              (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kBytes)))
+              (i32.add (local.get $ai) (local.get $kBytes)) (local.get $K) (local.get $alpha) (<T>.const 1))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $j1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $rows2I)))
+    (block $doneI
+      (loop $rowsI
+        (br_if $doneI (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $ci (i32.add (local.get $out) (i32.shl (i32.mul (local.get $i) (local.get $N)) (i32.const <SH>))))
+        (local.set $ai (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $kBytes))))
+        (local.set $j (i32.const 0))
+        (block $done4
+          (loop $j4
+            (br_if $done4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
+            (call $dot4<X>
+              (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>))) (i32.const <S>)
+              (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kBytes))) (local.get $kBytes)
+              (local.get $ai) (local.get $K) (local.get $alpha) (<T>.const 1))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $j4)))
+        (block $doneJ
+          (loop $j1
+            (br_if $doneJ (i32.ge_u (local.get $j) (local.get $N)))
+            (call $dot1<X>
+              (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>)))
+              (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kBytes)))
+              (local.get $ai) (local.get $K) (local.get $alpha) (<T>.const 1))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $j1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rowsI))))
+
+  ;; A += alpha · x yᵀ, A [m, n], x has m elements, y has n.
+  (func (export "addOuter<X>") (param $a i32) (param $x i32) (param $y i32) (param $m i32) (param $n i32) (param $alpha <T>)
+    (local $i i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const <SH>)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+        (call $axpy<X>
+          (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes)))
+          (local.get $y) (local.get $n)
+          (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const <SH>))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; The fused clip + AdaGrad step over n elements, in place:
+  ;;   g = clip(g, -limit, limit); G += g²; θ -= lr·g / sqrt(G + eps).
+  ;; Writes the clipped gradient back into g; an element whose (clipped) gradient
+  ;; is 0 keeps its θ (no 0/0 when eps = 0 and G = 0). NaN passes through the clip, as in
+  ;; the JavaScript clip (pmax/pmin return their first operand when a compare is false).
+  ;; Returns how many elements were outside [-limit, limit].
+  (func (export "adagrad<X>") (param $theta i32) (param $g i32) (param $G i32) (param $n i32)
+    (param $lr <T>) (param $eps <T>) (param $limit <T>) (result i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $count i32) (local $counts v128)
+    (local $lo v128) (local $hi v128) (local $lrv v128) (local $epsv v128) (local $gv v128) (local $acc v128) (local $zero v128)
+    (local $gs <T>) (local $accs <T>) (local $los <T>)
+    (local.set $los (<T>.neg (local.get $limit)))
+    (local.set $lo (<V>.splat (local.get $los)))
+    (local.set $hi (<V>.splat (local.get $limit)))
+    (local.set $lrv (<V>.splat (local.get $lr)))
+    (local.set $epsv (<V>.splat (local.get $eps)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $j))))
+        ;; a true compare lane is all ones (-1): subtracting it counts one
+        (local.set $counts (<I>.sub (local.get $counts)
+          (v128.or (<V>.lt (local.get $gv) (local.get $lo)) (<V>.gt (local.get $gv) (local.get $hi)))))
+        (local.set $gv (<V>.pmin (<V>.pmax (local.get $gv) (local.get $lo)) (local.get $hi)))
+        (v128.store (i32.add (local.get $g) (local.get $j)) (local.get $gv))
+        (local.set $acc (<V>.add (v128.load (i32.add (local.get $G) (local.get $j)))
+          (<V>.mul (local.get $gv) (local.get $gv))))
+        (v128.store (i32.add (local.get $G) (local.get $j)) (local.get $acc))
+        ;; lanes whose gradient is 0 are left unchanged (AND with the mask g ≠ 0),
+        ;; so eps = 0 with G = 0 cannot produce 0/0, as in @weft/optim's AdaGrad
+        (v128.store (i32.add (local.get $theta) (local.get $j))
+          (<V>.sub (v128.load (i32.add (local.get $theta) (local.get $j)))
+            (v128.and
+              (<V>.div (<V>.mul (local.get $lrv) (local.get $gv))
+                (<V>.sqrt (<V>.add (local.get $acc) (local.get $epsv))))
+              (<V>.ne (local.get $gv) (local.get $zero)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (local.set $count (call $count<X> (local.get $counts)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $gs (<T>.load (i32.add (local.get $g) (local.get $j))))
+        (if (i32.or (<T>.lt (local.get $gs) (local.get $los)) (<T>.gt (local.get $gs) (local.get $limit)))
+          (then (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+        (local.set $gs (select (local.get $los) (local.get $gs) (<T>.lt (local.get $gs) (local.get $los))))
+        (local.set $gs (select (local.get $limit) (local.get $gs) (<T>.gt (local.get $gs) (local.get $limit))))
+        (<T>.store (i32.add (local.get $g) (local.get $j)) (local.get $gs))
+        (local.set $accs (<T>.add (<T>.load (i32.add (local.get $G) (local.get $j)))
+          (<T>.mul (local.get $gs) (local.get $gs))))
+        (<T>.store (i32.add (local.get $G) (local.get $j)) (local.get $accs))
+        (if (<T>.ne (local.get $gs) (<T>.const 0))
+          (then
+            (<T>.store (i32.add (local.get $theta) (local.get $j))
+              (<T>.sub (<T>.load (i32.add (local.get $theta) (local.get $j)))
+                (<T>.div (<T>.mul (local.get $lr) (local.get $gs))
+                  (<T>.sqrt (<T>.add (local.get $accs) (local.get $eps))))))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop)))
+    (local.get $count))
