@@ -1,10 +1,10 @@
-import type { Tensor } from '@weft/tensor';
-import { Optimizer } from './optimizer.js';
+import { clipAdagradStep, type Tensor } from '@weft/tensor';
+import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
 import { checkNonNegative, checkOptions } from './validate.js';
 
 /** Options of {@link AdaGrad}. */
-export interface AdaGradOptions {
+export interface AdaGradOptions extends ClipOptions {
   /** Learning rate η, finite > 0. Default 0.1 (the report's). */
   lr?: number;
   /** ε >= 0, added INSIDE the square root. Default 1e-8 (the report's). */
@@ -13,7 +13,7 @@ export interface AdaGradOptions {
   initialAccumulator?: number;
 }
 
-const ADAGRAD_OPTIONS = ['lr', 'eps', 'initialAccumulator'] as const;
+const ADAGRAD_OPTIONS = ['lr', 'clipValue', 'eps', 'initialAccumulator'] as const;
 
 /**
  * AdaGrad exactly as in the report (Duchi et al.; the update of Karpathy's min-char-rnn):
@@ -42,7 +42,7 @@ export class AdaGrad extends Optimizer {
   /** `params`: `{ name, value, grad }` of any shapes. */
   constructor(params: readonly OptimParam[], options: AdaGradOptions = {}) {
     checkOptions('AdaGrad', options, ADAGRAD_OPTIONS);
-    super(params, { lr: options.lr ?? 0.1, name: 'AdaGrad' });
+    super(params, { lr: options.lr ?? 0.1, name: 'AdaGrad', clipValue: options.clipValue });
     this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
     this.initial = checkNonNegative(this.name, 'initialAccumulator', options.initialAccumulator ?? 0);
     for (const p of this.params) {
@@ -69,21 +69,19 @@ export class AdaGrad extends Optimizer {
     return { lr: this.lr, eps: this.epsilon, initialAccumulator: this.initial };
   }
 
-  /** One AdaGrad update of every parameter (see the class comment). Allocates nothing. */
+  /**
+   * One AdaGrad update of every parameter (see the class comment), with the
+   * gradient clipped to ±clipValue first when clipping is on. Clip, accumulate
+   * and update are one fused pass (@weft/tensor's `clipAdagradStep`, in
+   * WebAssembly SIMD when the tensors live on the wasm heap). Allocates nothing.
+   */
   step(): void {
-    const lr = this.lr, eps = this.epsilon;
+    const lr = this.lr, eps = this.epsilon, limit = this.clipValue;
+    let clipped = 0;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.param(i);
-      const x = p.value.data, xo = p.value.offset;
-      const g = p.grad.data, go = p.grad.offset;
-      const G = this.accumulators[i]!.data;
-      for (let k = 0, n = p.value.size; k < n; k++) {
-        const gk = g[go + k]!;
-        if (gk === 0) continue;
-        const acc = G[k]! + gk * gk;
-        G[k] = acc;
-        x[xo + k] -= (lr * gk) / Math.sqrt(acc + eps);
-      }
+      clipped += clipAdagradStep(p.value, p.grad, this.accumulators[i]!, lr, eps, limit);
     }
+    this.recordClipped(clipped);
   }
 }

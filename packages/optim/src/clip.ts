@@ -35,24 +35,9 @@ export function clipByValue(params: readonly GradHolder[], limit: number, out?: 
   if (typeof limit !== 'number' || !(limit > 0)) throw new Error(`clipByValue: limit must be a number > 0, got ${describe(limit)}`);
   checkGradHolders('clipByValue', params);
   const normBefore = globalGradNorm(params);
-  let clipped = 0;
+  const clipped = clipGradsInPlace(params, limit);
   let total = 0;
-  // One pass per grad that both counts and clips (the clip kernel cannot count).
-  for (let i = 0; i < params.length; i++) {
-    const grad = params[i]!.grad;
-    const g = grad.data, go = grad.offset;
-    for (let k = 0, n = grad.size; k < n; k++) {
-      const v = g[go + k]!;
-      if (v > limit) {
-        g[go + k] = limit;
-        clipped++;
-      } else if (v < -limit) {
-        g[go + k] = -limit;
-        clipped++;
-      }
-    }
-    total += grad.size;
-  }
+  for (let i = 0; i < params.length; i++) total += params[i]!.grad.size;
   const result = out ?? { fractionClipped: 0, normBefore: 0 };
   result.fractionClipped = total === 0 ? 0 : clipped / total;
   result.normBefore = normBefore;
@@ -83,4 +68,28 @@ export function clipByGlobalNorm(params: readonly GradHolder[], maxNorm: number,
   result.fractionClipped = scaled ? 1 : 0;
   result.scale = factor;
   return result;
+}
+
+/**
+ * Clips every entry of every `grad` in place to [−limit, limit] and returns how
+ * many entries were outside (one pass that both counts and clips; the tensor
+ * `clip` kernel cannot count). No argument checks: callers validate. Allocates nothing.
+ */
+export function clipGradsInPlace(params: readonly GradHolder[], limit: number): number {
+  let clipped = 0;
+  for (let i = 0; i < params.length; i++) {
+    const grad = params[i]!.grad;
+    const g = grad.data, go = grad.offset;
+    for (let k = 0, n = grad.size; k < n; k++) {
+      const v = g[go + k]!;
+      if (v > limit) {
+        g[go + k] = limit;
+        clipped++;
+      } else if (v < -limit) {
+        g[go + k] = -limit;
+        clipped++;
+      }
+    }
+  }
+  return clipped;
 }

@@ -1,6 +1,17 @@
 import { clone, copy, fill, forEachIndex, formatShape, shapesEqual, Tensor, zeros, type DType } from '@weft/tensor';
+import { clipGradsInPlace } from './clip.js';
 import type { OptimParam } from './param.js';
 import { checkPositive, describe, validateParams } from './validate.js';
+
+/** The option every optimizer takes besides its own. */
+export interface ClipOptions {
+  /**
+   * Clip every gradient entry to [−clipValue, clipValue] at the start of each
+   * step, as `clipByValue` would (the report clips to ±5). Default Infinity (off).
+   * AdaGrad fuses the clip into its update (one pass, WebAssembly when on the heap).
+   */
+  clipValue?: number;
+}
 
 /** What the base constructor needs: the learning rate, and a name for error messages. */
 export interface OptimizerHyper {
@@ -8,6 +19,8 @@ export interface OptimizerHyper {
   lr: number;
   /** Prefix of error messages, e.g. `'AdaGrad'`; defaults to the class name. */
   name?: string;
+  /** See {@link ClipOptions}. */
+  clipValue?: number;
 }
 
 /** What values a state tensor may hold; checked by `loadStateDict`. */
@@ -37,6 +50,10 @@ export abstract class Optimizer {
   private readonly sizes: readonly number[];
   private readonly state = new Map<string, StateEntry>();
   private learningRate: number;
+  private clipLimit: number;
+  /** Fraction of gradient entries the last `step()` clipped (0 before the first step or with clipping off). */
+  lastClipFraction = 0;
+  private readonly totalSize: number;
 
   /**
    * Validates `params` (see `validateParams`: unique names, contiguous value and
@@ -47,6 +64,33 @@ export abstract class Optimizer {
     this.params = validateParams(this.name, params);
     this.sizes = this.params.map((p) => p.value.size);
     this.learningRate = checkPositive(this.name, 'lr', hyper.lr);
+    this.clipLimit = checkClipValue(this.name, hyper.clipValue ?? Infinity);
+    this.totalSize = this.sizes.reduce((a, b) => a + b, 0);
+  }
+
+  /** Gradient entries are clipped to [−clipValue, clipValue] at each step; Infinity turns it off. */
+  get clipValue(): number {
+    return this.clipLimit;
+  }
+
+  set clipValue(value: number) {
+    this.clipLimit = checkClipValue(this.name, value);
+  }
+
+  /**
+   * Clips every `param.grad` to ±clipValue in place (when clipping is on) and
+   * records `lastClipFraction`. Subclasses call it first thing in `step()`,
+   * unless they fuse the clip into their own update (AdaGrad does) and call
+   * `recordClipped` instead.
+   */
+  protected clipGradients(): void {
+    if (this.clipLimit === Infinity) return;
+    this.recordClipped(clipGradsInPlace(this.params, this.clipLimit));
+  }
+
+  /** Records how many gradient entries a step clipped (for `lastClipFraction`). */
+  protected recordClipped(count: number): void {
+    this.lastClipFraction = this.totalSize === 0 ? 0 : count / this.totalSize;
   }
 
   /** Learning rate; setting it (e.g. from a schedule) checks it is a finite number > 0. */
@@ -162,4 +206,11 @@ function checkLoaded(who: string, key: string, t: unknown, entry: StateEntry): v
     const rule = entry.kind === 'count' ? 'a whole number >= 0' : entry.kind === 'nonNegative' ? 'finite and >= 0' : 'finite';
     throw new Error(`${who}: '${key}' must be ${rule}, but holds ${bad}`);
   }
+}
+
+function checkClipValue(who: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new Error(`${who}: clipValue must be a number > 0 (Infinity turns clipping off), got ${describe(value)}`);
+  }
+  return value;
 }

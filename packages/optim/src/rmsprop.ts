@@ -1,10 +1,10 @@
 import type { Tensor } from '@weft/tensor';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
 import { checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
 
 /** Options of {@link RMSProp}. */
-export interface RMSPropOptions {
+export interface RMSPropOptions extends ClipOptions {
   /** Learning rate η, finite > 0. Default 0.01. */
   lr?: number;
   /** Decay α in [0, 1) of the running mean of g². Default 0.99. */
@@ -17,7 +17,7 @@ export interface RMSPropOptions {
   weightDecay?: number;
 }
 
-const RMSPROP_OPTIONS = ['lr', 'alpha', 'eps', 'momentum', 'weightDecay'] as const;
+const RMSPROP_OPTIONS = ['lr', 'clipValue', 'alpha', 'eps', 'momentum', 'weightDecay'] as const;
 
 /**
  * RMSProp with PyTorch's semantics (`torch.optim.RMSprop`, not centered). Per
@@ -42,7 +42,7 @@ export class RMSProp extends Optimizer {
   /** `params`: `{ name, value, grad }` of any shapes. */
   constructor(params: readonly OptimParam[], options: RMSPropOptions = {}) {
     checkOptions('RMSProp', options, RMSPROP_OPTIONS);
-    super(params, { lr: options.lr ?? 0.01, name: 'RMSProp' });
+    super(params, { lr: options.lr ?? 0.01, name: 'RMSProp', clipValue: options.clipValue });
     this.decayRate = checkUnitInterval(this.name, 'alpha', options.alpha ?? 0.99);
     this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
@@ -100,6 +100,7 @@ export class RMSProp extends Optimizer {
 
   /** One RMSProp update of every parameter (see the class comment). Allocates nothing. */
   step(): void {
+    this.clipGradients();
     const lr = this.lr, alpha = this.decayRate, eps = this.epsilon, mu = this.mu, wd = this.decay;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.param(i);

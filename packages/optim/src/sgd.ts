@@ -1,10 +1,10 @@
 import type { Tensor } from '@weft/tensor';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
 import { checkBoolean, checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
 
 /** Options of {@link SGD}. */
-export interface SGDOptions {
+export interface SGDOptions extends ClipOptions {
   /** Learning rate η, finite > 0 (required). */
   lr: number;
   /** Momentum μ in [0, 1); 0 (default) is plain gradient descent. */
@@ -15,7 +15,7 @@ export interface SGDOptions {
   weightDecay?: number;
 }
 
-const SGD_OPTIONS = ['lr', 'momentum', 'nesterov', 'weightDecay'] as const;
+const SGD_OPTIONS = ['lr', 'clipValue', 'momentum', 'nesterov', 'weightDecay'] as const;
 
 /**
  * Stochastic gradient descent, with PyTorch's semantics. Per element, with
@@ -39,7 +39,7 @@ export class SGD extends Optimizer {
   constructor(params: readonly OptimParam[], options: SGDOptions) {
     checkOptions('SGD', options, SGD_OPTIONS);
     if (options === undefined || options.lr === undefined) throw new Error('SGD: lr is required, e.g. new SGD(params, { lr: 0.1 })');
-    super(params, { lr: options.lr, name: 'SGD' });
+    super(params, { lr: options.lr, name: 'SGD', clipValue: options.clipValue });
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
     this.useNesterov = checkBoolean(this.name, 'nesterov', options.nesterov ?? false);
     this.decay = checkNonNegative(this.name, 'weightDecay', options.weightDecay ?? 0);
@@ -89,6 +89,7 @@ export class SGD extends Optimizer {
 
   /** One SGD update of every parameter (see the class comment). Allocates nothing. */
   step(): void {
+    this.clipGradients();
     const lr = this.lr, mu = this.mu, wd = this.decay, nesterov = this.useNesterov;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.param(i);
