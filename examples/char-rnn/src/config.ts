@@ -7,6 +7,12 @@ export const OPTIMIZERS = ['adagrad', 'sgd', 'rmsprop', 'adam'] as const;
 /** Which optimizer trains the model. */
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
+/** Where the kernels run: @weft/tensor's WebAssembly SIMD backend, or plain JavaScript. */
+export const BACKENDS = ['wasm', 'js'] as const;
+
+/** The kernel backend of a run (see `setBackend` in @weft/tensor). */
+export type BackendName = (typeof BACKENDS)[number];
+
 /**
  * The hyperparameters of a training run, as stored in a checkpoint's `config`
  * metadata (JSON). Field names are camelCase; each has a CLI flag (see `flagName`).
@@ -40,6 +46,11 @@ export interface TrainConfig {
   sampleLength: number;
   /** Optional: updates between checkpoint writes (besides the end and Ctrl-C). */
   checkpointEvery?: number;
+  /**
+   * Kernel backend. Both compute the same model, but SIMD sums in another order,
+   * so results agree to ~1e-12, not bit for bit: a run resumes on its own backend.
+   */
+  backend: BackendName;
 }
 
 /** The report's settings (seed 1 unless the user gives one). */
@@ -55,6 +66,7 @@ export const defaultTrainConfig: TrainConfig = {
   logEvery: 100,
   sampleEvery: 10000,
   sampleLength: 200,
+  backend: 'wasm',
 };
 
 const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -77,6 +89,8 @@ export const trainConfigSchema = z.object({
   sampleEvery: positiveInt,
   sampleLength: positiveInt,
   checkpointEvery: positiveInt.optional(),
+  // Checkpoints written before the option existed were trained with the JS kernels.
+  backend: z.enum(BACKENDS).default('js'),
 });
 
 /** What each field must be, for error messages ("--hidden must be <this>, got 0"). */
@@ -94,6 +108,7 @@ const EXPECTED: Record<keyof TrainConfig, string> = {
   sampleEvery: 'a positive integer',
   sampleLength: 'a positive integer',
   checkpointEvery: 'a positive integer',
+  backend: `one of ${BACKENDS.join(', ')}`,
 };
 
 /** The CLI flag of a config field: `seqLength` → `--seq-length`. */

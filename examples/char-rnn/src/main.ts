@@ -9,7 +9,7 @@
  * checkpoint), 70 an internal error (a bug; the stack trace is printed).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { defaultTrainConfig, OPTIMIZERS, type TrainConfig } from './config.js';
+import { BACKENDS, defaultTrainConfig, OPTIMIZERS, type TrainConfig } from './config.js';
 import { isUserError } from './errors.js';
 import { gradcheckCommand } from './gradcheck-command.js';
 import type { OutputStream } from './progress.js';
@@ -42,6 +42,7 @@ const TRAIN_FIELDS: readonly (keyof TrainConfig)[] = [
   'sampleEvery',
   'sampleLength',
   'checkpointEvery',
+  'backend',
 ];
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -95,6 +96,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--log-every <n>', 'updates between loss.csv rows (and best-model checks)', parseInteger, defaultTrainConfig.logEvery)
     .option('--sample-every <n>', 'updates between text samples', parseInteger, defaultTrainConfig.sampleEvery)
     .option('--sample-length <n>', 'characters per sample', parseInteger, defaultTrainConfig.sampleLength)
+    .addOption(
+      new Option('--backend <name>', 'kernels: WebAssembly SIMD, or plain JavaScript (same model; last bits differ)')
+        .choices(BACKENDS)
+        .default(defaultTrainConfig.backend),
+    )
     .option('--checkpoint-every <n>', 'also write checkpoint.safetensors every n updates', parseInteger)
     .option('--out <dir>', 'run directory (default: runs/<timestamp>; when resuming: the checkpoint\'s directory)')
     .option('--resume <checkpoint>', 'continue the run saved in this checkpoint')

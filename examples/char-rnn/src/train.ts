@@ -13,8 +13,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CharRnnModel, Param } from '@weft/layers';
 import { charRnn } from '@weft/layers';
-import { clipByValue, createOptimizer, type ClipByValueResult, type Optimizer } from '@weft/optim';
-import { copy, reshape, row, Rng } from '@weft/tensor';
+import { createOptimizer, type Optimizer } from '@weft/optim';
+import { copy, getBackend, reshape, row, Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { loadCheckpoint, saveCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
 import { defaultTrainConfig, flagName, parseTrainConfig, type TrainConfig } from './config.js';
@@ -61,7 +61,7 @@ export interface TrainCommandOptions {
 }
 
 /** Settings a resumed run must keep: they shape the weights, the text walk or the random streams. */
-export const FIXED_ON_RESUME = ['hidden', 'seqLength', 'batch', 'optimizer', 'seed'] as const;
+export const FIXED_ON_RESUME = ['hidden', 'seqLength', 'batch', 'optimizer', 'seed', 'backend'] as const;
 
 /** Characters sampled from the best model for report.md (the report's 1000). */
 export const BEST_SAMPLE_LENGTH = 1000;
@@ -145,9 +145,13 @@ async function setUp(o: TrainCommandOptions): Promise<Setup> {
   const streams = new TextStreams(ids, config.batch, config.seqLength);
 
   const trainRng = new Rng(config.seed);
+  if (setBackend(config.backend) !== config.backend) {
+    throw new UserError(`--backend ${config.backend} is not available here (${wasmUnavailableReason() ?? 'unknown reason'}); use --backend js`);
+  }
   const model = charRnn({ vocabSize: vocab.size, hidden: config.hidden, rng: trainRng, batch: config.batch });
   const params = model.parameters();
-  const optimizer = createOptimizer(config.optimizer, params, { lr: config.lr });
+  // Clipping happens inside step(): AdaGrad fuses clip, accumulate and update into one pass.
+  const optimizer = createOptimizer(config.optimizer, params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
   const setup: Setup = { config, corpus, vocab, ids, streams, model, params, optimizer, trainRng, update: 0, epoch: 0, smoothLoss: NaN };
   if (ckpt) {
     copyParams(model, ckpt);
@@ -187,6 +191,15 @@ function allFinite(params: readonly Param[]): boolean {
  * directory is created or anything in it is written.
  */
 export async function trainCommand(o: TrainCommandOptions, io: CliIO): Promise<number> {
+  const previousBackend = getBackend();
+  try {
+    return await train(o, io);
+  } finally {
+    setBackend(previousBackend); // in-process callers (tests) get their backend back
+  }
+}
+
+async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
   const s = await setUp(o);
   const { config, streams, model, params, optimizer, vocab, ids } = s;
 
@@ -205,7 +218,6 @@ export async function trainCommand(o: TrainCommandOptions, io: CliIO): Promise<n
   const m = config.hidden;
   const inputs = new Int32Array(config.seqLength * config.batch);
   const targets = new Int32Array(config.seqLength * config.batch);
-  const clipResult: ClipByValueResult = { fractionClipped: 0, normBefore: 0 };
 
   let update = s.update;
   let epoch = s.epoch;
@@ -312,7 +324,6 @@ export async function trainCommand(o: TrainCommandOptions, io: CliIO): Promise<n
       stoppedBy = 'diverged';
       break;
     }
-    if (config.clip > 0) clipByValue(params, config.clip, clipResult);
     optimizer.step();
     smooth = update === 0 ? loss : 0.999 * smooth + 0.001 * loss;
     update += 1;

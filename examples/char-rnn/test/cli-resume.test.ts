@@ -72,3 +72,26 @@ describe('char-rnn train --resume', () => {
     expect((await loadCheckpoint(join(dir, 'split', 'checkpoint.safetensors'))).update).toBe(2000);
   });
 });
+
+describe('char-rnn train --backend', () => {
+  it('js and wasm train the same model (to rounding), and a resume keeps its backend', async () => {
+    expect((await train('js', '--updates', '300', '--backend', 'js')).code).toBe(0);
+    expect((await train('wasm', '--updates', '300', '--backend', 'wasm')).code).toBe(0);
+    const js = await loadCheckpoint(join(dir, 'js', 'checkpoint.safetensors'));
+    const wasm = await loadCheckpoint(join(dir, 'wasm', 'checkpoint.safetensors'));
+    expect([js.config.backend, wasm.config.backend]).toEqual(['js', 'wasm']);
+    let anyDifference = false; // SIMD sums in another order: if nothing differs, wasm never ran
+    for (const name of PARAM_NAMES) {
+      const a = js.params[name].data;
+      const b = wasm.params[name].data;
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(a[i]!)));
+      expect(worst).toBeLessThan(1e-8); // 300 AdaGrad updates amplify last-bit differences only this far
+      anyDifference ||= worst > 0;
+    }
+    expect(anyDifference).toBe(true);
+    const switched = await run(['train', '--resume', join(dir, 'js', 'checkpoint.safetensors'), '--data', data, '--backend', 'wasm', '--updates', '400']);
+    expect(switched.code).toBe(2);
+    expect(switched.stderr).toMatch(/^char-rnn: --backend wasm conflicts with the checkpoint, which was trained with --backend js/);
+  });
+});
