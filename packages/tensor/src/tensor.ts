@@ -23,6 +23,14 @@ export class Tensor {
   readonly offset: number;
   /** Number of elements (product of `shape`). */
   readonly size: number;
+  /** True when the elements are laid out row-major without gaps (offset may be non-zero). */
+  readonly isContiguous: boolean;
+  /**
+   * Byte position of element [0, 0, …] in `data.buffer`. Kernels compare it to
+   * tell exact aliases from partial overlaps; computed once, since every kernel
+   * call checks it (a view's fields never change).
+   */
+  readonly byteStart: number;
 
   /**
    * Wraps `data` without copying. `stride` defaults to row-major, `offset` to 0.
@@ -57,6 +65,8 @@ export class Tensor {
     this.stride = Object.freeze(st.slice());
     this.offset = offset;
     this.size = size;
+    this.isContiguous = rowMajorContiguous(shape, st);
+    this.byteStart = data.byteOffset + offset * data.BYTES_PER_ELEMENT;
   }
 
   /** `'float64'` or `'float32'`. */
@@ -67,16 +77,6 @@ export class Tensor {
   /** Number of dimensions. */
   get rank(): number {
     return this.shape.length;
-  }
-
-  /** True when the elements are laid out row-major without gaps (offset may be non-zero). */
-  get isContiguous(): boolean {
-    let s = 1;
-    for (let i = this.shape.length - 1; i >= 0; i--) {
-      if (this.shape[i] !== 1 && this.stride[i] !== s) return false;
-      s *= this.shape[i]!;
-    }
-    return true;
   }
 
   /** Index in `data` of the element at `index` (one integer per dimension). */
@@ -127,6 +127,16 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.dtype}, ${formatShape(this.shape)})`;
   }
+}
+
+/** True when `stride` is the row-major stride of `shape` (extents of 1 may have any stride). */
+function rowMajorContiguous(shape: readonly number[], stride: readonly number[]): boolean {
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && stride[i] !== s) return false;
+    s *= shape[i]!;
+  }
+  return true;
 }
 
 /**

@@ -34,16 +34,9 @@ export function checkSameShape(who: string, aName: string, a: Tensor, bName: str
 /** True when contiguous tensors `a` and `b` share any element of storage. */
 export function overlaps(a: Tensor, b: Tensor): boolean {
   if (a.data.buffer !== b.data.buffer || a.size === 0 || b.size === 0) return false;
-  const aStart = byteStart(a);
-  const bStart = byteStart(b);
-  const aEnd = aStart + a.size * a.data.BYTES_PER_ELEMENT;
-  const bEnd = bStart + b.size * b.data.BYTES_PER_ELEMENT;
-  return aStart < bEnd && bStart < aEnd;
-}
-
-/** Byte position of element [0, 0, …] of `t` in its ArrayBuffer. */
-function byteStart(t: Tensor): number {
-  return t.data.byteOffset + t.offset * t.data.BYTES_PER_ELEMENT;
+  const aStart = a.byteStart;
+  const bStart = b.byteStart;
+  return aStart < bStart + b.size * b.data.BYTES_PER_ELEMENT && bStart < aStart + a.size * a.data.BYTES_PER_ELEMENT;
 }
 
 /** Throws if `out` shares storage with `input` (kernels that read an input after writing out). */
@@ -56,9 +49,10 @@ export function checkNoAlias(who: string, input: string, out: Tensor, t: Tensor)
  * not a partial overlap, which would read elements already overwritten.
  */
 export function checkExactOrNoAlias(who: string, input: string, out: Tensor, t: Tensor): void {
+  if (!overlaps(out, t)) return;
   // Compare bytes, not typed-array objects: two arrays over the same bytes are the same storage.
-  const exact = byteStart(out) === byteStart(t) && out.data.BYTES_PER_ELEMENT === t.data.BYTES_PER_ELEMENT;
-  if (overlaps(out, t) && !exact) {
+  const exact = out.byteStart === t.byteStart && out.data.BYTES_PER_ELEMENT === t.data.BYTES_PER_ELEMENT;
+  if (!exact) {
     throw new Error(`${who}: out partially overlaps ${input}; use the same tensor or separate storage`);
   }
 }
