@@ -85,6 +85,31 @@ describe('softmax and logSoftmax', () => {
     expect(lp.get(1, 2)).toBeCloseTo(0, 12);
   });
 
+  it('softmax hands back each row\'s log Σ exp: a − logNormalizer is logSoftmax(a)', () => {
+    fc.assert(
+      fc.property(shapes, seed, (sh, s) => {
+        const a = randomTensor(sh, s);
+        const rows = sh.length === 1 ? 1 : sh[0]!;
+        const logZ = nanTensor([rows]);
+        softmax(nanTensor(sh), a, logZ);
+        const expected = rowsOf(a).map((r) => Math.log(r.reduce((t, v) => t + Math.exp(v), 0)));
+        expectClose(flat(logZ), expected);
+        const lp = logSoftmax(zeros(sh), a);
+        const n = sh[sh.length - 1]!;
+        expectClose(
+          flat(a).map((v, i) => v - logZ.data[Math.floor(i / n)]!),
+          flat(lp),
+        );
+      }),
+      runs,
+    );
+    // Huge logits: the normalizer stays finite where a naive log Σ exp overflows.
+    const logZ = zeros([1]);
+    softmax(zeros([3]), tensor([1000, 999, 998]), logZ);
+    expect(logZ.data[0]).toBeCloseTo(1000 + Math.log(1 + Math.exp(-1) + Math.exp(-2)), 10);
+    expect(() => softmax(zeros([2, 3]), zeros([2, 3]), zeros([3]))).toThrow('softmax: a has 2 row(s) but logNormalizer has length 3');
+  });
+
   it('out === a gives the same result as a separate out', () => {
     for (const kernel of [softmax, logSoftmax]) {
       const a = randomTensor([4, 5], 3);

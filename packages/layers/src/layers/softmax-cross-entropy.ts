@@ -1,16 +1,16 @@
-import { exp, logSoftmax, scale, zeros, type Tensor } from '@weft/tensor';
+import { scale, softmax, zeros, type Tensor } from '@weft/tensor';
 import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, type Layer, type LayerContext } from '../layer.js';
 import type { Param } from '../param.js';
 import { float, ids, port, scalar, type Port, type Value } from '../port.js';
 import { checkSize } from './init.js';
 
-/** The per-call cache of {@link SoftmaxCrossEntropy}: log p, p and the targets. */
+/** The per-call cache of {@link SoftmaxCrossEntropy}: p, each row's log-normalizer and the targets. */
 export class SoftmaxCrossEntropyContext implements LayerContext {
   readonly rows: number;
   readonly outputs: readonly Tensor[];
   readonly gradInputs: readonly (Tensor | null)[];
-  /** log softmax(logits) `[rows, K]`. */
-  readonly logProbs: Tensor;
+  /** log Σ_j exp(logits[r, j]) per row `[rows]`: log p[r, j] = logits[r, j] − logNormalizer[r]. */
+  readonly logNormalizer: Tensor;
   /** softmax(logits) `[rows, K]`. */
   readonly probs: Tensor;
   /** The targets of the last forward (referenced, not copied). */
@@ -19,7 +19,7 @@ export class SoftmaxCrossEntropyContext implements LayerContext {
   constructor(readonly batch: number, readonly steps: number, classes: number, propagate: boolean) {
     this.rows = batch * steps;
     this.outputs = [zeros([])];
-    this.logProbs = zeros([this.rows, classes]);
+    this.logNormalizer = zeros([this.rows]);
     this.probs = zeros([this.rows, classes]);
     this.gradInputs = [propagate ? zeros([this.rows, classes]) : null, null];
     this.targets = new Int32Array(0);
@@ -28,8 +28,9 @@ export class SoftmaxCrossEntropyContext implements LayerContext {
 
 /**
  * Softmax and cross-entropy against target ids, fused and numerically stable:
- * loss = −(1/B) Σ_rows log softmax(logits)[row, target] (through log-softmax,
- * so a tiny probability never becomes log 0). Summed over the rows of every
+ * loss = −(1/B) Σ_rows log softmax(logits)[row, target], with log p taken as
+ * logit − log Σ exp(logits) (never log of a probability that underflowed to 0),
+ * and one exp per logit: the softmax kernel hands back each row's log Σ exp. Summed over the rows of every
  * step and averaged over the batch B: with B = 1 and T steps stacked it is the
  * report's −Σ_t log p_t[y_t].
  *
@@ -55,7 +56,7 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
   /** Nothing to zero. */
   zeroGrad(): void {}
 
-  /** Buffers for `batch · steps` rows: log p, p and, if requested, dlogits `[rows, K]`. */
+  /** Buffers for `batch · steps` rows: p and, if requested, dlogits `[rows, K]`; the log-normalizers `[rows]`. */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): SoftmaxCrossEntropyContext {
     checkBatch('SoftmaxCrossEntropy', batch, steps);
     const propagate = resolvePropagateDown('SoftmaxCrossEntropy', this.inputs, propagateDown);
@@ -71,11 +72,11 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
       const y = targets[r]!;
       if (!(y >= 0 && y < K)) throw new Error(`SoftmaxCrossEntropy: target ${y} at row ${r} is outside the classes [0, ${K})`);
     }
-    logSoftmax(ctx.logProbs, inputs[0] as Tensor);
-    exp(ctx.probs, ctx.logProbs);
-    const logp = ctx.logProbs.data;
+    const logits = inputs[0] as Tensor;
+    softmax(ctx.probs, logits, ctx.logNormalizer);
+    const z = logits.data, zo = logits.offset, logZ = ctx.logNormalizer.data;
     let total = 0;
-    for (let r = 0; r < targets.length; r++) total -= logp[r * K + targets[r]!]!;
+    for (let r = 0; r < targets.length; r++) total += logZ[r]! - z[zo + r * K + targets[r]!]!;
     const loss = ctx.outputs[0]!;
     loss.data[loss.offset] = total / ctx.batch;
     ctx.targets = targets;

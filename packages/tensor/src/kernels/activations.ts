@@ -6,7 +6,7 @@
  */
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkContiguous, checkExactOrNoAlias, checkSameShape } from './check.js';
+import { checkContiguous, checkExactOrNoAlias, checkLength, checkNoAlias, checkSameShape } from './check.js';
 
 function unaryChecks(who: string, out: Tensor, a: Tensor): void {
   checkContiguous(who, 'a', a);
@@ -58,10 +58,21 @@ function rowsOf(who: string, a: Tensor): [rows: number, n: number] {
   return [n === 0 ? 0 : a.size / n, n];
 }
 
-/** Row-wise softmax: out[r, :] = exp(a[r, :] − max) / Σ exp(a[r, :] − max). Returns out. */
-export function softmax(out: Tensor, a: Tensor): Tensor {
+/**
+ * Row-wise softmax: out[r, :] = exp(a[r, :] − max) / Σ exp(a[r, :] − max). Returns out.
+ *
+ * `logNormalizer`, if given (length = number of rows), receives each row's
+ * log Σ_j exp(a[r, j]) (computed stably as max + log Σ exp(a − max)), so that
+ * log p[r, j] = a[r, j] − logNormalizer[r] exactly as log-softmax has it: a fused
+ * softmax cross-entropy needs one exp per element, not two.
+ */
+export function softmax(out: Tensor, a: Tensor, logNormalizer?: Tensor): Tensor {
   unaryChecks('softmax', out, a);
   const [rows, n] = rowsOf('softmax', a);
+  if (logNormalizer !== undefined) {
+    checkLength('softmax', 'logNormalizer', logNormalizer, rows, `a has ${rows} row(s)`);
+    checkNoAlias('softmax', 'logNormalizer', out, logNormalizer);
+  }
   const o = out.data, x = a.data;
   for (let r = 0; r < rows; r++) {
     const xo = a.offset + r * n;
@@ -76,6 +87,7 @@ export function softmax(out: Tensor, a: Tensor): Tensor {
     }
     const inv = 1 / total;
     for (let j = 0; j < n; j++) o[oo + j] *= inv;
+    if (logNormalizer !== undefined) logNormalizer.data[logNormalizer.offset + r] = max + Math.log(total);
   }
   return out;
 }
