@@ -11,7 +11,7 @@ import ts from 'typescript';
 
 // The script run inside the empty folder: one computation per package, each checked.
 const SMOKE = String.raw`
-import { Rng, matvec, tensor, zeros, allClose, softmax } from '@weft/tensor';
+import { Rng, matvec, tensor, zeros, allClose, softmax, setBackend, wasmKernelCalls, wasmUnavailableReason } from '@weft/tensor';
 import { checkGradients } from '@weft/gradcheck';
 import { AdaGrad, SGD, clipByValue } from '@weft/optim';
 import { charRnn } from '@weft/layers';
@@ -48,6 +48,15 @@ for (let i = 0; i < 200; i++) {
 }
 assert(last < first / 2, '@weft/optim AdaGrad trains @weft/layers charRnn (loss ' + first.toFixed(3) + ' -> ' + last.toFixed(3) + ')');
 assert(new SGD(params, { lr: 0.01 }).lr === 0.01, '@weft/optim SGD');
+
+// The WebAssembly SIMD kernels ship inside the tarball (no file, no fetch) and
+// compile without code generation from strings.
+assert(setBackend('wasm') === 'wasm', '@weft/tensor wasm backend loads (' + (wasmUnavailableReason() ?? 'ok') + ')');
+const before = wasmKernelCalls();
+const A = tensor([[1, 2, 3], [4, 5, 6]]);
+const yw = matvec(zeros([2]), A, tensor([1, 0, -1]));
+assert(wasmKernelCalls() > before && allClose(yw, tensor([-2, -2])), '@weft/tensor matvec runs in WebAssembly');
+setBackend('js');
 `;
 
 const root = resolve(import.meta.dirname, '..');
