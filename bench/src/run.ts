@@ -125,8 +125,8 @@ async function measure(contenders: Contender[], rounds: number, roundSeconds: nu
   });
 }
 
-function weftContender(corpus: BenchCorpus, backend: Backend, batch: number, fused: boolean, label?: string): Contender {
-  const trainer = new WeftTrainer(corpus, { backend, batch, fused });
+function weftContender(corpus: BenchCorpus, backend: Backend, batch: number, label?: string): Contender {
+  const trainer = new WeftTrainer(corpus, { backend, batch });
   let name = label ?? `weft (${trainer.backend === 'wasm' ? 'WebAssembly SIMD' : 'pure JS'})`;
   if (backend === 'wasm' && !trainer.onWasmHeap) name += ' [params NOT on the wasm heap]';
   return { name, dtype: 'float64', charsPerUpdate: SEQ_LENGTH * batch, run: (n) => timed(() => trainer.run(n)) };
@@ -247,9 +247,8 @@ async function main(): Promise<void> {
 
   // 1. Training updates per second at batch 1.
   const contenders: Contender[] = [];
-  if (wasmOk) contenders.push(weftContender(corpus, 'wasm', 1, false));
-  if (wasmOk) contenders.push(weftContender(corpus, 'wasm', 1, true, 'weft (WebAssembly SIMD, fused clip+AdaGrad)'));
-  contenders.push(weftContender(corpus, 'js', 1, false));
+  if (wasmOk) contenders.push(weftContender(corpus, 'wasm', 1));
+  contenders.push(weftContender(corpus, 'js', 1));
   contenders.push(plainContender(corpus));
   let numpyInfo: NumpyInfo | null = null;
   if (options.numpy) {
@@ -273,7 +272,7 @@ async function main(): Promise<void> {
   const backend: Backend = wasmOk ? 'wasm' : 'js';
   log(`measuring weft (${backend}) at batch 1, 8, 32 …`);
   const batchRows = await measure(
-    [1, 8, 32].map((B) => weftContender(corpus, backend, B, false, `weft batch ${B}`)),
+    [1, 8, 32].map((B) => weftContender(corpus, backend, B, `weft batch ${B}`)),
     options.rounds,
     roundSeconds,
     warmupSeconds / 2,

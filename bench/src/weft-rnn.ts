@@ -1,17 +1,16 @@
 /**
- * weft's char-RNN training update, as examples/char-rnn runs it:
- * `charRnn` from @weft/layers, `clipByValue` and `AdaGrad` from @weft/optim.
+ * weft's char-RNN training update, exactly as examples/char-rnn runs it:
+ * `charRnn` from @weft/layers and `AdaGrad` from @weft/optim with
+ * `clipValue: 5` (clip, accumulate and update fused into one pass).
  *
  * `backend: 'wasm'` turns on @weft/tensor's WebAssembly backend BEFORE the
  * model is built, so its parameters and buffers are allocated on the
  * WebAssembly heap and the matrix kernels run in WebAssembly SIMD; 'js' keeps
  * everything in ordinary typed arrays and pure-JS kernels.
- * `fused: true` replaces clipByValue + AdaGrad.step by @weft/tensor's fused
- * `clipAdagradStep` (one pass per parameter instead of three).
  */
 import { charRnn, type CharRnnModel } from '@weft/layers';
-import { AdaGrad, clipByValue, type ClipByValueResult } from '@weft/optim';
-import { clipAdagradStep, isWasmTensor, Rng, setBackend, zerosLike, type Backend, type Tensor } from '@weft/tensor';
+import { AdaGrad } from '@weft/optim';
+import { isWasmTensor, Rng, setBackend, type Backend } from '@weft/tensor';
 import { SequenceReader, type BenchCorpus } from './corpus.js';
 
 /** The report's hyperparameters. */
@@ -25,7 +24,6 @@ export const CLIP = 5;
 export interface WeftTrainerOptions {
   batch: number;
   backend: Backend;
-  fused?: boolean;
   seed?: number;
 }
 
@@ -37,9 +35,7 @@ export class WeftTrainer {
   /** True when the model's parameters really live on the WebAssembly heap. */
   readonly onWasmHeap: boolean;
   private readonly reader: SequenceReader;
-  private readonly optimizer: AdaGrad | null;
-  private readonly accumulators: Tensor[];
-  private readonly clipResult: ClipByValueResult = { fractionClipped: 0, normBefore: 0 };
+  private readonly optimizer: AdaGrad;
   /** The loss of the last update (kept so the work cannot be optimised away). */
   lastLoss = 0;
 
@@ -49,8 +45,7 @@ export class WeftTrainer {
     this.model = charRnn({ vocabSize: corpus.vocabSize, hidden: HIDDEN, rng: new Rng(options.seed ?? 1), batch: options.batch });
     const params = this.model.parameters();
     this.onWasmHeap = params.every((p) => isWasmTensor(p.value) && isWasmTensor(p.grad));
-    this.optimizer = options.fused ? null : new AdaGrad(params, { lr: LR, eps: EPS });
-    this.accumulators = options.fused ? params.map((p) => zerosLike(p.value)) : [];
+    this.optimizer = new AdaGrad(params, { lr: LR, eps: EPS, clipValue: CLIP });
     this.reader = new SequenceReader(corpus.ids, SEQ_LENGTH, options.batch);
     setBackend('js');
   }
@@ -59,20 +54,12 @@ export class WeftTrainer {
   run(n: number): void {
     setBackend(this.backend);
     const { model, reader } = this;
-    const params = model.parameters();
     for (let i = 0; i < n; i++) {
       reader.next();
       if (reader.wrapped) model.resetState();
       model.zeroGrad();
       this.lastLoss = model.lossAndGradients(reader.inputs, reader.targets);
-      if (this.optimizer !== null) {
-        clipByValue(params, CLIP, this.clipResult);
-        this.optimizer.step();
-      } else {
-        for (let k = 0; k < params.length; k++) {
-          clipAdagradStep(params[k]!.value, params[k]!.grad, this.accumulators[k]!, LR, EPS, CLIP);
-        }
-      }
+      this.optimizer.step(); // clips to ±CLIP first
     }
     setBackend('js');
   }
