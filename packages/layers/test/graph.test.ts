@@ -110,6 +110,32 @@ describe('Graph', () => {
     expectClose(ctx.gradInputs[0]!.data, [d[0]! * W[0]![0]! + d[1]! * W[1]![0]!, d[0]! * W[0]![1]! + d[1]! * W[1]![1]!]);
   });
 
+  it('hands out the gradient buffer of the one node an input feeds (no copy), zeroed when that node gets no gradient', () => {
+    const rng = new Rng(3);
+    const g = graph()
+      .input('x', float(2))
+      .input('u', float(2))
+      .node('lin', new Linear(2, 2, { rng }), { x: 'x' })
+      .node('side', new Linear(2, 2, { rng }), { x: 'x' })
+      .node('single', new Linear(2, 3, { rng }), { x: 'u' })
+      .output('y', 'lin')
+      .output('z', 'side')
+      .output('w', 'single')
+      .build();
+    const ctx = g.createContext(1);
+    const single = ctx.nodes[g.nodes.findIndex((n) => n.name === 'single')]!;
+    expect(ctx.gradInputs[1]).toBe(single.gradInputs[0]); // u feeds one node: its buffer
+    expect(ctx.nodes.some((n) => n.gradInputs[0] === ctx.gradInputs[0])).toBe(false); // x feeds two: a sum of its own
+    g.forward(ctx, [randn([1, 2], rng), randn([1, 2], rng)]);
+    const dw = randn([1, 3], rng);
+    g.backward(ctx, [null, null, dw]);
+    const W = (g.node('single').layer as Linear).W.value.toArray() as number[][];
+    const d = dw.toFlatArray();
+    expectClose(ctx.gradInputs[1]!.data, [0, 1].map((j) => d.reduce((acc, v, i) => acc + v * W[i]![j]!, 0)));
+    g.backward(ctx, [randn([1, 2], rng), null, null]); // 'single' gets nothing: du = 0
+    expect(ctx.gradInputs[1]!.toFlatArray()).toEqual([0, 0]);
+  });
+
   it('does not compute gradients of inputs not asked for', () => {
     const rng = new Rng(2);
     const g = diamond(3, 2, rng);

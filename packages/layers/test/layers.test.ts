@@ -4,7 +4,7 @@
  * B = 1 and B = 3, plus each layer's own semantics and error messages.
  */
 import fc from 'fast-check';
-import { randn, Rng, zeros, tensor, fromData } from '@weft/tensor';
+import { randn, Rng, zeros, tensor, fromData, type Tensor } from '@weft/tensor';
 import { Linear, OneHotEmbedding, RNNCell, Softmax, SoftmaxCrossEntropy, Param } from '@weft/layers';
 import { checkLayer, expectClose, expectPassed, randomIds } from './helpers.js';
 
@@ -118,6 +118,44 @@ describe('RNNCell', () => {
     // A second flush without a new backward adds nothing.
     seq.accumulateParamGrads();
     [layer.W.grad, layer.Wx!.grad, layer.b.grad].forEach((g, i) => expectClose(g.data, plain[i]!));
+  });
+
+  it('a sequence keeps h_{t−1} in place when fed the previous output, and still works when fed other states', () => {
+    const m = 3;
+    const B = 2;
+    const T = 4;
+    const rng = new Rng(11);
+    const layer = new RNNCell(m, { rng, std: 0.5 });
+    const xs = Array.from({ length: T }, () => randn([B, m], rng));
+    const dhs = Array.from({ length: T }, () => randn([B, m], rng));
+    const foreign = Array.from({ length: T }, () => randn([B, m], rng));
+    // feed(t, previous output) picks the h_{t−1} of step t.
+    const gradients = (contexts: 'plain' | 'sequence', feed: (t: number, prev: Tensor) => Tensor): Float64Array[] => {
+      layer.zeroGrad();
+      const seq = contexts === 'sequence' ? layer.createSequenceContexts(B, T) : null;
+      const ctxs = seq ? seq.steps : xs.map(() => layer.createContext(B));
+      let h = foreign[0]!;
+      for (let t = 0; t < T; t++) h = layer.forward(ctxs[t]!, [xs[t]!, feed(t, h)])[0]!;
+      for (let t = T - 1; t >= 0; t--) layer.backward(ctxs[t]!, [dhs[t]!]);
+      seq?.accumulateParamGrads();
+      return [layer.W.grad, layer.b.grad].map((g) => Float64Array.from(g.data));
+    };
+    const chained = (t: number, prev: Tensor): Tensor => (t === 0 ? foreign[0]! : prev);
+    const mixed = (t: number, prev: Tensor): Tensor => (t === 2 ? foreign[2]! : chained(t, prev));
+    for (const feed of [chained, mixed]) {
+      const plain = gradients('plain', feed);
+      gradients('sequence', feed).forEach((g, i) => expectClose(g, plain[i]!));
+    }
+    // Chained steps: outputs are consecutive rows of H, and step t reads h_{t−1} where step t−1 wrote it.
+    const seq = layer.createSequenceContexts(B, T);
+    let h = foreign[0]!;
+    for (let t = 0; t < T; t++) h = layer.forward(seq.steps[t]!, [xs[t]!, h])[0]!;
+    for (let t = 1; t < T; t++) {
+      expect(seq.steps[t]!.hPrev.data).toBe(seq.steps[t - 1]!.outputs[0]!.data);
+      expect(seq.steps[t]!.hPrev.offset).toBe(seq.steps[t - 1]!.outputs[0]!.offset);
+    }
+    expect(seq.h.toFlatArray()).toEqual(seq.steps.flatMap((s) => s.outputs[0]!.toFlatArray()));
+    expect(seq.hPrev.toFlatArray().slice(0, B * m)).toEqual(foreign[0]!.toFlatArray());
   });
 
   it('rejects mismatched inputs with the shapes', () => {

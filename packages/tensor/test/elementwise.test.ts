@@ -169,6 +169,17 @@ describe('fill and copy', () => {
     for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) expect(tc.get(i, j)).toBe(a.get(j, i));
   });
 
+  it('copy copies row views at any offset, short (a loop) and long (TypedArray.set)', () => {
+    for (const n of [1, 5, 256, 257, 1000]) {
+      const src = randomTensor([3, n], n);
+      const dst = nanTensor([2, n]);
+      const out = row(dst, 1);
+      expect(copy(out, row(src, 2))).toBe(out);
+      expect(flat(out)).toEqual(flat(row(src, 2)));
+      expect(flat(row(dst, 0)).every(Number.isNaN)).toBe(true); // nothing written outside out
+    }
+  });
+
   it('copy checks shapes and refuses a strided source over out\'s storage', () => {
     expect(() => copy(zeros([2, 3]), zeros([3, 2]))).toThrow('copy: out is [2,3] but a is [3,2]');
     const a = zeros([2, 2]);

@@ -135,7 +135,7 @@
     (local $r1 i32) (local $r2 i32) (local $r3 i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $xw v128) (local $pairEnd i32)
-    (local $s0 <T>) (local $s1 <T>) (local $s2 <T>) (local $s3 <T>)
+    (local $s0 <T>) (local $s1 <T>) (local $s2 <T>) (local $s3 <T>) (local $o1 i32) (local $o2 i32) (local $o3 i32)
     (local.set $r1 (i32.add (local.get $r0) (local.get $rstep)))
     (local.set $r2 (i32.add (local.get $r1) (local.get $rstep)))
     (local.set $r3 (i32.add (local.get $r2) (local.get $rstep)))
@@ -173,10 +173,8 @@
         (local.set $a3 (<V>.add (local.get $a3) (<V>.mul (v128.load (i32.add (local.get $r3) (local.get $j))) (local.get $xv))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $vloop)))
-    (local.set $s0 (call $hsum<X> (local.get $a0)))
-    (local.set $s1 (call $hsum<X> (local.get $a1)))
-    (local.set $s2 (call $hsum<X> (local.get $a2)))
-    (local.set $s3 (call $hsum<X> (local.get $a3)))
+    (call $hsum4<X> (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3))
+    (local.set $s3) (local.set $s2) (local.set $s1) (local.set $s0)
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
@@ -187,10 +185,25 @@
         (local.set $s3 (<T>.add (local.get $s3) (<T>.mul (<T>.load (i32.add (local.get $r3) (local.get $j))) (local.get $xs))))
         (local.set $j (i32.add (local.get $j) (i32.const <S>)))
         (br $sloop)))
-    (call $store<X> (local.get $o) (local.get $s0) (local.get $alpha) (local.get $beta))
-    (call $store<X> (i32.add (local.get $o) (local.get $ostep)) (local.get $s1) (local.get $alpha) (local.get $beta))
-    (call $store<X> (i32.add (local.get $o) (i32.shl (local.get $ostep) (i32.const 1))) (local.get $s2) (local.get $alpha) (local.get $beta))
-    (call $store<X> (i32.add (local.get $o) (i32.mul (local.get $ostep) (i32.const 3))) (local.get $s3) (local.get $alpha) (local.get $beta)))
+    ;; the stores of $store, written out: one test of beta instead of four calls
+    (local.set $o1 (i32.add (local.get $o) (local.get $ostep)))
+    (local.set $o2 (i32.add (local.get $o1) (local.get $ostep)))
+    (local.set $o3 (i32.add (local.get $o2) (local.get $ostep)))
+    (if (<T>.eq (local.get $beta) (<T>.const 0))
+      (then
+        (<T>.store (local.get $o) (<T>.mul (local.get $alpha) (local.get $s0)))
+        (<T>.store (local.get $o1) (<T>.mul (local.get $alpha) (local.get $s1)))
+        (<T>.store (local.get $o2) (<T>.mul (local.get $alpha) (local.get $s2)))
+        (<T>.store (local.get $o3) (<T>.mul (local.get $alpha) (local.get $s3))))
+      (else
+        (<T>.store (local.get $o)
+          (<T>.add (<T>.mul (local.get $alpha) (local.get $s0)) (<T>.mul (local.get $beta) (<T>.load (local.get $o)))))
+        (<T>.store (local.get $o1)
+          (<T>.add (<T>.mul (local.get $alpha) (local.get $s1)) (<T>.mul (local.get $beta) (<T>.load (local.get $o1)))))
+        (<T>.store (local.get $o2)
+          (<T>.add (<T>.mul (local.get $alpha) (local.get $s2)) (<T>.mul (local.get $beta) (<T>.load (local.get $o2)))))
+        (<T>.store (local.get $o3)
+          (<T>.add (<T>.mul (local.get $alpha) (local.get $s3)) (<T>.mul (local.get $beta) (<T>.load (local.get $o3))))))))
 
 
   ;; out tile [4 rows, 2 vectors] += alpha · Σ_k op(A)[i+q, k] · B[k, j .. j+2L):
@@ -295,14 +308,10 @@
         (local.set $t3 (<V>.add (local.get $t3) (<V>.mul (local.get $y) (local.get $w3))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $vloop)))
-    (local.set $S0 (call $hsum<X> (local.get $s0)))
-    (local.set $S1 (call $hsum<X> (local.get $s1)))
-    (local.set $S2 (call $hsum<X> (local.get $s2)))
-    (local.set $S3 (call $hsum<X> (local.get $s3)))
-    (local.set $T0 (call $hsum<X> (local.get $t0)))
-    (local.set $T1 (call $hsum<X> (local.get $t1)))
-    (local.set $T2 (call $hsum<X> (local.get $t2)))
-    (local.set $T3 (call $hsum<X> (local.get $t3)))
+    (call $hsum4<X> (local.get $s0) (local.get $s1) (local.get $s2) (local.get $s3))
+    (local.set $S3) (local.set $S2) (local.set $S1) (local.set $S0)
+    (call $hsum4<X> (local.get $t0) (local.get $t1) (local.get $t2) (local.get $t3))
+    (local.set $T3) (local.set $T2) (local.set $T1) (local.set $T0)
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))

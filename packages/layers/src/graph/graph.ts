@@ -6,7 +6,7 @@
  * loops over an array, never recursion. Where one output feeds several inputs
  * (a diamond), backward sums their gradients.
  */
-import { add, copy, fill, formatShape, zeros, type Tensor } from '@weft/tensor';
+import { add, copy, fill, formatShape, shapesEqual, zeros, type Tensor } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
@@ -103,7 +103,15 @@ export class GraphContext implements LayerContext {
       n.layer.outputs.map((p, o) => (graph.gradientCount(plan, i, o) > 1 ? zeros(portShape(p, this.rows)) : null)),
     );
     this.outputs = graph.outputSpecs.map((o) => nodes[o.source.node]!.outputs[o.source.port]!);
-    this.gradInputs = graph.inputs.map((p, i) => (plan.graphInputs[i] ? zeros(portShape(p, this.rows)) : null));
+    this.gradInputs = graph.inputs.map((p, i) => {
+      if (!plan.graphInputs[i]) return null;
+      const shape = portShape(p, this.rows);
+      // With one node input to propagate to, the graph hands out that node's
+      // gradient buffer itself: backward then has nothing to copy.
+      const feeds = graph.inputConsumers[i]!.filter((c) => plan.propagate[c.node]![c.input]);
+      const only = feeds.length === 1 ? nodes[feeds[0]!.node]!.gradInputs[feeds[0]!.input] : null;
+      return only && shapesEqual(only.shape, shape) ? only : zeros(shape);
+    });
     this.ran = new Uint8Array(specNodes.length);
   }
 }

@@ -1,5 +1,4 @@
 import {
-  add,
   addOuter,
   addRowVector,
   colSums,
@@ -26,6 +25,11 @@ import {
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
+
+/** True when contiguous `a` and `b` are the same elements of the same storage. */
+function sameStorage(a: Tensor, b: Tensor): boolean {
+  return a.data === b.data && a.offset === b.offset && a.isContiguous && a.size === b.size;
+}
 
 /** Options of {@link RNNCell}. */
 export interface RNNCellOptions extends InitOptions {
@@ -63,7 +67,11 @@ export class RNNCellContext implements LayerContext {
     delta: Tensor,
     gradX: Tensor | null,
     gradH: Tensor | null,
-    /** In a sequence: where forward copies h_{t−1} (a block of the shared `[T·B, m]` storage). */
+    /**
+     * In a sequence: where h_{t−1} sits for the deferred dW gemm, a row block of
+     * the shared states. For t > 0 it is the previous step's output; forward
+     * copies only step 0's h_{t−1} (the initial state) into it.
+     */
     readonly hPrevStore: Tensor | null,
     /** In a sequence with an input projection: where forward copies x. */
     readonly xStore: Tensor | null,
@@ -83,8 +91,15 @@ export class RNNCellContext implements LayerContext {
 
 /**
  * Per-step contexts of an RNNCell whose buffers are row blocks of shared
- * `[T·B, ·]` storage, so that after BPTT the weight gradients are single
- * matrix products: dW += Δᵀ H_prev, db += colSums(Δ), dWx += Δᵀ X.
+ * storage, so that after BPTT the weight gradients are single matrix products:
+ * dW += Δᵀ H_prev, db += colSums(Δ), dWx += Δᵀ X.
+ *
+ * The states live in one `[(T+1)·B, m]` buffer: row block 0 holds h_0 and
+ * block t+1 the output h_{t+1} of step t. So H_prev (blocks 0..T−1) and the
+ * outputs H (blocks 1..T) are overlapping views, and a step fed the previous
+ * step's output (as an unroller does) needs no copy of h_{t−1}. A step fed any
+ * other h_{t−1} keeps a reference to it (inputs stay unchanged until backward,
+ * as the layer contract asks), and the weight gradients are then summed step by step.
  */
 export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
   readonly steps: readonly RNNCellContext[];
@@ -92,8 +107,10 @@ export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
   readonly ran: Uint8Array;
   /** Δ `[T·B, m]`: δ of every step. */
   readonly delta: Tensor;
-  /** H_prev `[T·B, m]`: h_{t−1} of every step. */
+  /** H_prev `[T·B, m]`: h_{t−1} of every step (rows 0..T·B of the states). */
   readonly hPrev: Tensor;
+  /** H `[T·B, m]`: the output h_t of every step (rows B..(T+1)·B of the states). */
+  readonly h: Tensor;
   /** X `[T·B, inputSize]` with an input projection, else null. */
   readonly x: Tensor | null;
 
@@ -106,32 +123,47 @@ export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
   ) {
     const m = cell.hiddenSize;
     const rows = batch * count;
-    const h = zeros([rows, m]);
+    const states = zeros([rows + batch, m]);
+    this.hPrev = new Tensor(states.data, [rows, m]);
+    this.h = new Tensor(states.data, [rows, m], undefined, batch * m);
     this.delta = zeros([rows, m]);
-    this.hPrev = zeros([rows, m]);
     this.x = cell.inputProjection ? zeros([rows, cell.inputSize]) : null;
     this.ran = new Uint8Array(count);
     const steps: RNNCellContext[] = [];
     for (let t = 0; t < count; t++) {
-      const block = (s: Tensor): Tensor => new Tensor(s.data, [batch, s.shape[1]!], undefined, t * batch * s.shape[1]!);
+      const block = (s: Tensor): Tensor => new Tensor(s.data, [batch, s.shape[1]!], undefined, s.offset + t * batch * s.shape[1]!);
       const delta = block(this.delta);
       const gradX = !propagate[0] ? null : cell.inputProjection ? zeros([batch, cell.inputSize]) : delta;
       const gradH = propagate[1] ? zeros([batch, m]) : null;
-      steps.push(new RNNCellContext(batch, 1, block(h), delta, gradX, gradH, block(this.hPrev), this.x ? block(this.x) : null, this, t));
+      steps.push(new RNNCellContext(batch, 1, block(this.h), delta, gradX, gradH, block(this.hPrev), this.x ? block(this.x) : null, this, t));
     }
     this.steps = steps;
   }
 
-
-  /** dW += Δᵀ H_prev, db += Σ_rows Δ (and dWx += Δᵀ X) over the steps that ran backward; then forgets them. */
+  /**
+   * dW += Δᵀ H_prev, db += Σ_rows Δ (and dWx += Δᵀ X) over the steps that ran
+   * backward; then forgets them. One gemm each when every step read its h_{t−1}
+   * from the shared states, else step by step from the h_{t−1} each one was given.
+   */
   accumulateParamGrads(): void {
     let any = false;
+    let stacked = true;
     for (let t = 0; t < this.ran.length; t++) {
-      if (this.ran[t]) any = true;
-      else fill(this.steps[t]!.delta, 0);
+      const step = this.steps[t]!;
+      if (!this.ran[t]) fill(step.delta, 0);
+      else {
+        any = true;
+        if (step.hPrev !== step.hPrevStore) stacked = false;
+      }
     }
     if (!any) return;
-    this.cell.accumulateParamGrads(this.delta, this.hPrev, this.x);
+    if (stacked) this.cell.accumulateParamGrads(this.delta, this.hPrev, this.x);
+    else {
+      for (let t = 0; t < this.ran.length; t++) {
+        const step = this.steps[t]!;
+        if (this.ran[t]) this.cell.accumulateParamGrads(step.delta, step.hPrev, step.x);
+      }
+    }
     this.ran.fill(0);
   }
 }
@@ -215,27 +247,36 @@ export class RNNCell implements Layer<RNNCellContext> {
     return new RNNCellSequence(this, batch, steps, resolvePropagateDown('RNNCell', this.inputs, propagateDown));
   }
 
-  /** h = tanh(h_prev Wᵀ + x (Wxᵀ) + b). Returns `[h]`. */
+  /**
+   * h = tanh(h_prev Wᵀ + x (Wxᵀ) + b). Returns `[h]`. In a sequence, step 0
+   * copies h_prev into the shared states; a later step finds it there when it
+   * is the previous step's output, and otherwise keeps a reference to it.
+   */
   forward(ctx: RNNCellContext, inputs: readonly Value[]): readonly Tensor[] {
     checkInputs('RNNCell', this.inputs, inputs, ctx.rows);
     let x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
-    if (ctx.hPrevStore) hPrev = copy(ctx.hPrevStore, hPrev);
+    const store = ctx.hPrevStore;
+    if (store && sameStorage(hPrev, store)) hPrev = store;
+    else if (store && ctx.step === 0) hPrev = copy(store, hPrev); // block 0 is no step's output
     if (ctx.xStore) x = copy(ctx.xStore, x);
     if (ctx.sequence) ctx.sequence.ran[ctx.step] = 0;
     ctx.hPrev = hPrev;
     ctx.x = x;
     const h = ctx.outputs[0]!;
-    // One row is a matrix–vector product; matvec beats gemm's row-dot path there.
-    if (ctx.rows === 1) matvec(h, this.W.value, hPrev);
-    else gemm(h, hPrev, this.W.value, false, true);
+    const one = ctx.rows === 1;
+    // a = (x (Wxᵀ) + b) + h_prev Wᵀ: the product accumulates (beta = 1) onto
+    // the input term, so one pass adds b and one applies tanh.
     if (this.Wx) {
-      if (ctx.rows === 1) matvec(h, this.Wx.value, x, 1, 1);
-      else gemm(h, x, this.Wx.value, false, true, 1, 1);
+      if (one) matvec(h, this.Wx.value, x);
+      else gemm(h, x, this.Wx.value, false, true);
+      addRowVector(h, h, this.b.value);
     } else {
-      add(h, h, x);
+      addRowVector(h, x, this.b.value);
     }
-    addRowVector(h, h, this.b.value);
+    // One row is a matrix–vector product; matvec beats gemm's row-dot path there.
+    if (one) matvec(h, this.W.value, hPrev, 1, 1);
+    else gemm(h, hPrev, this.W.value, false, true, 1, 1);
     tanh(h, h);
     return ctx.outputs;
   }

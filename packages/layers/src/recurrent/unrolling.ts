@@ -44,6 +44,22 @@ function block(stack: Tensor, t: number, batch: number): Tensor {
   return new Tensor(stack.data, [batch, n], undefined, stack.offset + t * batch * n);
 }
 
+/**
+ * The `[T·B, n]` tensor whose row blocks are `views` (`[B, n]` each, in order),
+ * when they are consecutive blocks of one contiguous storage; else null.
+ */
+function stackedView(views: readonly Tensor[]): Tensor | null {
+  const first = views[0]!;
+  if (first.shape.length !== 2 || !first.isContiguous) return null;
+  const [B, n] = first.shape as [number, number];
+  for (let t = 0; t < views.length; t++) {
+    const v = views[t]!;
+    const shapeOk = v.shape.length === 2 && v.shape[0] === B && v.shape[1] === n && v.isContiguous;
+    if (!shapeOk || v.data !== first.data || v.offset !== first.offset + t * B * n) return null;
+  }
+  return new Tensor(first.data, [views.length * B, n], undefined, first.offset);
+}
+
 function stackOf(port: Port, rows: number): Int32Array | Tensor {
   return port.kind === 'ids' ? new Int32Array(rows) : zeros([rows, port.size]);
 }
@@ -75,7 +91,7 @@ export class Unrolling {
   readonly before: GraphContext | null;
   readonly loop: GraphSequence;
   readonly after: GraphContext | null;
-  /** Per loop output: its values of every step stacked `[T·B, n]` (null if nothing needs them stacked). */
+  /** Per loop output: its values of every step stacked `[T·B, n]` (null for scalars); may be the loop's own buffers. */
   readonly loopStacks: readonly (Tensor | null)[];
   /** Per loop output that is a scalar: its sum over the steps (null otherwise). */
   readonly loopSums: readonly (Tensor | null)[];
@@ -83,6 +99,7 @@ export class Unrolling {
   private readonly beforeInputs: Value[];
   private readonly loopInputs: Value[][];
   private readonly afterInputs: Value[];
+  /** Per loop output: where forward copies each step's value (null when not needed, e.g. already stacked in place). */
   private readonly loopStackViews: (Tensor[] | null)[];
   private readonly afterGradOutputs: (Tensor | null)[];
   private readonly loopGradOutputs: (Tensor | null)[][];
@@ -115,9 +132,11 @@ export class Unrolling {
     this.initialStates = plan.stateOutput.map((k) => zeros([B, loop.graph.outputs[k]!.size]));
     const beforeOutputs = this.before?.outputs ?? [];
     const beforeViews = beforeOutputs.map((o) => blocks(o, T, B) as Tensor[]);
-    // Every float loop output is used after the loop or is a step output: keep all its steps.
-    this.loopStackViews = loop.graph.outputs.map((p) => (p.kind === 'float' ? (blocks(zeros([this.rows, p.size]), T, B) as Tensor[]) : null));
-    this.loopStacks = this.loopStackViews.map((v) => (v ? new Tensor(v[0]!.data, [this.rows, v[0]!.shape[1]!]) : null));
+    // Every float loop output is used after the loop or is a step output: keep all its steps,
+    // in place when the loop's contexts already write them as consecutive row blocks.
+    const inPlace = loop.graph.outputs.map((_, k) => stackedView(this.loop.steps.map((s) => s.outputs[k]!)));
+    this.loopStacks = loop.graph.outputs.map((p, k) => (p.kind === 'float' ? (inPlace[k] ?? zeros([this.rows, p.size])) : null));
+    this.loopStackViews = this.loopStacks.map((s, k) => (s && !inPlace[k] ? (blocks(s, T, B) as Tensor[]) : null));
     this.loopSums = loop.graph.outputs.map((p) => (p.kind === 'scalar' ? zeros([]) : null));
 
     this.beforeInputs = before ? before.feeds.map((f) => this.stackedFeed(f, beforeOutputs)) : [];
@@ -176,6 +195,9 @@ export class Unrolling {
           const afterInput = after ? fromBefore(after.feeds, k) : -1;
           const fromAfter = afterInput >= 0 ? this.after!.gradInputs[afterInput]! : null;
           if (loopInput >= 0 && this.loop.steps[0]!.gradInputs[loopInput]) {
+            // The loop's own buffers when they already are the stack and nothing is added to them.
+            const inPlace = fromAfter ? null : stackedView(this.loop.steps.map((s) => s.gradInputs[loopInput]!));
+            if (inPlace) return inPlace;
             const stack = zeros([this.rows, p.size]);
             this.beforeGradCopies.push({ input: loopInput, views: blocks(stack, T, B) as Tensor[] });
             if (fromAfter) this.beforeGradAdds.push({ stack, other: fromAfter });

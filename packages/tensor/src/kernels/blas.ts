@@ -11,9 +11,9 @@
  * WebAssembly SIMD kernels (src/wasm/dispatch.ts); these loops are the fallback.
  */
 import { formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { wasmAddOuter, wasmGemmAcc, wasmMatvec, wasmMatvecTAcc } from '../wasm/dispatch.js';
-import { checkLength, checkMatrix, checkNoAlias } from './check.js';
+import { checkLength, checkMatrix, checkNoAlias, fitsLength } from './check.js';
 
 /**
  * out = alpha · A x + beta · out, with A [m, n], x of length n, out of length m.
@@ -23,8 +23,8 @@ export function matvec(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0): 
   checkMatrix('matvec', 'A', A);
   const m = A.shape[0]!;
   const n = A.shape[1]!;
-  if (!fits(x, n)) checkLength('matvec', 'x', x, n, `A is ${formatShape(A.shape)}`);
-  if (!fits(out, m)) checkLength('matvec', 'out', out, m, `A is ${formatShape(A.shape)}`);
+  if (!fitsLength(x, n)) checkLength('matvec', 'x', x, n, `A is ${formatShape(A.shape)}`);
+  if (!fitsLength(out, m)) checkLength('matvec', 'out', out, m, `A is ${formatShape(A.shape)}`);
   checkNoAlias('matvec', 'A', out, A);
   checkNoAlias('matvec', 'x', out, x);
   if (wasmMatvec(out, A, x, alpha, beta)) return out;
@@ -35,6 +35,32 @@ export function matvec(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0): 
   const xo = x.offset;
   const oo = out.offset;
   let i = 0;
+  // Eight rows per pass (eight accumulators, one load of x per eight
+  // multiply-adds), then four, then one; every row sums in the same order.
+  for (; i + 7 < m; i += 8) {
+    const r0 = ao + i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    const r4 = r3 + n;
+    const r5 = r4 + n;
+    const r6 = r5 + n;
+    const r7 = r6 + n;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = xd[xo + j]!;
+      s0 += a[r0 + j]! * xj;
+      s1 += a[r1 + j]! * xj;
+      s2 += a[r2 + j]! * xj;
+      s3 += a[r3 + j]! * xj;
+      s4 += a[r4 + j]! * xj;
+      s5 += a[r5 + j]! * xj;
+      s6 += a[r6 + j]! * xj;
+      s7 += a[r7 + j]! * xj;
+    }
+    storeScaled(o, oo + i, alpha, beta, s0, s1, s2, s3);
+    storeScaled(o, oo + i + 4, alpha, beta, s4, s5, s6, s7);
+  }
   for (; i + 3 < m; i += 4) {
     const r0 = ao + i * n;
     const r1 = r0 + n;
@@ -51,17 +77,7 @@ export function matvec(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0): 
       s2 += a[r2 + j]! * xj;
       s3 += a[r3 + j]! * xj;
     }
-    if (beta === 0) {
-      o[oo + i] = alpha * s0;
-      o[oo + i + 1] = alpha * s1;
-      o[oo + i + 2] = alpha * s2;
-      o[oo + i + 3] = alpha * s3;
-    } else {
-      o[oo + i] = alpha * s0 + beta * o[oo + i]!;
-      o[oo + i + 1] = alpha * s1 + beta * o[oo + i + 1]!;
-      o[oo + i + 2] = alpha * s2 + beta * o[oo + i + 2]!;
-      o[oo + i + 3] = alpha * s3 + beta * o[oo + i + 3]!;
-    }
+    storeScaled(o, oo + i, alpha, beta, s0, s1, s2, s3);
   }
   for (; i < m; i++) {
     const r = ao + i * n;
@@ -72,6 +88,21 @@ export function matvec(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0): 
   return out;
 }
 
+/** o[k + q] = alpha · s_q (+ beta · o[k + q] unless beta = 0, which never reads o) for q = 0..3. */
+function storeScaled(o: Data, k: number, alpha: number, beta: number, s0: number, s1: number, s2: number, s3: number): void {
+  if (beta === 0) {
+    o[k] = alpha * s0;
+    o[k + 1] = alpha * s1;
+    o[k + 2] = alpha * s2;
+    o[k + 3] = alpha * s3;
+  } else {
+    o[k] = alpha * s0 + beta * o[k]!;
+    o[k + 1] = alpha * s1 + beta * o[k + 1]!;
+    o[k + 2] = alpha * s2 + beta * o[k + 2]!;
+    o[k + 3] = alpha * s3 + beta * o[k + 3]!;
+  }
+}
+
 /**
  * out = alpha · Aᵀ x + beta · out, with A [m, n], x of length m, out of length n.
  * Reads A row by row (no transposed copy). Returns out.
@@ -80,8 +111,8 @@ export function matvecT(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0):
   checkMatrix('matvecT', 'A', A);
   const m = A.shape[0]!;
   const n = A.shape[1]!;
-  if (!fits(x, m)) checkLength('matvecT', 'x', x, m, `A is ${formatShape(A.shape)} (Aᵀx needs x of length ${m})`);
-  if (!fits(out, n)) checkLength('matvecT', 'out', out, n, `A is ${formatShape(A.shape)} (Aᵀx has length ${n})`);
+  if (!fitsLength(x, m)) checkLength('matvecT', 'x', x, m, `A is ${formatShape(A.shape)} (Aᵀx needs x of length ${m})`);
+  if (!fitsLength(out, n)) checkLength('matvecT', 'out', out, n, `A is ${formatShape(A.shape)} (Aᵀx has length ${n})`);
   checkNoAlias('matvecT', 'A', out, A);
   checkNoAlias('matvecT', 'x', out, x);
   const a = A.data;
@@ -93,6 +124,32 @@ export function matvecT(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0):
   scaleInPlace(o, oo, n, beta);
   if (wasmMatvecTAcc(out, A, x, alpha)) return out;
   let i = 0;
+  // Eight rows per pass load and store out once, yet add exactly as two passes
+  // of four rows ((out + rows 0–3) + rows 4–7), as the wasm kernel does.
+  for (; i + 7 < m; i += 8) {
+    const r0 = ao + i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    const r4 = r3 + n;
+    const r5 = r4 + n;
+    const r6 = r5 + n;
+    const r7 = r6 + n;
+    const x0 = alpha * xd[xo + i]!;
+    const x1 = alpha * xd[xo + i + 1]!;
+    const x2 = alpha * xd[xo + i + 2]!;
+    const x3 = alpha * xd[xo + i + 3]!;
+    const x4 = alpha * xd[xo + i + 4]!;
+    const x5 = alpha * xd[xo + i + 5]!;
+    const x6 = alpha * xd[xo + i + 6]!;
+    const x7 = alpha * xd[xo + i + 7]!;
+    for (let j = 0; j < n; j++) {
+      o[oo + j] =
+        o[oo + j]! +
+        (a[r0 + j]! * x0 + a[r1 + j]! * x1 + a[r2 + j]! * x2 + a[r3 + j]! * x3) +
+        (a[r4 + j]! * x4 + a[r5 + j]! * x5 + a[r6 + j]! * x6 + a[r7 + j]! * x7);
+    }
+  }
   for (; i + 3 < m; i += 4) {
     const r0 = ao + i * n;
     const r1 = r0 + n;
@@ -145,168 +202,193 @@ export function gemm(out: Tensor, A: Tensor, B: Tensor, transA = false, transB =
   scaleInPlace(c, co, M * N, beta);
   if (K === 0 || alpha === 0) return out;
   if (wasmGemmAcc(out, A, B, transA, transB, M, N, K, alpha)) return out;
-  if (!transB) {
-    // out[i,:] += Σ_k op(A)[i,k] · B[k,:], four k at a time: streams rows of B.
-    // op(A)[i,k] sits at A[i*K + k], or A[k*M + i] when transposed.
-    // Two rows of out per pass share every load of B (about 1.5× the speed of
-    // one row); each element still sums the same terms in the same order.
-    const aRow = transA ? 1 : K;
-    const aCol = transA ? M : 1;
-    let i = 0;
-    for (; i + 1 < M; i += 2) {
-      const c0 = co + i * N;
-      const c1 = c0 + N;
-      const p = ao + i * aRow;
-      const q = p + aRow;
-      let k = 0;
-      for (; k + 3 < K; k += 4) {
-        const p0 = alpha * a[p + k * aCol]!;
-        const p1 = alpha * a[p + (k + 1) * aCol]!;
-        const p2 = alpha * a[p + (k + 2) * aCol]!;
-        const p3 = alpha * a[p + (k + 3) * aCol]!;
-        const q0 = alpha * a[q + k * aCol]!;
-        const q1 = alpha * a[q + (k + 1) * aCol]!;
-        const q2 = alpha * a[q + (k + 2) * aCol]!;
-        const q3 = alpha * a[q + (k + 3) * aCol]!;
-        const b0 = bo + k * N;
-        const b1 = b0 + N;
-        const b2 = b1 + N;
-        const b3 = b2 + N;
-        for (let j = 0; j < N; j++) {
-          const v0 = b[b0 + j]!;
-          const v1 = b[b1 + j]!;
-          const v2 = b[b2 + j]!;
-          const v3 = b[b3 + j]!;
-          c[c0 + j] += p0 * v0 + p1 * v1 + p2 * v2 + p3 * v3;
-          c[c1 + j] += q0 * v0 + q1 * v1 + q2 * v2 + q3 * v3;
-        }
-      }
-      for (; k < K; k++) {
-        const pk = alpha * a[p + k * aCol]!;
-        const qk = alpha * a[q + k * aCol]!;
-        const bk = bo + k * N;
-        for (let j = 0; j < N; j++) {
-          const v = b[bk + j]!;
-          c[c0 + j] += pk * v;
-          c[c1 + j] += qk * v;
-        }
-      }
-    }
-    for (; i < M; i++) {
-      const ci = co + i * N;
-      const ai = ao + i * aRow;
-      let k = 0;
-      for (; k + 3 < K; k += 4) {
-        const a0 = alpha * a[ai + k * aCol]!;
-        const a1 = alpha * a[ai + (k + 1) * aCol]!;
-        const a2 = alpha * a[ai + (k + 2) * aCol]!;
-        const a3 = alpha * a[ai + (k + 3) * aCol]!;
-        const b0 = bo + k * N;
-        const b1 = b0 + N;
-        const b2 = b1 + N;
-        const b3 = b2 + N;
-        for (let j = 0; j < N; j++) {
-          c[ci + j] += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
-        }
-      }
-      for (; k < K; k++) {
-        const ak = alpha * a[ai + k * aCol]!;
-        const bk = bo + k * N;
-        for (let j = 0; j < N; j++) c[ci + j] += ak * b[bk + j]!;
+  // One function per layout: each is optimised for the shapes it sees, and a
+  // layout used for the first time does not throw the others' code away.
+  if (!transB) gemmStreamingB(c, co, a, ao, b, bo, M, N, K, transA, alpha);
+  else if (!transA) gemmRowDots(c, co, a, ao, b, bo, M, N, K, alpha);
+  else gemmBothTransposed(c, co, a, ao, b, bo, M, N, K, alpha);
+  return out;
+}
+
+/** Elements of a tensor's storage. */
+type Data = Tensor['data'];
+
+/** c += alpha · op(A) B for B [K, N] untransposed (op(A) = A or Aᵀ by `transA`); the JavaScript path of {@link gemm}. */
+function gemmStreamingB(c: Data, co: number, a: Data, ao: number, b: Data, bo: number, M: number, N: number, K: number, transA: boolean, alpha: number): void {
+  // out[i,:] += Σ_k op(A)[i,k] · B[k,:], four k at a time: streams rows of B.
+  // op(A)[i,k] sits at A[i*K + k], or A[k*M + i] when transposed.
+  // Four rows of out per pass share every load of B (about 1.4× the speed of
+  // two rows); each element still sums the same terms in the same order.
+  const aRow = transA ? 1 : K;
+  const aCol = transA ? M : 1;
+  let i = 0;
+  for (; i + 3 < M; i += 4) {
+    const c0 = co + i * N;
+    const c1 = c0 + N;
+    const c2 = c1 + N;
+    const c3 = c2 + N;
+    const p = ao + i * aRow;
+    const q = p + aRow;
+    const r = q + aRow;
+    const s = r + aRow;
+    let k = 0;
+    for (; k + 3 < K; k += 4) {
+      const k0 = k * aCol;
+      const k1 = k0 + aCol;
+      const k2 = k1 + aCol;
+      const k3 = k2 + aCol;
+      const p0 = alpha * a[p + k0]!, p1 = alpha * a[p + k1]!, p2 = alpha * a[p + k2]!, p3 = alpha * a[p + k3]!;
+      const q0 = alpha * a[q + k0]!, q1 = alpha * a[q + k1]!, q2 = alpha * a[q + k2]!, q3 = alpha * a[q + k3]!;
+      const r0 = alpha * a[r + k0]!, r1 = alpha * a[r + k1]!, r2 = alpha * a[r + k2]!, r3 = alpha * a[r + k3]!;
+      const s0 = alpha * a[s + k0]!, s1 = alpha * a[s + k1]!, s2 = alpha * a[s + k2]!, s3 = alpha * a[s + k3]!;
+      const b0 = bo + k * N;
+      const b1 = b0 + N;
+      const b2 = b1 + N;
+      const b3 = b2 + N;
+      for (let j = 0; j < N; j++) {
+        const v0 = b[b0 + j]!;
+        const v1 = b[b1 + j]!;
+        const v2 = b[b2 + j]!;
+        const v3 = b[b3 + j]!;
+        c[c0 + j] += p0 * v0 + p1 * v1 + p2 * v2 + p3 * v3;
+        c[c1 + j] += q0 * v0 + q1 * v1 + q2 * v2 + q3 * v3;
+        c[c2 + j] += r0 * v0 + r1 * v1 + r2 * v2 + r3 * v3;
+        c[c3 + j] += s0 * v0 + s1 * v1 + s2 * v2 + s3 * v3;
       }
     }
-    return out;
+    for (; k < K; k++) {
+      const pk = alpha * a[p + k * aCol]!;
+      const qk = alpha * a[q + k * aCol]!;
+      const rk = alpha * a[r + k * aCol]!;
+      const sk = alpha * a[s + k * aCol]!;
+      const bk = bo + k * N;
+      for (let j = 0; j < N; j++) {
+        const v = b[bk + j]!;
+        c[c0 + j] += pk * v;
+        c[c1 + j] += qk * v;
+        c[c2 + j] += rk * v;
+        c[c3 + j] += sk * v;
+      }
+    }
   }
-  if (!transA) {
-    // out[i,j] += A[i,:] · B[j,:]: dot products of rows, two rows of A times
-    // four rows of B per pass (eight accumulators: 6 loads per 8 multiply-adds).
-    let i = 0;
-    for (; i + 1 < M; i += 2) {
-      const p = ao + i * K;
-      const q = p + K;
-      const c0 = co + i * N;
-      const c1 = c0 + N;
-      let j = 0;
-      for (; j + 3 < N; j += 4) {
-        const b0 = bo + j * K;
-        const b1 = b0 + K;
-        const b2 = b1 + K;
-        const b3 = b2 + K;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-        for (let k = 0; k < K; k++) {
-          const x = a[p + k]!;
-          const y = a[q + k]!;
-          const v0 = b[b0 + k]!;
-          const v1 = b[b1 + k]!;
-          const v2 = b[b2 + k]!;
-          const v3 = b[b3 + k]!;
-          s0 += x * v0;
-          s1 += x * v1;
-          s2 += x * v2;
-          s3 += x * v3;
-          t0 += y * v0;
-          t1 += y * v1;
-          t2 += y * v2;
-          t3 += y * v3;
-        }
-        c[c0 + j] += alpha * s0;
-        c[c0 + j + 1] += alpha * s1;
-        c[c0 + j + 2] += alpha * s2;
-        c[c0 + j + 3] += alpha * s3;
-        c[c1 + j] += alpha * t0;
-        c[c1 + j + 1] += alpha * t1;
-        c[c1 + j + 2] += alpha * t2;
-        c[c1 + j + 3] += alpha * t3;
-      }
-      for (; j < N; j++) {
-        const bj = bo + j * K;
-        let s = 0;
-        let t = 0;
-        for (let k = 0; k < K; k++) {
-          const v = b[bj + k]!;
-          s += a[p + k]! * v;
-          t += a[q + k]! * v;
-        }
-        c[c0 + j] += alpha * s;
-        c[c1 + j] += alpha * t;
+  for (; i < M; i++) {
+    const ci = co + i * N;
+    const ai = ao + i * aRow;
+    let k = 0;
+    for (; k + 3 < K; k += 4) {
+      const a0 = alpha * a[ai + k * aCol]!;
+      const a1 = alpha * a[ai + (k + 1) * aCol]!;
+      const a2 = alpha * a[ai + (k + 2) * aCol]!;
+      const a3 = alpha * a[ai + (k + 3) * aCol]!;
+      const b0 = bo + k * N;
+      const b1 = b0 + N;
+      const b2 = b1 + N;
+      const b3 = b2 + N;
+      for (let j = 0; j < N; j++) {
+        c[ci + j] += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
       }
     }
-    for (; i < M; i++) {
-      const ai = ao + i * K;
-      const ci = co + i * N;
-      let j = 0;
-      for (; j + 3 < N; j += 4) {
-        const b0 = bo + j * K;
-        const b1 = b0 + K;
-        const b2 = b1 + K;
-        const b3 = b2 + K;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let k = 0; k < K; k++) {
-          const av = a[ai + k]!;
-          s0 += av * b[b0 + k]!;
-          s1 += av * b[b1 + k]!;
-          s2 += av * b[b2 + k]!;
-          s3 += av * b[b3 + k]!;
-        }
-        c[ci + j] += alpha * s0;
-        c[ci + j + 1] += alpha * s1;
-        c[ci + j + 2] += alpha * s2;
-        c[ci + j + 3] += alpha * s3;
-      }
-      for (; j < N; j++) {
-        const bj = bo + j * K;
-        let s = 0;
-        for (let k = 0; k < K; k++) s += a[ai + k]! * b[bj + k]!;
-        c[ci + j] += alpha * s;
-      }
+    for (; k < K; k++) {
+      const ak = alpha * a[ai + k * aCol]!;
+      const bk = bo + k * N;
+      for (let j = 0; j < N; j++) c[ci + j] += ak * b[bk + j]!;
     }
-    return out;
   }
-  // Both transposed: out[i,j] += Σ_k A[k,i] · B[j,k]. Rare; kept simple.
+}
+
+/** c += alpha · A Bᵀ for A [M, K], B [N, K]; the JavaScript path of {@link gemm}. */
+function gemmRowDots(c: Data, co: number, a: Data, ao: number, b: Data, bo: number, M: number, N: number, K: number, alpha: number): void {
+  // out[i,j] += A[i,:] · B[j,:]: dot products of rows, two rows of A times
+  // four rows of B per pass (eight accumulators: 6 loads per 8 multiply-adds).
+  let i = 0;
+  for (; i + 1 < M; i += 2) {
+    const p = ao + i * K;
+    const q = p + K;
+    const c0 = co + i * N;
+    const c1 = c0 + N;
+    let j = 0;
+    for (; j + 3 < N; j += 4) {
+      const b0 = bo + j * K;
+      const b1 = b0 + K;
+      const b2 = b1 + K;
+      const b3 = b2 + K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let k = 0; k < K; k++) {
+        const x = a[p + k]!;
+        const y = a[q + k]!;
+        const v0 = b[b0 + k]!;
+        const v1 = b[b1 + k]!;
+        const v2 = b[b2 + k]!;
+        const v3 = b[b3 + k]!;
+        s0 += x * v0;
+        s1 += x * v1;
+        s2 += x * v2;
+        s3 += x * v3;
+        t0 += y * v0;
+        t1 += y * v1;
+        t2 += y * v2;
+        t3 += y * v3;
+      }
+      c[c0 + j] += alpha * s0;
+      c[c0 + j + 1] += alpha * s1;
+      c[c0 + j + 2] += alpha * s2;
+      c[c0 + j + 3] += alpha * s3;
+      c[c1 + j] += alpha * t0;
+      c[c1 + j + 1] += alpha * t1;
+      c[c1 + j + 2] += alpha * t2;
+      c[c1 + j + 3] += alpha * t3;
+    }
+    for (; j < N; j++) {
+      const bj = bo + j * K;
+      let s = 0;
+      let t = 0;
+      for (let k = 0; k < K; k++) {
+        const v = b[bj + k]!;
+        s += a[p + k]! * v;
+        t += a[q + k]! * v;
+      }
+      c[c0 + j] += alpha * s;
+      c[c1 + j] += alpha * t;
+    }
+  }
+  for (; i < M; i++) {
+    const ai = ao + i * K;
+    const ci = co + i * N;
+    let j = 0;
+    for (; j + 3 < N; j += 4) {
+      const b0 = bo + j * K;
+      const b1 = b0 + K;
+      const b2 = b1 + K;
+      const b3 = b2 + K;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const av = a[ai + k]!;
+        s0 += av * b[b0 + k]!;
+        s1 += av * b[b1 + k]!;
+        s2 += av * b[b2 + k]!;
+        s3 += av * b[b3 + k]!;
+      }
+      c[ci + j] += alpha * s0;
+      c[ci + j + 1] += alpha * s1;
+      c[ci + j + 2] += alpha * s2;
+      c[ci + j + 3] += alpha * s3;
+    }
+    for (; j < N; j++) {
+      const bj = bo + j * K;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[ai + k]! * b[bj + k]!;
+      c[ci + j] += alpha * s;
+    }
+  }
+}
+
+/** c += alpha · Aᵀ Bᵀ for A [K, M], B [N, K]; the JavaScript path of {@link gemm}. */
+function gemmBothTransposed(c: Data, co: number, a: Data, ao: number, b: Data, bo: number, M: number, N: number, K: number, alpha: number): void {
+  // out[i,j] += Σ_k A[k,i] · B[j,k]. Rare; kept simple.
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = 0;
@@ -314,7 +396,6 @@ export function gemm(out: Tensor, A: Tensor, B: Tensor, transA = false, transB =
       c[co + i * N + j] += alpha * s;
     }
   }
-  return out;
 }
 
 /** out = A B for A [M, K] and B [K, N]; out is [M, N]. Shorthand for `gemm(out, A, B)`. */
@@ -330,8 +411,8 @@ export function addOuter(A: Tensor, x: Tensor, y: Tensor, alpha = 1): Tensor {
   checkMatrix('addOuter', 'A', A);
   const m = A.shape[0]!;
   const n = A.shape[1]!;
-  if (!fits(x, m)) checkLength('addOuter', 'x', x, m, `A is ${formatShape(A.shape)}`);
-  if (!fits(y, n)) checkLength('addOuter', 'y', y, n, `A is ${formatShape(A.shape)}`);
+  if (!fitsLength(x, m)) checkLength('addOuter', 'x', x, m, `A is ${formatShape(A.shape)}`);
+  if (!fitsLength(y, n)) checkLength('addOuter', 'y', y, n, `A is ${formatShape(A.shape)}`);
   checkNoAlias('addOuter', 'x', A, x);
   checkNoAlias('addOuter', 'y', A, y);
   if (wasmAddOuter(A, x, y, alpha)) return A;
@@ -366,15 +447,6 @@ export function addOuter(A: Tensor, x: Tensor, y: Tensor, alpha = 1): Tensor {
     for (let j = 0; j < n; j++) a[r + j] += xi * yd[yo + j]!;
   }
   return A;
-}
-
-/**
- * True when `t` passes `checkLength(…, t, n, …)`: tested first so that the
- * error context (a formatted shape) is only built when the check fails;
- * these kernels run many times per training step.
- */
-function fits(t: Tensor, n: number): boolean {
-  return t instanceof Tensor && t.size === n && t.isContiguous;
 }
 
 /** data[o .. o+n) *= beta, with beta = 0 writing zeros (BLAS semantics: NaN does not survive). */

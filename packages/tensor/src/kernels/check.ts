@@ -17,6 +17,11 @@ export function checkMatrix(who: string, name: string, t: Tensor): void {
   if (t.shape.length !== 2) throw new Error(`${who}: ${name} must be 2-D, got shape ${formatShape(t.shape)}`);
 }
 
+/** True when `t` is a contiguous Tensor of `n` elements: the cheap test before {@link checkLength} builds its message. */
+export function fitsLength(t: Tensor, n: number): boolean {
+  return t instanceof Tensor && t.size === n && t.isContiguous;
+}
+
 /** Throws unless contiguous `t` has `n` elements (any shape, e.g. [n] or [1, n]). */
 export function checkLength(who: string, name: string, t: Tensor, n: number, context: string): void {
   checkContiguous(who, name, t);

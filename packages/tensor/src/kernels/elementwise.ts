@@ -2,7 +2,7 @@
  * Elementwise kernels on contiguous tensors of equal shape. Out-first,
  * allocation-free; `out` may be exactly one of the inputs (`add(a, a, b)`).
  */
-import { formatShape } from '../shape.js';
+import { formatShape, shapesEqual } from '../shape.js';
 import { forEachIndex, type Tensor } from '../tensor.js';
 import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameShape } from './check.js';
 
@@ -74,16 +74,29 @@ export function fill(out: Tensor, value: number): Tensor {
   return out;
 }
 
+/**
+ * Up to this many elements `copy` runs a loop: cheaper than the subarray view
+ * (an allocation) that TypedArray.set needs, for the per-step vectors of an RNN.
+ */
+const SMALL_COPY = 256;
+
 /** out = a (same shape; a may be any layout, e.g. a transposed view). Returns out. */
 export function copy(out: Tensor, a: Tensor): Tensor {
   checkContiguous('copy', 'out', out);
-  if (out.shape.length !== a.shape.length || out.shape.some((d, i) => d !== a.shape[i])) {
+  if (!shapesEqual(out.shape, a.shape)) {
     throw new Error(`copy: out is ${formatShape(out.shape)} but a is ${formatShape(a.shape)}`);
   }
   if (a.isContiguous) {
     checkExactOrNoAlias('copy', 'a', out, a);
     if (out.data === a.data && out.offset === a.offset) return out;
-    out.data.set(a.data.subarray(a.offset, a.offset + a.size), out.offset);
+    const n = a.size;
+    if (n > SMALL_COPY) {
+      out.data.set(a.data.subarray(a.offset, a.offset + n), out.offset);
+      return out;
+    }
+    const o = out.data, x = a.data;
+    const oo = out.offset, xo = a.offset;
+    for (let i = 0; i < n; i++) o[oo + i] = x[xo + i]!;
     return out;
   }
   if (out.data.buffer === a.data.buffer) throw new Error('copy: out must not share memory with a strided view a');

@@ -35,14 +35,12 @@ export function clipAdagradStep(param: Tensor, grad: Tensor, accum: Tensor, lr: 
   const lo = -limit;
   let count = 0;
   for (let i = 0, n = param.size; i < n; i++) {
-    let gi = g[go + i]!;
-    if (gi < lo) {
-      gi = lo;
-      count++;
-    } else if (gi > limit) {
-      gi = limit;
-      count++;
-    }
+    const raw = g[go + i]!;
+    if (raw < lo || raw > limit) count++;
+    // min/max rather than `raw < lo ? lo : …`: with an integer limit (a small
+    // integer to V8) that choice would box every element (an allocation each).
+    // NaN stays NaN.
+    const gi = Math.min(Math.max(raw, lo), limit);
     if (gi === 0) continue; // as @weft/optim's AdaGrad: no 0/0 when eps = 0 and G = 0
     g[go + i] = gi;
     const acc = G[Go + i]! + gi * gi;
