@@ -1,7 +1,10 @@
 /**
  * `char-rnn sample`: generates text from a checkpoint.
  *
- * The model starts from h = 0. With `--prime`, the prime text is fed first and
+ * The model starts from the checkpoint's hidden state (stream 0's h when it
+ * was saved): a model only ever sees h = 0 at the start of the text, so from
+ * h = 0 it writes front matter (chapter lists, the etymology's Greek and
+ * Hebrew) rather than prose. With `--prime`, the prime text is fed first and
  * printed before the generated characters; without it, the first character is
  * drawn uniformly from the vocabulary (as Karpathy's char-rnn does) and is
  * part of the output. `--length` counts the generated characters after the
@@ -9,7 +12,7 @@
  * `--seed` give the same text.
  */
 import { charRnn, type CharRnnModel } from '@weft/layers';
-import { copy, Rng } from '@weft/tensor';
+import { copy, reshape, row, Rng } from '@weft/tensor';
 import { loadCheckpoint, PARAM_NAMES, type CharRnnCheckpoint } from './checkpoint.js';
 import { describeChar, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
@@ -29,13 +32,15 @@ export interface SampleCommandOptions {
 }
 
 /**
- * A model with the checkpoint's hidden size and vocabulary and a copy of its
- * weights (U, W, V, b, c), for `batch` streams (default 1), with h = 0.
+ * A batch-1 model with the checkpoint's hidden size, vocabulary and a copy of
+ * its weights (U, W, V, b, c), whose hidden state is the checkpoint's h of
+ * stream 0 (row 0 of h [B, m]).
  */
-export function modelFromCheckpoint(ckpt: CharRnnCheckpoint, batch = 1): CharRnnModel {
+export function modelFromCheckpoint(ckpt: CharRnnCheckpoint): CharRnnModel {
   // The rng only fills the initial weights, which are overwritten at once.
-  const model = charRnn({ vocabSize: ckpt.vocab.length, hidden: ckpt.config.hidden, rng: new Rng(0), batch });
+  const model = charRnn({ vocabSize: ckpt.vocab.length, hidden: ckpt.config.hidden, rng: new Rng(0) });
   copyParams(model, ckpt);
+  copy(reshape(model.state, [ckpt.config.hidden]), row(ckpt.h, 0));
   return model;
 }
 

@@ -395,7 +395,7 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
   await save(paths.checkpoint, stoppedBy === 'interrupted' ? 'interrupt' : 'end');
   if (stoppedBy === 'interrupted') reporter.note(`Interrupted at update ${update}; resume with: char-rnn train --resume ${paths.checkpoint}`);
 
-  const bestText = await sampleBestModel(paths, ids[0]!, config.seed);
+  const bestText = await sampleBestModel(paths, ids, config.seed);
   const rows = readLossCsv(paths.lossCsv);
   await writeFileAtomic(paths.lossSvg, await renderLossSvg(rows, 'Smooth loss during training'));
   await writeSamples();
@@ -444,14 +444,17 @@ function plannedTotal(config: TrainConfig, streams: TextStreams, update: number,
 }
 
 /**
- * BEST_SAMPLE_LENGTH characters from best.safetensors (read back, so the
- * text comes from the file a user keeps), from h = 0, fed the text's first character.
+ * BEST_SAMPLE_LENGTH characters from best.safetensors (read back, so the text
+ * comes from the file a user keeps), continuing stream 0 where the best model
+ * was saved: its hidden state, fed the next character of the text.
  */
-async function sampleBestModel(paths: RunPaths, firstId: number, seed: number): Promise<string> {
+async function sampleBestModel(paths: RunPaths, ids: Int32Array, seed: number): Promise<string> {
   const best = await loadCheckpoint(paths.best);
   const vocab = Vocabulary.fromChars(best.vocab);
-  const ids = generateIds(modelFromCheckpoint(best), [firstId], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)));
-  return vocab.decode([firstId]) + vocab.decode(ids);
+  const position = Array.isArray(best.position) ? best.position[0]! : best.position;
+  const next = ids[Math.min(position, ids.length - 1)]!;
+  const generated = generateIds(modelFromCheckpoint(best), [next], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)));
+  return vocab.decode([next]) + vocab.decode(generated);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint.js';
+import { modelFromCheckpoint } from '../src/sample-command.js';
 import { makeText, run, tempDir, writeText } from './cli-helpers.js';
 
 let dir: string;
@@ -60,5 +62,22 @@ describe('char-rnn sample', () => {
     const out = await sample('--temperature', '0.5', '--top-p', '0.9', '--length', '100', '--seed', '4');
     expect(Array.from(out)).toHaveLength(101);
     expect(await sample('--temperature', '0.5', '--top-p', '0.9', '--length', '100', '--seed', '4')).toBe(out);
+  });
+});
+
+describe('sampling starts from the checkpoint\'s hidden state', () => {
+  it('modelFromCheckpoint carries h of stream 0, and a zeroed h gives other text', async () => {
+    const ckpt = await loadCheckpoint(checkpoint);
+    const model = modelFromCheckpoint(ckpt);
+    expect(Array.from(model.state.data)).toEqual(Array.from(ckpt.h.data.subarray(0, 16)));
+    expect(ckpt.h.data.some((v) => v !== 0)).toBe(true);
+
+    const withState = await sample('--seed', '3', '--length', '200', '--prime', 'The ');
+    ckpt.h.data.fill(0);
+    const zeroed = join(dir, 'zeroed.safetensors');
+    await saveCheckpoint(zeroed, ckpt);
+    const fromZero = await run(['sample', '--checkpoint', zeroed, '--seed', '3', '--length', '200', '--prime', 'The ']);
+    expect(fromZero.code).toBe(0);
+    expect(fromZero.stdout.slice(0, -1)).not.toBe(withState);
   });
 });
