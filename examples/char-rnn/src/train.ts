@@ -365,6 +365,7 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
   const seconds = (performance.now() - startedAt) / 1000;
   const updatesPerSec = seconds > 0 ? (update - startUpdate) / seconds : 0;
 
+  const summary = { stoppedBy, update, epochsDone: epoch, smoothLoss: smooth, bestSmoothLoss: best, seconds, updatesPerSec, outDir };
   if (stoppedBy === 'diverged') {
     csv.close();
     const where = lastGoodCheckpoint
@@ -372,17 +373,7 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
       : s.resumed
         ? `the checkpoint you resumed from, ${s.resumed.file}, is untouched`
         : 'no checkpoint was written (use --checkpoint-every to keep some)';
-    reporter.finish({
-      stoppedBy,
-      update,
-      epochsDone: epoch,
-      smoothLoss: smooth,
-      bestSmoothLoss: best,
-      seconds,
-      updatesPerSec,
-      outDir,
-      files: lastGoodCheckpoint ? { checkpoint: lastGoodCheckpoint.file } : {},
-    });
+    reporter.finish({ ...summary, files: lastGoodCheckpoint ? { checkpoint: lastGoodCheckpoint.file } : {} });
     const what = Number.isFinite(loss) ? `the weights stopped being finite after update ${update}` : `the loss became ${loss} at update ${update + 1}`;
     io.stderr.write(`char-rnn: training diverged: ${what}; stopped without saving the bad state; ${where}; try a smaller --lr\n`);
     return 1;
@@ -416,14 +407,7 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
   });
 
   reporter.finish({
-    stoppedBy,
-    update,
-    epochsDone: epoch,
-    smoothLoss: smooth,
-    bestSmoothLoss: best,
-    seconds,
-    updatesPerSec,
-    outDir,
+    ...summary,
     files: {
       checkpoint: paths.checkpoint,
       best: paths.best,
