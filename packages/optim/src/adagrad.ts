@@ -66,7 +66,7 @@ export class AdaGrad extends Optimizer {
 
   /** `{ lr, eps, initialAccumulator }`. */
   hyperparameters(): Record<string, number | boolean> {
-    return { lr: this.lr, eps: this.epsilon, initialAccumulator: this.initial };
+    return { lr: this.lr, clipValue: this.clipValue, eps: this.epsilon, initialAccumulator: this.initial };
   }
 
   /**

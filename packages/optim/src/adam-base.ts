@@ -101,7 +101,7 @@ export abstract class AdamBase extends Optimizer {
 
   /** `{ lr, beta1, beta2, eps, weightDecay }`. */
   hyperparameters(): Record<string, number | boolean> {
-    return { lr: this.lr, beta1: this.b1, beta2: this.b2, eps: this.epsilon, weightDecay: this.decay };
+    return { lr: this.lr, clipValue: this.clipValue, beta1: this.b1, beta2: this.b2, eps: this.epsilon, weightDecay: this.decay };
   }
 
   /** One bias-corrected update of every parameter (see the class comment). Allocates nothing. */

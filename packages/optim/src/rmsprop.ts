@@ -95,7 +95,7 @@ export class RMSProp extends Optimizer {
 
   /** `{ lr, alpha, eps, momentum, weightDecay }`. */
   hyperparameters(): Record<string, number | boolean> {
-    return { lr: this.lr, alpha: this.decayRate, eps: this.epsilon, momentum: this.mu, weightDecay: this.decay };
+    return { lr: this.lr, clipValue: this.clipValue, alpha: this.decayRate, eps: this.epsilon, momentum: this.mu, weightDecay: this.decay };
   }
 
   /** One RMSProp update of every parameter (see the class comment). Allocates nothing. */

@@ -84,7 +84,7 @@ export class SGD extends Optimizer {
 
   /** `{ lr, momentum, nesterov, weightDecay }`. */
   hyperparameters(): Record<string, number | boolean> {
-    return { lr: this.lr, momentum: this.mu, nesterov: this.useNesterov, weightDecay: this.decay };
+    return { lr: this.lr, clipValue: this.clipValue, momentum: this.mu, nesterov: this.useNesterov, weightDecay: this.decay };
   }
 
   /** One SGD update of every parameter (see the class comment). Allocates nothing. */

@@ -59,6 +59,7 @@ describe('clipValue', () => {
     expect(Array.from(params[0]!.grad.data)).toEqual([100, -100]);
     expect(opt.lastClipFraction).toBe(0);
     opt.clipValue = 50;
+    expect(opt.hyperparameters()).toMatchObject({ lr: 0.1, clipValue: 50 });
     opt.step();
     expect(Array.from(params[0]!.grad.data)).toEqual([50, -50]);
     expect(opt.lastClipFraction).toBe(1);

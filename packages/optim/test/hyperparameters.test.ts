@@ -15,11 +15,11 @@ const adamw: Make = (o) => new AdamW(Quadratic.start(), o as never);
 
 describe('defaults', () => {
   it('are the documented ones', () => {
-    expect(adagrad({}).hyperparameters()).toEqual({ lr: 0.1, eps: 1e-8, initialAccumulator: 0 });
-    expect(sgd({}).hyperparameters()).toEqual({ lr: 0.1, momentum: 0, nesterov: false, weightDecay: 0 });
-    expect(rmsprop({}).hyperparameters()).toEqual({ lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0 });
-    expect(adam({}).hyperparameters()).toEqual({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-    expect(adamw({}).hyperparameters()).toEqual({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+    expect(adagrad({}).hyperparameters()).toEqual({ lr: 0.1, clipValue: Infinity, eps: 1e-8, initialAccumulator: 0 });
+    expect(sgd({}).hyperparameters()).toEqual({ lr: 0.1, clipValue: Infinity, momentum: 0, nesterov: false, weightDecay: 0 });
+    expect(rmsprop({}).hyperparameters()).toEqual({ lr: 0.01, clipValue: Infinity, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0 });
+    expect(adam({}).hyperparameters()).toEqual({ lr: 1e-3, clipValue: Infinity, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+    expect(adamw({}).hyperparameters()).toEqual({ lr: 1e-3, clipValue: Infinity, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
   });
 });
 
@@ -88,23 +88,23 @@ describe('setters', () => {
     s.momentum = 0.5;
     s.nesterov = true;
     s.weightDecay = 0.1;
-    expect(s.hyperparameters()).toEqual({ lr: 0.1, momentum: 0.5, nesterov: true, weightDecay: 0.1 });
+    expect(s.hyperparameters()).toEqual({ lr: 0.1, clipValue: Infinity, momentum: 0.5, nesterov: true, weightDecay: 0.1 });
     const r = new RMSProp(Quadratic.start());
     r.alpha = 0.5;
     r.eps = 1e-6;
     r.momentum = 0.3;
     r.weightDecay = 0.2;
-    expect(r.hyperparameters()).toEqual({ lr: 0.01, alpha: 0.5, eps: 1e-6, momentum: 0.3, weightDecay: 0.2 });
+    expect(r.hyperparameters()).toEqual({ lr: 0.01, clipValue: Infinity, alpha: 0.5, eps: 1e-6, momentum: 0.3, weightDecay: 0.2 });
     expect(r.stateKeys()).toContain('rmsprop.momentum.x');
     const a = new AdamW(Quadratic.start());
     a.beta1 = 0.8;
     a.beta2 = 0.95;
     a.eps = 1e-6;
     a.weightDecay = 0;
-    expect(a.hyperparameters()).toEqual({ lr: 1e-3, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0 });
+    expect(a.hyperparameters()).toEqual({ lr: 1e-3, clipValue: Infinity, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0 });
     const g = new AdaGrad(Quadratic.start(), { initialAccumulator: 0.1 });
     g.eps = 1e-7;
-    expect(g.hyperparameters()).toEqual({ lr: 0.1, eps: 1e-7, initialAccumulator: 0.1 });
+    expect(g.hyperparameters()).toEqual({ lr: 0.1, clipValue: Infinity, eps: 1e-7, initialAccumulator: 0.1 });
   });
 
   it('reject invalid values with the same messages and keep the old value', () => {
@@ -114,7 +114,7 @@ describe('setters', () => {
     expect(() => (s.momentum = 0)).toThrow('SGD: nesterov needs momentum > 0, got momentum 0');
     expect(() => (s.momentum = 1)).toThrow('SGD: momentum must be a number in [0, 1), got 1');
     expect(() => (s.weightDecay = -1)).toThrow('SGD: weightDecay must be a finite number >= 0, got -1');
-    expect(s.hyperparameters()).toEqual({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0 });
+    expect(s.hyperparameters()).toEqual({ lr: 0.1, clipValue: Infinity, momentum: 0.9, nesterov: true, weightDecay: 0 });
     const plain = new SGD(Quadratic.start(), { lr: 0.1 });
     expect(() => (plain.nesterov = true)).toThrow('SGD: nesterov needs momentum > 0, got momentum 0');
     expect(() => (new AdaGrad(Quadratic.start()).eps = -1)).toThrow('AdaGrad: eps must be a finite number >= 0, got -1');
