@@ -15,7 +15,12 @@ import {
   mul,
   reshape,
   row,
+  relu,
+  reluBackward,
   scale,
+  scaleShift,
+  sigmoid,
+  sigmoidBackward,
   sub,
   tanh,
   tanhBackward,
@@ -303,5 +308,72 @@ describe('tanh, exp, tanhBackward', () => {
     const v = reshape(a, [6]);
     tanh(v, v);
     expectClose(flat(a), expected, 0);
+  });
+});
+
+describe('sigmoid, relu, scaleShift and their backwards', () => {
+  const sigmoidRef = (x: number): number => 1 / (1 + Math.exp(-x));
+
+  it('sigmoid and relu match naive references on any shape; scaleShift is s·a + c; out === a allowed', () => {
+    fc.assert(
+      fc.property(shape, seed, (sh, s) => {
+        const a = randomTensor(sh, s);
+        expectClose(flat(sigmoid(nanTensor(sh), a)), flat(a).map(sigmoidRef), 1e-15);
+        expectClose(flat(relu(nanTensor(sh), a)), flat(a).map((x) => Math.max(x, 0)), 0);
+        expectClose(flat(scaleShift(nanTensor(sh), a, -1, 1)), flat(a).map((x) => 1 - x), 0);
+        const expected = flat(a).map(sigmoidRef);
+        expect(sigmoid(a, a)).toBe(a);
+        expectClose(flat(a), expected, 1e-15);
+      }),
+      runs,
+    );
+  });
+
+  it('sigmoid saturates without overflow: σ(±800) is 1 and 0, σ(0) is 1/2, NaN stays NaN', () => {
+    const out = sigmoid(zeros([4]), tensor([800, -800, 0, NaN]));
+    expect(Array.from(out.data.subarray(0, 3))).toEqual([1, 0, 0.5]);
+    expect(out.data[3]).toBeNaN();
+  });
+
+  it('sigmoidBackward is dy·y·(1 − y) and reluBackward passes dy where y > 0, with out === dy or y allowed', () => {
+    fc.assert(
+      fc.property(shape, seed, (sh, s) => {
+        const x = randomTensor(sh, s);
+        const dy = randomTensor(sh, s + 1);
+        const ys = sigmoid(zeros(sh), x);
+        const yr = relu(zeros(sh), x);
+        const sv = flat(ys);
+        const rv = flat(yr);
+        const sExpected = flat(dy).map((g, i) => g * sv[i]! * (1 - sv[i]!));
+        const rExpected = flat(dy).map((g, i) => (rv[i]! > 0 ? g : 0));
+        expectClose(flat(sigmoidBackward(nanTensor(sh), ys, dy)), sExpected, 0);
+        expectClose(flat(reluBackward(nanTensor(sh), yr, dy)), rExpected, 0);
+        const dy2 = randomTensor(sh, s + 1);
+        expect(sigmoidBackward(dy2, ys, dy2)).toBe(dy2);
+        expectClose(flat(dy2), sExpected, 0);
+        reluBackward(yr, yr, dy);
+        expectClose(flat(yr), rExpected, 0);
+      }),
+      runs,
+    );
+  });
+
+  it('sigmoidBackward matches a numerical derivative of sigmoid', () => {
+    const x = tensor([-3, -0.4, 0, 0.9, 2.5]);
+    const y = sigmoid(zeros([5]), x);
+    const g = sigmoidBackward(zeros([5]), y, tensor([1, 1, 1, 1, 1]));
+    const h = 1e-6;
+    const numeric = flat(x).map((v) => (sigmoidRef(v + h) - sigmoidRef(v - h)) / (2 * h));
+    expectClose(g.data, numeric, 1e-9);
+  });
+
+  it('refuse shape mismatches and partial overlaps, naming the kernel', () => {
+    expect(() => sigmoid(zeros([3]), zeros([4]))).toThrow('sigmoid: a is [4] but out is [3]');
+    expect(() => reluBackward(zeros([2]), zeros([2]), zeros([3]))).toThrow('reluBackward: y is [2] but dy is [3]');
+    const buf = zeros([6]);
+    const a = fromData(buf.data.subarray(0, 4), [4]);
+    const out = fromData(buf.data.subarray(2, 6), [4]);
+    expect(() => scaleShift(out, a, 2, 1)).toThrow('scaleShift: out partially overlaps a');
+    expect(() => sigmoidBackward(out, a, zeros([4]))).toThrow('sigmoidBackward: out partially overlaps y');
   });
 });

@@ -14,6 +14,15 @@ function unaryChecks(who: string, out: Tensor, a: Tensor): void {
   checkExactOrNoAlias(who, 'a', out, a);
 }
 
+/** Checks of a backward computed from the forward's output y: y, dy and out of one shape; out may be y or dy. */
+function outputBackwardChecks(who: string, out: Tensor, y: Tensor, dy: Tensor): void {
+  checkContiguous(who, 'y', y);
+  checkSameShape(who, 'y', y, 'dy', dy);
+  checkSameShape(who, 'y', y, 'out', out);
+  checkExactOrNoAlias(who, 'y', out, y);
+  checkExactOrNoAlias(who, 'dy', out, dy);
+}
+
 /** out = tanh(a). Returns out. */
 export function tanh(out: Tensor, a: Tensor): Tensor {
   unaryChecks('tanh', out, a);
@@ -28,17 +37,71 @@ export function tanh(out: Tensor, a: Tensor): Tensor {
  * Using the output saves recomputing tanh. `out` may be `dy`. Returns out.
  */
 export function tanhBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
-  checkContiguous('tanhBackward', 'y', y);
-  checkSameShape('tanhBackward', 'y', y, 'dy', dy);
-  checkSameShape('tanhBackward', 'y', y, 'out', out);
-  checkExactOrNoAlias('tanhBackward', 'y', out, y);
-  checkExactOrNoAlias('tanhBackward', 'dy', out, dy);
+  outputBackwardChecks('tanhBackward', out, y, dy);
   const o = out.data, yd = y.data, g = dy.data;
   const oo = out.offset, yo = y.offset, go = dy.offset;
   for (let i = 0, n = out.size; i < n; i++) {
     const v = yd[yo + i]!;
     o[oo + i] = g[go + i]! * (1 - v * v);
   }
+  return out;
+}
+
+/**
+ * out = σ(a) = 1 / (1 + exp(−a)), computed without overflow for large |a|
+ * (exp of a non-positive number only). Returns out.
+ */
+export function sigmoid(out: Tensor, a: Tensor): Tensor {
+  unaryChecks('sigmoid', out, a);
+  const o = out.data, x = a.data;
+  const oo = out.offset, xo = a.offset;
+  for (let i = 0, n = out.size; i < n; i++) {
+    const v = x[xo + i]!;
+    if (v >= 0) o[oo + i] = 1 / (1 + Math.exp(-v));
+    else {
+      const e = Math.exp(v);
+      o[oo + i] = e / (1 + e);
+    }
+  }
+  return out;
+}
+
+/**
+ * Backward of sigmoid from its output: out = dy ⊙ y ⊙ (1 − y), where y = σ(a).
+ * `out` may be `dy` or `y`. Returns out.
+ */
+export function sigmoidBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
+  outputBackwardChecks('sigmoidBackward', out, y, dy);
+  const o = out.data, yd = y.data, g = dy.data;
+  const oo = out.offset, yo = y.offset, go = dy.offset;
+  for (let i = 0, n = out.size; i < n; i++) {
+    const v = yd[yo + i]!;
+    o[oo + i] = g[go + i]! * v * (1 - v);
+  }
+  return out;
+}
+
+/** out = max(a, 0) (NaN stays NaN). Returns out. */
+export function relu(out: Tensor, a: Tensor): Tensor {
+  unaryChecks('relu', out, a);
+  const o = out.data, x = a.data;
+  const oo = out.offset, xo = a.offset;
+  for (let i = 0, n = out.size; i < n; i++) {
+    const v = x[xo + i]!;
+    o[oo + i] = v < 0 ? 0 : v;
+  }
+  return out;
+}
+
+/**
+ * Backward of relu from its output: out = dy where y > 0, else 0 (the
+ * subgradient 0 at 0, as PyTorch). `out` may be `dy` or `y`. Returns out.
+ */
+export function reluBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
+  outputBackwardChecks('reluBackward', out, y, dy);
+  const o = out.data, yd = y.data, g = dy.data;
+  const oo = out.offset, yo = y.offset, go = dy.offset;
+  for (let i = 0, n = out.size; i < n; i++) o[oo + i] = yd[yo + i]! > 0 ? g[go + i]! : 0;
   return out;
 }
 

@@ -56,6 +56,15 @@ export function scale(out: Tensor, a: Tensor, s: number): Tensor {
   return out;
 }
 
+/** out = scale · a + shift (e.g. 1 − a with scale −1, shift 1). Returns out. */
+export function scaleShift(out: Tensor, a: Tensor, scale: number, shift: number): Tensor {
+  unaryChecks('scaleShift', out, a);
+  const o = out.data, x = a.data;
+  const oo = out.offset, xo = a.offset;
+  for (let i = 0, n = out.size; i < n; i++) o[oo + i] = scale * x[xo + i]! + shift;
+  return out;
+}
+
 /** y += alpha · x (BLAS axpy); y is the output. Returns y. */
 export function axpy(y: Tensor, alpha: number, x: Tensor): Tensor {
   checkContiguous('axpy', 'y', y);
