@@ -47,6 +47,17 @@ export interface CharRnnCheckpoint {
   rng: RngState;
   /** Lowest smooth loss seen so far (optional). */
   bestSmoothLoss?: number;
+  /** The update at which `bestSmoothLoss` was reached (optional). */
+  bestUpdate?: number;
+  /** The smooth loss at the end of every epoch so far (optional; report.md's epoch table across resumes). */
+  epochEnds?: EpochEnd[];
+}
+
+/** The end of one epoch: its number (1-based), the update that ended it, and the smooth loss there. */
+export interface EpochEnd {
+  epoch: number;
+  update: number;
+  smoothLoss: number;
 }
 
 /** The parameter names in file order. */
@@ -137,6 +148,17 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): CharRnnChec
   const epoch = count('epoch', finite('epoch'));
   const smoothLoss = finite('smoothLoss');
   const bestSmoothLoss = metadata.bestSmoothLoss === undefined ? undefined : finite('bestSmoothLoss');
+  const bestUpdate = metadata.bestUpdate === undefined ? undefined : count('bestUpdate', finite('bestUpdate'));
+  let epochEnds: EpochEnd[] | undefined;
+  if (metadata.epochEnds !== undefined) {
+    const raw = json('epochEnds');
+    if (!Array.isArray(raw)) bad(`"epochEnds" must be a JSON array, got ${abbreviate(field('epochEnds'))}`);
+    epochEnds = (raw as unknown[]).map((e) => {
+      const r = (e ?? {}) as Record<string, unknown>;
+      if (typeof r.smoothLoss !== 'number' || !Number.isFinite(r.smoothLoss)) bad(`"epochEnds" holds ${abbreviate(JSON.stringify(e))}, not {epoch, update, smoothLoss}`);
+      return { epoch: count('epochEnds', r.epoch), update: count('epochEnds', r.update), smoothLoss: r.smoothLoss as number };
+    });
+  }
 
   const rawPosition = json('position');
   let position: number | number[];
@@ -186,6 +208,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): CharRnnChec
 
   const ckpt: CharRnnCheckpoint = { params, h, optimizer, vocab: vocab as string[], config, update, epoch, position, smoothLoss, rng };
   if (bestSmoothLoss !== undefined) ckpt.bestSmoothLoss = bestSmoothLoss;
+  if (bestUpdate !== undefined) ckpt.bestUpdate = bestUpdate;
+  if (epochEnds !== undefined) ckpt.epochEnds = epochEnds;
   return ckpt;
 }
 
@@ -213,6 +237,8 @@ function checkpointMetadata(ckpt: CharRnnCheckpoint): Record<string, string> {
     rng: JSON.stringify(ckpt.rng),
   };
   if (ckpt.bestSmoothLoss !== undefined) metadata.bestSmoothLoss = JSON.stringify(ckpt.bestSmoothLoss);
+  if (ckpt.bestUpdate !== undefined) metadata.bestUpdate = JSON.stringify(ckpt.bestUpdate);
+  if (ckpt.epochEnds !== undefined) metadata.epochEnds = JSON.stringify(ckpt.epochEnds);
   return metadata;
 }
 

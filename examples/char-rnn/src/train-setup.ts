@@ -115,11 +115,24 @@ export async function setUp(o: TrainCommandOptions): Promise<Setup> {
       throw new UserError(`${o.resume}: the optimizer state does not fit: ${(error as Error).message}`, { cause: error });
     }
     streams.setPositions(ckpt.position);
+    if (!streams.hasNext()) {
+      // Written by an older version at the end of an epoch: the end-of-run checkpoint had the
+      // epoch counted already, a mid-run one not. Either way the next epoch starts afresh.
+      if (ckpt.epoch < ckpt.config.epochs) ckpt.epoch += 1;
+      streams.rewind();
+      model.resetState();
+    }
     setup.trainRng = Rng.fromState(ckpt.rng);
     setup.update = ckpt.update;
     setup.epoch = ckpt.epoch;
     setup.smoothLoss = ckpt.smoothLoss;
     setup.resumed = { file: o.resume!, ckpt };
+    if (setup.epoch >= config.epochs || (config.updates !== undefined && setup.update >= config.updates)) {
+      throw new UserError(
+        `the run is already at update ${setup.update} (epoch ${setup.epoch}); ask for more: --epochs and --updates are totals for the run ` +
+          `(now --epochs ${config.epochs}${config.updates === undefined ? '' : `, --updates ${config.updates}`})`,
+      );
+    }
   }
   return setup;
 }

@@ -13,7 +13,7 @@ import type { CharRnnModel, Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
 import { copy, reshape, row, Rng } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
-import { loadCheckpoint, saveCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
 import type { CliIO } from './cli-io.js';
 import type { TrainConfig } from './config.js';
 import { Vocabulary } from './corpus.js';
@@ -49,8 +49,8 @@ export interface RunPlace {
   continuing: boolean;
   /** loss.csv rows of the run being continued, up to the checkpoint. */
   previousRows: readonly LossRow[];
-  /** samples.md of the run being continued. */
-  previousSamples?: string;
+  /** The samples of the run being continued, drawn before the checkpoint's update. */
+  previousSamples: readonly SampleEntry[];
 }
 
 /** How the loop ended. */
@@ -76,8 +76,10 @@ export class TrainingRun {
   private best: number;
   private bestUpdate: number | undefined;
   private lastGoodCheckpoint: { file: string; update: number } | undefined;
-  private readonly samples: SampleEntry[] = [];
-  private readonly milestones: { epoch: number; update: number; smoothLoss: number }[] = [];
+  private readonly samples: SampleEntry[];
+  private readonly milestones: EpochEnd[];
+  /** The epoch (1-based) of the update being done, for progress reports. */
+  private stepEpoch: number;
   private readonly startUpdate: number;
   private readonly totalUpdates: number;
   private readonly snapshot: ProgressSnapshot;
@@ -103,6 +105,10 @@ export class TrainingRun {
     this.smooth = s.smoothLoss;
     // best.safetensors belongs to the run directory: a resume elsewhere starts its own.
     this.best = place.continuing ? (s.resumed?.ckpt.bestSmoothLoss ?? Infinity) : Infinity;
+    if (place.continuing && s.resumed?.ckpt.bestUpdate !== undefined) this.bestUpdate = s.resumed.ckpt.bestUpdate;
+    this.samples = [...place.previousSamples];
+    this.milestones = [...(s.resumed?.ckpt.epochEnds ?? [])];
+    this.stepEpoch = this.epoch + 1;
     this.startUpdate = s.update;
     this.totalUpdates = plannedTotal(s.config, s.streams, s.update, s.epoch);
     this.snapshot = {
@@ -134,20 +140,18 @@ export class TrainingRun {
   }
 
   private async loop(): Promise<StoppedBy> {
-    const { config, streams, model } = this;
+    const { config, streams } = this;
     let lastYield = this.startedAt;
     for (;;) {
       if (config.updates !== undefined && this.update >= config.updates) return 'updates';
-      if (!streams.hasNext()) {
-        this.epoch += 1;
-        this.milestones.push({ epoch: this.epoch, update: this.update, smoothLoss: this.smooth });
-        if (this.epoch >= config.epochs) return 'epochs';
-        streams.rewind();
-        model.resetState(); // h = 0 at the start of every epoch, as in the report
-      }
+      if (this.epoch >= config.epochs) return 'epochs';
       if (this.update % config.sampleEvery === 0) await this.sample();
 
+      this.stepEpoch = this.epoch + 1;
       if (!this.step()) return 'diverged';
+      // The epoch is counted and the walk rewound at once, so every checkpoint from here on
+      // says "epoch done, next window at the start": a resume never counts it twice.
+      if (!streams.hasNext()) this.endEpoch();
       const now = performance.now();
       this.progress(now);
 
@@ -179,12 +183,20 @@ export class TrainingRun {
     return true;
   }
 
+  /** Counts the finished epoch and starts the next at the beginning of the text with h = 0, as in the report. */
+  private endEpoch(): void {
+    this.epoch += 1;
+    this.milestones.push({ epoch: this.epoch, update: this.update, smoothLoss: this.smooth });
+    this.streams.rewind();
+    this.model.resetState();
+  }
+
   /** Tells the reporter where the run is (every update; reporters throttle). */
   private progress(now: number): void {
     const rate = (this.update - this.startUpdate) / ((now - this.startedAt) / 1000);
     const snap = this.snapshot;
     snap.update = this.update;
-    snap.epoch = this.epoch + 1;
+    snap.epoch = this.stepEpoch;
     snap.loss = this.loss;
     snap.smoothLoss = this.smooth;
     snap.updatesPerSec = rate;
@@ -216,6 +228,8 @@ export class TrainingRun {
       rng: this.s.trainRng.getState(),
     };
     if (Number.isFinite(this.best)) ckpt.bestSmoothLoss = this.best;
+    if (this.bestUpdate !== undefined) ckpt.bestUpdate = this.bestUpdate;
+    if (this.milestones.length > 0) ckpt.epochEnds = this.milestones.map((e) => ({ ...e }));
     return ckpt;
   }
 
@@ -250,10 +264,9 @@ export class TrainingRun {
     await this.writeSamples();
   }
 
+  /** Rewrites samples.md whole: the continued run's samples, then this segment's. */
   private async writeSamples(): Promise<void> {
-    const body = samplesMarkdown(this.samples);
-    const previous = this.place.previousSamples;
-    await writeFileAtomic(this.place.paths.samples, previous ? `${previous.trimEnd()}\n\n${body.replace(/^# Text evolution\n\n/, '')}` : body);
+    await writeFileAtomic(this.place.paths.samples, samplesMarkdown(this.samples));
   }
 
   /** Closes the run: the last loss row, the final checkpoint, the plot, samples and report; returns the exit code. */
@@ -262,6 +275,12 @@ export class TrainingRun {
     const paths = place.paths;
     const seconds = (performance.now() - this.startedAt) / 1000;
     const updatesPerSec = seconds > 0 ? (update - this.startUpdate) / seconds : 0;
+    if (stoppedBy !== 'diverged') {
+      // Close the curve and the best-model check on the last update, before the summary reads the best.
+      if (update > this.startUpdate && update % config.logEvery !== 0) this.csv.append({ update, smoothLoss: this.smooth, loss: this.loss });
+      this.csv.close();
+      await this.checkBest();
+    }
     const summary = {
       stoppedBy,
       update,
@@ -288,10 +307,6 @@ export class TrainingRun {
       return 1;
     }
 
-    // Close the curve and the best-model check on the last update, then the final checkpoint.
-    if (update > this.startUpdate && update % config.logEvery !== 0) this.csv.append({ update, smoothLoss: this.smooth, loss: this.loss });
-    this.csv.close();
-    await this.checkBest();
     await this.save(paths.checkpoint, stoppedBy === 'interrupted' ? 'interrupt' : 'end');
     if (stoppedBy === 'interrupted') reporter.note(`Interrupted at update ${update}; resume with: char-rnn train --resume ${paths.checkpoint}`);
 
@@ -300,7 +315,7 @@ export class TrainingRun {
     await writeFileAtomic(paths.lossSvg, await renderLossSvg(rows, 'Smooth loss during training'));
     await this.writeSamples();
     const notes: string[] = [];
-    if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}; earlier samples are in samples.md.`);
+    if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}.`);
     if (stoppedBy === 'interrupted') notes.push(`Interrupted (Ctrl-C) at update ${update}.`);
     await writeReportMarkdown(paths.report, {
       settings: { data: this.s.corpus.source, ...config },
