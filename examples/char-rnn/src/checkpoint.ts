@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.js';
-import { decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint } from './checkpoint-codec.js';
+import { decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint, type DecodeOptions } from './checkpoint-codec.js';
 import { UserError } from './errors.js';
 
 export * from './checkpoint-codec.js';
@@ -23,7 +23,7 @@ export async function saveCheckpoint(file: string, ckpt: CharRnnCheckpoint): Pro
  * unexpected tensors, shapes that disagree with config and vocabulary, bad JSON
  * or non-finite numbers in the metadata, an invalid config.
  */
-export async function loadCheckpoint(file: string): Promise<CharRnnCheckpoint> {
+export async function loadCheckpoint(file: string, options: DecodeOptions = {}): Promise<CharRnnCheckpoint> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -32,6 +32,6 @@ export async function loadCheckpoint(file: string): Promise<CharRnnCheckpoint> {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new UserError(`cannot read checkpoint ${file}: ${why}`, { cause: error });
   }
-  return decodeCheckpoint(bytes, file);
+  return decodeCheckpoint(bytes, file, options);
 }
 

@@ -10,6 +10,7 @@ import { charRnn } from '@weft/layers';
 import { createOptimizer, type Optimizer } from '@weft/optim';
 import { copy, Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
 import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
+import type { CliIO } from './cli-io.js';
 import { defaultTrainConfig, flagName, parseTrainConfig, type TrainConfig } from './config.js';
 import { loadCorpus, Vocabulary, type Corpus } from './corpus.js';
 import { UserError } from './errors.js';
@@ -71,10 +72,10 @@ export interface Setup {
 }
 
 /** Loads and checks the config, text, vocabulary, model and optimizer (restored from `--resume`). */
-export async function setUp(o: TrainCommandOptions): Promise<Setup> {
+export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
   // Flag values first, so a typo is reported before any file is read.
   if (!o.resume) resolveConfig(o.flags, o.explicit);
-  const ckpt = o.resume ? await loadCheckpoint(o.resume) : undefined;
+  const ckpt = o.resume ? await loadCheckpoint(o.resume, { onNote: (note) => io.stderr.write(`char-rnn: note: ${note}\n`) }) : undefined;
   const config = resolveConfig(o.flags, o.explicit, ckpt?.config);
   const corpus = await loadCorpus(o.data);
   const textVocab = Vocabulary.fromText(corpus.text);

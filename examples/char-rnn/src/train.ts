@@ -33,7 +33,7 @@ export async function trainCommand(o: TrainCommandOptions, io: CliIO): Promise<n
 }
 
 async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
-  const setup = await setUp(o);
+  const setup = await setUp(o, io);
   // The run directory: a resumed run continues in its checkpoint's directory unless --out says otherwise.
   const outDir = o.out ?? (o.resume ? dirname(o.resume) : defaultRunDir());
   const continuing = o.resume !== undefined && resolve(outDir) === resolve(dirname(o.resume));
