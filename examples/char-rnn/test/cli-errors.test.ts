@@ -35,7 +35,7 @@ beforeAll(async () => {
   // A checkpoint whose config says hidden 9 while its tensors are 8 wide.
   const decoded = decodeSafetensors(new Uint8Array(bytes));
   const config = JSON.parse(decoded.metadata.config!) as Record<string, unknown>;
-  const metadata = { ...decoded.metadata, config: JSON.stringify({ ...config, hidden: 9 }) };
+  const metadata: Record<string, string> = { ...decoded.metadata, config: JSON.stringify({ ...config, hidden: 9 }) };
   metadata.checksum = checkpointChecksum(decoded.tensors, metadata); // signed: the shape check is what fails
   files.shapes = writeText(dir, 'shapes.safetensors', encodeSafetensors(decoded.tensors, metadata));
 });
