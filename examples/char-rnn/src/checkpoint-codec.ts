@@ -49,6 +49,8 @@ export interface CharRnnCheckpoint {
   rng: RngState;
   /** Lowest smooth loss seen so far (optional). */
   bestSmoothLoss?: number;
+  /** The loss of the run's first update (optional): divergence is a loss above three times it. */
+  initialLoss?: number;
   /** The update at which `bestSmoothLoss` was reached (optional). */
   bestUpdate?: number;
   /** The smooth loss at the end of every epoch so far (optional; report.md's epoch table across resumes). */
@@ -225,6 +227,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
   const epoch = count('epoch', finite('epoch'));
   const smoothLoss = finite('smoothLoss');
   const bestSmoothLoss = metadata.bestSmoothLoss === undefined ? undefined : finite('bestSmoothLoss');
+  const initialLoss = metadata.initialLoss === undefined ? undefined : finite('initialLoss');
   const bestUpdate = metadata.bestUpdate === undefined ? undefined : count('bestUpdate', finite('bestUpdate'));
   let epochEnds: EpochEnd[] | undefined;
   if (metadata.epochEnds !== undefined) {
@@ -288,6 +291,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
 
   const ckpt: CharRnnCheckpoint = { params, h, optimizer, vocab: vocab as string[], config, update, epoch, position, smoothLoss, rng };
   if (bestSmoothLoss !== undefined) ckpt.bestSmoothLoss = bestSmoothLoss;
+  if (initialLoss !== undefined) ckpt.initialLoss = initialLoss;
   if (bestUpdate !== undefined) ckpt.bestUpdate = bestUpdate;
   if (epochEnds !== undefined) ckpt.epochEnds = epochEnds;
   return ckpt;
@@ -317,6 +321,7 @@ function checkpointMetadata(ckpt: CharRnnCheckpoint): Record<string, string> {
     rng: JSON.stringify(ckpt.rng),
   };
   if (ckpt.bestSmoothLoss !== undefined) metadata.bestSmoothLoss = JSON.stringify(ckpt.bestSmoothLoss);
+  if (ckpt.initialLoss !== undefined) metadata.initialLoss = JSON.stringify(ckpt.initialLoss);
   if (ckpt.bestUpdate !== undefined) metadata.bestUpdate = JSON.stringify(ckpt.bestUpdate);
   if (ckpt.epochEnds !== undefined) metadata.epochEnds = JSON.stringify(ckpt.epochEnds);
   return metadata;

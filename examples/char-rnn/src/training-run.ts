@@ -84,6 +84,10 @@ export class TrainingRun {
   private readonly totalUpdates: number;
   private readonly snapshot: ProgressSnapshot;
   private startedAt = 0;
+  /** The loss of the run's first update; a loss above three times it is divergence. */
+  private initialLoss: number | undefined;
+  /** Why the run diverged, for the message. */
+  private divergence = '';
 
   constructor(
     private readonly s: Setup,
@@ -109,6 +113,8 @@ export class TrainingRun {
     this.samples = [...place.previousSamples];
     this.milestones = [...(s.resumed?.ckpt.epochEnds ?? [])];
     this.stepEpoch = this.epoch + 1;
+    // Checkpoints of older versions lack it: the loss of a uniform guess, T·ln K, is what a first update sees.
+    this.initialLoss = s.resumed ? (s.resumed.ckpt.initialLoss ?? s.config.seqLength * Math.log(s.vocab.size)) : undefined;
     this.startUpdate = s.update;
     this.totalUpdates = plannedTotal(s.config, s.streams, s.update, s.epoch);
     this.snapshot = {
@@ -171,13 +177,36 @@ export class TrainingRun {
     }
   }
 
-  /** One update on the next window of every stream; false when the loss is not finite (nothing is stepped). */
+  /**
+   * One update on the next window of every stream. False, with nothing stepped,
+   * when the run diverges (as Karpathy's char-rnn decides): the loss is not
+   * finite or above three times the initial loss, or the optimizer refuses a
+   * non-finite gradient.
+   */
   private step(): boolean {
     this.streams.next(this.inputs, this.targets);
     this.model.zeroGrad();
-    this.loss = this.model.lossAndGradients(this.inputs, this.targets);
-    if (!Number.isFinite(this.loss)) return false;
-    this.optimizer.step();
+    const loss = this.model.lossAndGradients(this.inputs, this.targets);
+    this.loss = loss;
+    const at = this.update + 1;
+    if (!Number.isFinite(loss)) {
+      this.divergence = `the loss became ${loss} at update ${at}`;
+      return false;
+    }
+    this.initialLoss ??= loss;
+    if (loss > 3 * this.initialLoss) {
+      this.divergence = `the loss rose to ${loss.toPrecision(4)} at update ${at}, more than three times the initial loss ${this.initialLoss.toFixed(2)}`;
+      return false;
+    }
+    try {
+      this.optimizer.step();
+    } catch (error) {
+      // @weft/optim refuses non-finite gradients: that is divergence, not a bug.
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/finite|NaN|Infinity/i.test(message)) throw error;
+      this.divergence = `the optimizer refused update ${at} (${message})`;
+      return false;
+    }
     this.smooth = this.update === 0 ? this.loss : 0.999 * this.smooth + 0.001 * this.loss;
     this.update += 1;
     return true;
@@ -229,6 +258,7 @@ export class TrainingRun {
     };
     if (Number.isFinite(this.best)) ckpt.bestSmoothLoss = this.best;
     if (this.bestUpdate !== undefined) ckpt.bestUpdate = this.bestUpdate;
+    if (this.initialLoss !== undefined) ckpt.initialLoss = this.initialLoss;
     if (this.milestones.length > 0) ckpt.epochEnds = this.milestones.map((e) => ({ ...e }));
     return ckpt;
   }
@@ -300,9 +330,7 @@ export class TrainingRun {
           ? `the checkpoint you resumed from, ${this.s.resumed.file}, is untouched`
           : 'no checkpoint was written (use --checkpoint-every to keep some)';
       reporter.finish({ ...summary, files: good ? { checkpoint: good.file } : {} });
-      const what = Number.isFinite(this.loss)
-        ? `the weights stopped being finite after update ${update}`
-        : `the loss became ${this.loss} at update ${update + 1}`;
+      const what = this.divergence || `the weights stopped being finite after update ${update}`;
       io.stderr.write(`char-rnn: training diverged: ${what}; stopped without saving the bad state; ${where}; try a smaller --lr\n`);
       return 1;
     }
