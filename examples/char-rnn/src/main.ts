@@ -3,10 +3,7 @@
  * commander. `main` runs one command in-process and returns its exit code, so
  * tests call it directly; `cli.ts` wires it to the real process.
  *
- * Exit codes: 0 success, 1 training stopped because the loss diverged (NaN or
- * infinite), 2 a user error (bad flag or value, unusable file; one line
- * `char-rnn: <message>` on stderr), 130 interrupted by Ctrl-C (after writing a
- * checkpoint), 70 an internal error (a bug; the stack trace is printed).
+ * Exit codes: see `EXIT` in cli-io.ts and docs/reliability.md.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, type CliIO } from './cli-io.js';

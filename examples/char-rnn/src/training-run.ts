@@ -11,10 +11,11 @@
  */
 import type { CharRnnModel, Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
+import { resolve } from 'node:path';
 import { copy, reshape, row, Rng } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { loadCheckpoint, saveCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
-import type { CliIO } from './cli-io.js';
+import { abortExitCode, abortSignalName, type CliIO } from './cli-io.js';
 import type { TrainConfig } from './config.js';
 import { Vocabulary } from './corpus.js';
 import { modelFromCheckpoint } from './model-checkpoint.js';
@@ -336,7 +337,8 @@ export class TrainingRun {
     }
 
     await this.save(paths.checkpoint, stoppedBy === 'interrupted' ? 'interrupt' : 'end');
-    if (stoppedBy === 'interrupted') reporter.note(`Interrupted at update ${update}; resume with: char-rnn train --resume ${paths.checkpoint}`);
+    const signal = abortSignalName(io.signal?.reason);
+    if (stoppedBy === 'interrupted') reporter.note(`Interrupted (${signal}) at update ${update}; resume with: ${resumeCommand(paths.checkpoint, this.s.corpus.file)}`);
 
     const bestText = await sampleBestModel(paths, this.s.ids, config.seed);
     const rows = readLossCsv(paths.lossCsv);
@@ -344,7 +346,7 @@ export class TrainingRun {
     await this.writeSamples();
     const notes: string[] = [];
     if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}.`);
-    if (stoppedBy === 'interrupted') notes.push(`Interrupted (Ctrl-C) at update ${update}.`);
+    if (stoppedBy === 'interrupted') notes.push(`Interrupted (${signal}) at update ${update}.`);
     await writeReportMarkdown(paths.report, {
       settings: { data: this.s.corpus.source, ...config },
       corpus: { source: this.s.corpus.source, characters: this.s.ids.length, vocabularySize: this.vocab.size },
@@ -369,8 +371,23 @@ export class TrainingRun {
         report: paths.report,
       },
     });
-    return stoppedBy === 'interrupted' ? 130 : 0;
+    return stoppedBy === 'interrupted' ? abortExitCode(io.signal?.reason) : 0;
   }
+}
+
+/**
+ * The command that resumes from `checkpoint`, to paste at the repository root:
+ * absolute paths, quoted for a POSIX shell when needed, with the run's --data.
+ */
+export function resumeCommand(checkpoint: string, data?: string): string {
+  const words = ['npm', 'run', 'char-rnn', '--', 'train', '--resume', resolve(checkpoint)];
+  if (data !== undefined) words.push('--data', resolve(data));
+  return words.map(shellWord).join(' ');
+}
+
+/** `word` as one POSIX shell word: as is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** True when every parameter entry is finite (checked before a checkpoint is written). */
