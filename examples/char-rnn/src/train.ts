@@ -11,6 +11,7 @@ import type { CliIO } from './cli-io.js';
 import { UserError } from './errors.js';
 import { ConsoleReporter, JsonReporter, type TrainReporter } from './progress.js';
 import { defaultRunDir, LOSS_CSV_HEADER, parseSamplesMarkdown, prepareRunDir, readLossCsv, runPaths, type LossRow, type SampleEntry } from './run-dir.js';
+import { lockRunDir, removeStaleTempFiles } from './run-lock.js';
 import { setUp, type TrainCommandOptions } from './train-setup.js';
 import { TrainingRun } from './training-run.js';
 
@@ -37,12 +38,19 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
   // The run directory: a resumed run continues in its checkpoint's directory unless --out says otherwise.
   const outDir = o.out ?? (o.resume ? dirname(o.resume) : defaultRunDir());
   const continuing = o.resume !== undefined && resolve(outDir) === resolve(dirname(o.resume));
-  const previousRows = continuing ? readPreviousRows(outDir, setup.update, setup.resumed!.ckpt.config.logEvery) : [];
-  const previousSamples = continuing ? readPreviousSamples(outDir, setup.update) : [];
   const paths = await prepareRunDir(outDir, { force: o.force || continuing });
-  const reporter: TrainReporter = o.json ? new JsonReporter(io.stdout) : new ConsoleReporter(io.stdout, io.stderr);
-  const place = { outDir, paths, continuing, previousRows, previousSamples };
-  return new TrainingRun(setup, place, reporter, io).run();
+  // From here until the run ends, the directory is ours alone.
+  const lock = lockRunDir(outDir);
+  try {
+    removeStaleTempFiles(outDir);
+    const previousRows = continuing ? readPreviousRows(outDir, setup.update, setup.resumed!.ckpt.config.logEvery) : [];
+    const previousSamples = continuing ? readPreviousSamples(outDir, setup.update) : [];
+    const reporter: TrainReporter = o.json ? new JsonReporter(io.stdout) : new ConsoleReporter(io.stdout, io.stderr);
+    const place = { outDir, paths, continuing, previousRows, previousSamples };
+    return await new TrainingRun(setup, place, reporter, io).run();
+  } finally {
+    lock.release();
+  }
 }
 
 /**
