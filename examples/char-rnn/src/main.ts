@@ -8,7 +8,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, type CliIO } from './cli-io.js';
 import { BACKENDS, defaultTrainConfig, OPTIMIZERS, type TrainConfig } from './config.js';
-import { isUserError } from './errors.js';
+import { isFileWriteError, isUserError } from './errors.js';
 import { gradcheckCommand } from './gradcheck-command.js';
 import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train.js';
@@ -185,6 +185,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (isUserError(error)) {
       io.stderr.write(`char-rnn: ${oneLine(error.message)}\n`);
       return EXIT.usage;
+    }
+    if (isFileWriteError(error)) {
+      io.stderr.write(`char-rnn: ${oneLine(error.message)}; files written before are intact\n`);
+      return EXIT.failed;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr.write(`char-rnn: internal error (please report it): ${detail}\n`);
