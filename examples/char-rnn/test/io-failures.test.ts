@@ -33,7 +33,7 @@ function fullDiskAfter(match: string, failAt: number): AtomicWriteFs {
       const handle = await fsp.open(path, flags);
       if (!String(path).includes(match) || ++seen < failAt) return handle;
       const writeFile = async (bytes: Uint8Array | string): Promise<void> => {
-        await handle.write(typeof bytes === 'string' ? bytes.slice(0, 10) : bytes.subarray(0, 10)); // a partial write, then the disk is full
+        await handle.write(Buffer.from(bytes).subarray(0, 10)); // a partial write, then the disk is full
         throw Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: 'ENOSPC' });
       };
       return Object.assign(Object.create(handle) as object, { writeFile, sync: () => handle.sync(), close: () => handle.close() });
