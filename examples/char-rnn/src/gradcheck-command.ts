@@ -8,7 +8,8 @@
 import { checkGradients, formatReport, type GradcheckReport } from '@weft/gradcheck';
 import { charRnn } from '@weft/layers';
 import { Rng } from '@weft/tensor';
-import { loadCorpus, Vocabulary } from './corpus.js';
+import { readCorpus } from './corpus.js';
+import { checkModelSize } from './limits.js';
 import { UserError } from './errors.js';
 import type { CliIO } from './cli-io.js';
 
@@ -53,14 +54,13 @@ function checkOptions(o: GradcheckCommandOptions): void {
  */
 export async function runGradcheck(o: GradcheckCommandOptions): Promise<{ report: GradcheckReport; vocabularySize: number }> {
   checkOptions(o);
-  const corpus = await loadCorpus(o.data);
-  const vocab = Vocabulary.fromText(corpus.text);
-  const ids = vocab.encode(corpus.text);
+  const { vocab, ids } = await readCorpus(o.data);
+  checkModelSize({ hidden: o.hidden, vocabSize: vocab.size, batch: 1, seqLength: o.seqLength, optimizer: 'sgd' }, `--hidden ${o.hidden}`);
   if (ids.length < o.seqLength + 1) {
     throw new UserError(`the text has ${ids.length} characters but --seq-length ${o.seqLength} needs at least ${o.seqLength + 1}`);
   }
-  const inputs = ids.slice(0, o.seqLength);
-  const targets = ids.slice(1, o.seqLength + 1);
+  const inputs = Int32Array.from(ids.subarray(0, o.seqLength));
+  const targets = Int32Array.from(ids.subarray(1, o.seqLength + 1));
   // charRnn draws U, W, V from N(0, std²) with std 0.01 and sets b = c = 0: the report's initialisation.
   const model = charRnn({ vocabSize: vocab.size, hidden: o.hidden, rng: new Rng(o.seed), batch: 1, std: 0.01 });
   const report = checkGradients(

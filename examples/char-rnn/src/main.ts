@@ -38,7 +38,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 /** Commander argument parser: a decimal number (ranges are checked later, with the flag's name). */
 function parseNumber(value: string): number {
   if (!NUMBER.test(value.trim())) throw new InvalidArgumentError('It must be a number.');
-  return Number(value);
+  const n = Number(value);
+  // 1e-400 parses to 0: for --clip that would silently mean "off".
+  if (n === 0 && /[1-9]/.test(value.replace(/e.*$/i, ''))) throw new InvalidArgumentError('It is too small for a double: it rounds to 0.');
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('It is too large for a double: it rounds to infinity.');
+  return n;
 }
 
 /** Commander argument parser: an integer (ranges are checked later). */
