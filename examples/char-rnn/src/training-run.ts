@@ -359,7 +359,8 @@ export class TrainingRun {
 
     const bestText = await sampleBestModel(paths, this.s.ids, config.seed);
     const rows = readLossCsv(paths.lossCsv);
-    await this.write(paths.lossSvg, await renderLossSvg(rows, 'Smooth loss during training'));
+    const best = this.bestUpdate !== undefined ? { best: { update: this.bestUpdate, smoothLoss: this.best } } : {};
+    await this.write(paths.lossSvg, await renderLossSvg(rows, 'Smooth loss during training', { epochEnds: this.milestones, ...best }));
     await this.writeSamples();
     const notes: string[] = [];
     if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}.`);
