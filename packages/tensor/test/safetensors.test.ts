@@ -98,6 +98,16 @@ describe('round trip', () => {
     expect(Array.from(back.data)).toEqual([1, 4, 2, 5, 3, 6]);
   });
 
+  test('encode rejects names and metadata with lone surrogates, which would not come back', () => {
+    expect(() => encodeSafetensors({ ['a\uD800']: tensor([1]) })).toThrow(/^encodeSafetensors: tensor name "a\\ud800" holds a lone UTF-16 surrogate/);
+    expect(() => encodeSafetensors({ a: tensor([1]) }, { ['\uDC00']: 'v' })).toThrow(/metadata key "\\udc00" holds a lone UTF-16 surrogate/);
+    expect(() => encodeSafetensors({ a: tensor([1]) }, { k: 'x\uDBFFy' })).toThrow(/metadata "k" "x\\udbffy" holds a lone UTF-16 surrogate/);
+    // A whole pair is fine.
+    const back = decodeSafetensors(encodeSafetensors({ ['\uD83D\uDC0B']: tensor([1]) }, { k: '\uD83D\uDC0B' }));
+    expect(Object.keys(back.tensors)).toEqual(['🐋']);
+    expect(back.metadata.k).toBe('🐋');
+  });
+
   test('encode rejects the reserved name, empty names and non-string metadata', () => {
     expect(() => encodeSafetensors({ __metadata__: tensor([1]) })).toThrow(/cannot be named/);
     expect(() => encodeSafetensors({ '': tensor([1]) })).toThrow(/cannot be named/);
@@ -134,6 +144,16 @@ describe('corruption: one-line errors', () => {
   const good = { x: { dtype: 'F64', shape: [2], data_offsets: [0, 16] } };
   const data = f64(1, 2);
 
+  test('not a Uint8Array', () => {
+    expect(decodeError('{"x": 1}' as never)).toMatch(/expected a Uint8Array, got string/);
+    expect(decodeError(null as never)).toMatch(/expected a Uint8Array, got null/);
+  });
+  test('more dimensions than numpy allows', () => {
+    const shape = new Array<number>(65).fill(1);
+    expect(decodeError(build({ x: { dtype: 'F64', shape, data_offsets: [0, 8] } }, f64(1)))).toMatch(/tensor "x" has 65 dimensions, more than the 64 supported/);
+    shape.pop();
+    expect(decodeSafetensors(build({ x: { dtype: 'F64', shape, data_offsets: [0, 8] } }, f64(1))).tensors.x!.rank).toBe(64);
+  });
   test('shorter than 8 bytes', () => {
     expect(decodeError(new Uint8Array(5))).toMatch(/5 bytes long, too short/);
   });
