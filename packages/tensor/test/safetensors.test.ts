@@ -393,6 +393,40 @@ describe('fuzz: damaged files decode or throw a one-line decodeSafetensors error
   });
 });
 
+describe('fuzz: headers with one field replaced by an odd JSON value decode or throw a one-line error', () => {
+  const rng = new Rng(7);
+  const header: Record<string, Record<string, unknown>> = {
+    a: { dtype: 'F64', shape: [2, 1], data_offsets: [0, 16] },
+    b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] },
+  };
+  const data = Buffer.concat([f64(1, 2), f32(3, 4)]);
+  const odd: unknown[] = [
+    null, true, 0, -1, 0.5, 1e300, -0, 2 ** 53, 2 ** 53 - 1, '', 'F16', 'F64', 'F32', 'f64', [], [0], [0, 0], [16, 0],
+    [0, 2 ** 60], [1e9, 1e9], [2, -1], [[2]], ['2'], {}, { dtype: 'F64' }, new Array(70).fill(1),
+  ];
+
+  test('1000 mutated headers', () => {
+    const names = ['a', 'b', '__metadata__'];
+    const fields = ['dtype', 'shape', 'data_offsets', 'extra'];
+    for (let i = 0; i < 1000; i++) {
+      const h: Record<string, unknown> = JSON.parse(JSON.stringify(header));
+      const name = names[rng.int(names.length)]!;
+      const value = odd[rng.int(odd.length)];
+      if (name === '__metadata__' || rng.uniform() < 0.2) h[name] = value;
+      else (h[name] as Record<string, unknown>)[fields[rng.int(fields.length)]!] = value;
+      const bytes = build(h, data);
+      try {
+        const { tensors } = decodeSafetensors(bytes);
+        for (const t of Object.values(tensors)) expect(t.size * t.data.BYTES_PER_ELEMENT).toBeLessThanOrEqual(data.length);
+      } catch (error) {
+        expect(error).toBeInstanceOf(Error);
+        const message = (error as Error).message;
+        if (!/^decodeSafetensors: [^\n]*$/.test(message)) throw new Error(`case ${i}: unexpected error ${JSON.stringify(message)}`);
+      }
+    }
+  });
+});
+
 function hasNumpy(): boolean {
   const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
   return probe.status === 0;
