@@ -1,7 +1,9 @@
 /**
  * safetensors encode/decode: round trips, bytes built by hand from the
- * specification, every kind of corruption, and (when python3 with numpy is
- * installed) a file read back by an independent numpy reader.
+ * specification, every kind of corruption (duplicate keys, sizes and counts
+ * over the limits, names that are Object.prototype members), two fixed-seed
+ * fuzz tests, and (when python3 with numpy is installed) a file read back by an
+ * independent numpy reader.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
