@@ -6,10 +6,9 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { clone, Rng, formatShape, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
+import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
 import { trainConfigSchema, configErrorMessage, type TrainConfig } from './config.js';
 import { UserError } from './errors.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 /** The value of the `format` metadata entry. */
 export const CHECKPOINT_FORMAT = 'weft-char-rnn/1';

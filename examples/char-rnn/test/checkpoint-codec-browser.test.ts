@@ -27,5 +27,5 @@ test('checkpoint-codec.ts imports no node: module, directly or through its local
   };
   visit('checkpoint-codec.ts');
   expect(nodeImports).toEqual([]);
-  expect([...seen].sort()).toEqual(['checkpoint-codec.ts', 'config.ts', 'errors.ts', 'safetensors.ts']);
+  expect([...seen].sort()).toEqual(['checkpoint-codec.ts', 'config.ts', 'errors.ts']);
 });

@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeSafetensors, encodeSafetensors } from '@weft/tensor';
 import { checkpointChecksum } from '../src/checkpoint.js';
 import { readCorpus } from '../src/corpus.js';
 import { MAX_TEXT_BYTES } from '../src/limits.js';
-import { decodeSafetensors, encodeSafetensors } from '../src/safetensors.js';
 import { makeText, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
 
 jest.setTimeout(60_000);
