@@ -34,11 +34,14 @@ export {
 export { type InitOptions } from './layers/init.js';
 export { OneHotEmbedding, OneHotEmbeddingContext, type OneHotEmbeddingOptions } from './layers/one-hot-embedding.js';
 export { RNNCell, RNNCellContext, RNNCellSequence, type RNNCellOptions } from './layers/rnn-cell.js';
-export { Linear, LinearContext, type LinearOptions } from './layers/linear.js';
+export { Linear, LinearContext, LinearSequence, type LinearOptions } from './layers/linear.js';
 export { Softmax, SoftmaxContext } from './layers/softmax.js';
 export { SoftmaxCrossEntropy, SoftmaxCrossEntropyContext } from './layers/softmax-cross-entropy.js';
 export { Graph, GraphContext, GraphSequence, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph/graph.js';
 export { graph, GraphBuilder, type NodeOptions } from './graph/builder.js';
-export { Recurrent, type RecurrentOptions } from './recurrent/recurrent.js';
+export { Recurrent, RecurrentContext, type RecurrentOptions } from './recurrent/recurrent.js';
+export { flattenGraph } from './graph/flatten.js';
+export { lossAndGradients, type LossOptions } from './run.js';
+export { rowBlock, stackedView, StepRows } from './step-rows.js';
 export { schedule, type Phase } from './recurrent/partition.js';
 export { charRnn, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
