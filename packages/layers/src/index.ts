@@ -37,6 +37,7 @@ export { RNNCell, RNNCellContext, RNNCellSequence, type RNNCellOptions } from '.
 export { Linear, LinearContext, type LinearOptions } from './layers/linear.js';
 export { Softmax, SoftmaxContext } from './layers/softmax.js';
 export { SoftmaxCrossEntropy, SoftmaxCrossEntropyContext } from './layers/softmax-cross-entropy.js';
+export { gradcheckTarget, type GradcheckEntry, type GradcheckTarget, type GradcheckTargetOptions } from './gradcheck-target.js';
 export { Graph, GraphContext, GraphSequence, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph/graph.js';
 export { graph, GraphBuilder, type NodeOptions } from './graph/builder.js';
 export { Recurrent, type RecurrentOptions } from './recurrent/recurrent.js';
