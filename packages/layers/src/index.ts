@@ -36,6 +36,17 @@ export { OneHotEmbedding, OneHotEmbeddingContext, type OneHotEmbeddingOptions } 
 export { RNNCell, RNNCellContext, RNNCellSequence, type RNNCellOptions } from './layers/rnn-cell.js';
 export { Linear, LinearContext, type LinearOptions } from './layers/linear.js';
 export { Softmax, SoftmaxContext } from './layers/softmax.js';
+export { ParameterlessLayer, ParameterlessContext } from './layers/parameterless.js';
+export { Add } from './layers/add.js';
+export { Mul } from './layers/mul.js';
+export { Sigmoid } from './layers/sigmoid.js';
+export { Tanh } from './layers/tanh.js';
+export { ReLU } from './layers/relu.js';
+export { ScaleShift } from './layers/scale-shift.js';
+export { OneMinus } from './layers/one-minus.js';
+export { Concat } from './layers/concat.js';
+export { Split, type SplitOptions } from './layers/split.js';
+export { Dropout, DropoutContext } from './layers/dropout.js';
 export { SoftmaxCrossEntropy, SoftmaxCrossEntropyContext } from './layers/softmax-cross-entropy.js';
 export { gradcheckTarget, type GradcheckEntry, type GradcheckTarget, type GradcheckTargetOptions } from './gradcheck-target.js';
 export { Graph, GraphContext, GraphSequence, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph/graph.js';
