@@ -48,6 +48,7 @@ export { Concat } from './layers/concat.js';
 export { Split, type SplitOptions } from './layers/split.js';
 export { Dropout, DropoutContext } from './layers/dropout.js';
 export { SoftmaxCrossEntropy, SoftmaxCrossEntropyContext } from './layers/softmax-cross-entropy.js';
+export { loadStateDict, stateDict, type HasParameters, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
 export { gradcheckTarget, type GradcheckEntry, type GradcheckTarget, type GradcheckTargetOptions } from './gradcheck-target.js';
 export { Graph, GraphContext, GraphSequence, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph/graph.js';
 export { graph, GraphBuilder, type NodeOptions } from './graph/builder.js';
