@@ -11,6 +11,7 @@ import {
   graph,
   ids,
   Linear,
+  gradcheckTarget,
   lossAndGradients,
   OneHotEmbedding,
   Recurrent,
@@ -20,8 +21,8 @@ import {
   type RecurrentContext,
   type Value,
 } from '@weft/layers';
-import { checkGradients } from '@weft/gradcheck';
-import { checkLayer, expectClose, expectPassed, randomIds } from './helpers.js';
+import { checkBackward, checkGradients } from '@weft/gradcheck';
+import { expectClose, expectPassed, randomIds } from './helpers.js';
 
 const K = 6;
 const STD = 0.5;
@@ -191,7 +192,7 @@ describe('Recurrent', () => {
       const step = build(3, rng);
       randomizeBiases(step, rng);
       const r = new Recurrent(step, { state, carryState: false });
-      expectPassed(checkLayer(r, [randomIds(8, K, rng), randomIds(8, K, rng)], { batch: 2, steps: 4, seed: 3 }));
+      expectPassed(checkBackward(gradcheckTarget(r, [randomIds(8, K, rng), randomIds(8, K, rng)], { batch: 2, steps: 4 }), { seed: 3 }));
     });
   });
 
@@ -255,7 +256,7 @@ describe('Recurrent', () => {
     expect(r.phases).toEqual({ cell: 'loop', out: 'after', loss: 'after' });
     const ctx = r.createContext(3, 4);
     expect(ctx.gradInputs.map((g) => g?.shape ?? null)).toEqual([[12, 2], null]);
-    expectPassed(checkLayer(r, [randn([12, 2], rng), randomIds(12, K, rng)], { batch: 3, steps: 4 }));
+    expectPassed(checkBackward(gradcheckTarget(r, [randn([12, 2], rng), randomIds(12, K, rng)], { batch: 3, steps: 4 })));
   });
 
   it('inlines nested graphs: the input projection of a nested cell runs before the loop', () => {
@@ -292,7 +293,7 @@ describe('Recurrent', () => {
     const b = lossAndGradients(naive, naive.createContext(2, 5), [u, y]);
     expectClose([a], [b]);
     step.parameters().forEach((p, i) => expectClose(grads[i]!, p.grad.data));
-    expectPassed(checkLayer(r, [u, y], { batch: 2, steps: 5 }));
+    expectPassed(checkBackward(gradcheckTarget(r, [u, y], { batch: 2, steps: 5 })));
   });
 
   it('is a node of a graph: two stacked Recurrent layers pass the gradient check, with input gradients', () => {
@@ -337,7 +338,7 @@ describe('Recurrent', () => {
     const y = randomIds(T * B, K, rng);
     expectPassed(checkGradients([...model.parameters()], () => lossAndGradients(model, ctx, [x, y]), { stencil: 'five-point' }));
     // The upper layer alone, with the gradient of its float sequence input checked too.
-    expectPassed(checkLayer(upper, [randn([T * B, m1], rng)], { batch: B, steps: T }));
+    expectPassed(checkBackward(gradcheckTarget(upper, [randn([T * B, m1], rng)], { batch: B, steps: T })));
   });
 
   describe('buffers', () => {
