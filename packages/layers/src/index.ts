@@ -31,12 +31,17 @@ export {
   type LayerContext,
   type SequenceContexts,
 } from './layer.js';
-export { type InitOptions } from './layers/init.js';
+export { initCellParam, initUniform, type InitOptions } from './layers/init.js';
 export { OneHotEmbedding, OneHotEmbeddingContext, type OneHotEmbeddingOptions } from './layers/one-hot-embedding.js';
 export { RNNCell, RNNCellContext, RNNCellSequence, type RNNCellOptions } from './layers/rnn-cell.js';
 export { Linear, LinearContext, type LinearOptions } from './layers/linear.js';
 export { Softmax, SoftmaxContext } from './layers/softmax.js';
 export { SoftmaxCrossEntropy, SoftmaxCrossEntropyContext } from './layers/softmax-cross-entropy.js';
+export { LSTMCore, LSTMCoreContext, LSTMCoreSequence } from './cells/lstm-core.js';
+export { GRUCore, GRUCoreContext, GRUCoreSequence } from './cells/gru-core.js';
+export { LSTMCell } from './cells/lstm-cell.js';
+export { GRUCell } from './cells/gru-cell.js';
+export { type CellOptions } from './cells/cell-input.js';
 export { Graph, GraphContext, GraphSequence, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph/graph.js';
 export { graph, GraphBuilder, type NodeOptions } from './graph/builder.js';
 export { Recurrent, type RecurrentOptions } from './recurrent/recurrent.js';
