@@ -16,5 +16,6 @@ export {
   type ParamReport,
   type WorstEntry,
 } from './check.js';
+export { checkBackward, type BackwardTarget, type CheckBackwardOptions } from './backward.js';
 export { directionalCheck, type DirectionalCheckOptions, type DirectionalCheckResult } from './directional.js';
 export { formatReport, reportToJSON, type GradcheckReportJSON } from './format.js';

@@ -8,6 +8,8 @@ import { checkSize, initWeight, type InitOptions } from './init.js';
 export interface LinearOptions extends InitOptions {
   /** Parameter names; defaults `W` and `b` (the char-RNN calls them `V` and `c`). */
   names?: { W?: string; b?: string };
+  /** With a bias b (default true); `false` gives y = x Wᵀ and parameters `[W]` only (PyTorch's `bias=False`). */
+  bias?: boolean;
 }
 
 /** The per-call cache of {@link Linear}: the output, the input it saw and dx. */
@@ -28,10 +30,11 @@ export class LinearContext implements LayerContext {
 }
 
 /**
- * Affine map y = x Wᵀ + b, row by row (the report's o_t = V h_t + c).
+ * Affine map y = x Wᵀ + b, row by row (the report's o_t = V h_t + c); with
+ * `{ bias: false }` the linear map y = x Wᵀ (a cell's hidden-to-hidden term).
  *
  * - input `x`: `[B, in]`; output `y`: `[B, out]`.
- * - parameters: `W` `[out, in]`, `b` `[out]`.
+ * - parameters: `W` `[out, in]`, `b` `[out]` (none with `bias: false`).
  * - backward: dW += dyᵀ x, db += Σ_rows dy, dx = dy W.
  *
  * Over many rows (e.g. all T steps of a sequence at once) each product is one gemm.
@@ -41,23 +44,25 @@ export class Linear implements Layer<LinearContext> {
   readonly outputs: readonly Port[];
   /** Weights W `[out, in]`. */
   readonly W: Param;
-  /** Bias b `[out]`. */
-  readonly b: Param;
+  /** Bias b `[out]`, or null with `bias: false` (PyTorch's `bias` is None then). */
+  readonly b: Param | null;
   private readonly params: readonly Param[];
 
-  /** A map from `inFeatures` to `outFeatures`; W ~ N(0, std²) from `options.rng`, b = 0. */
+  /** A map from `inFeatures` to `outFeatures`; W ~ N(0, std²) from `options.rng`, b = 0 (unless `bias: false`). */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions) {
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
     const names = options?.names ?? {};
     this.W = new Param(names.W ?? 'W', initWeight('Linear', [outFeatures, inFeatures], options));
-    this.b = new Param(names.b ?? 'b', zeros([outFeatures]));
-    this.params = [this.W, this.b];
+    const bias = options?.bias ?? true;
+    if (typeof bias !== 'boolean') throw new Error(`Linear: options.bias must be true or false, got ${String(bias)}`);
+    this.b = bias ? new Param(names.b ?? 'b', zeros([outFeatures])) : null;
+    this.params = this.b ? [this.W, this.b] : [this.W];
     this.inputs = [port('x', float(inFeatures))];
     this.outputs = [port('y', float(outFeatures))];
   }
 
-  /** `[W, b]`. */
+  /** `[W, b]`, or `[W]` without a bias. */
   parameters(): readonly Param[] {
     return this.params;
   }
@@ -74,19 +79,19 @@ export class Linear implements Layer<LinearContext> {
     return new LinearContext(batch, steps, this.inFeatures, this.outFeatures, propagate[0]!);
   }
 
-  /** y = x Wᵀ + b. Returns `[y]`. */
+  /** y = x Wᵀ (+ b). Returns `[y]`. */
   forward(ctx: LinearContext, inputs: readonly Value[]): readonly Tensor[] {
     checkInputs('Linear', this.inputs, inputs, ctx.rows);
     const x = inputs[0] as Tensor;
     const y = ctx.outputs[0]!;
     if (ctx.rows === 1) matvec(y, this.W.value, x);
     else gemm(y, x, this.W.value, false, true);
-    addRowVector(y, y, this.b.value);
+    if (this.b) addRowVector(y, y, this.b.value);
     ctx.x = x;
     return ctx.outputs;
   }
 
-  /** dW += dyᵀ x, db += Σ_rows dy; dx = dy W if requested. */
+  /** dW += dyᵀ x, db += Σ_rows dy (with a bias); dx = dy W if requested. */
   backward(ctx: LinearContext, gradOutputs: readonly (Tensor | null)[]): void {
     checkGradOutputs('Linear', this.outputs, gradOutputs, ctx.rows);
     const dy = gradOutputs[0];
@@ -94,7 +99,7 @@ export class Linear implements Layer<LinearContext> {
     const one = ctx.rows === 1;
     if (one) addOuter(this.W.grad, dy, ctx.x);
     else gemm(this.W.grad, dy, ctx.x, true, false, 1, 1);
-    colSums(this.b.grad, dy, 1);
+    if (this.b) colSums(this.b.grad, dy, 1);
     const dx = ctx.gradInputs[0];
     if (dx) {
       if (one) matvecT(dx, this.W.value, dy);
