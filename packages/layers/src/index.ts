@@ -54,6 +54,7 @@ export { GRUCore, GRUCoreContext, GRUCoreSequence } from './cells/gru-core.js';
 export { LSTMCell } from './cells/lstm-cell.js';
 export { GRUCell } from './cells/gru-cell.js';
 export { type CellOptions } from './cells/cell-input.js';
+export { composedGRUCell, composedLSTMCell } from './cells/composed.js';
 export { Graph, GraphContext, GraphSequence, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph/graph.js';
 export { graph, GraphBuilder, type NodeOptions } from './graph/builder.js';
 export { Recurrent, type RecurrentOptions } from './recurrent/recurrent.js';

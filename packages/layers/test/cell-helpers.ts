@@ -1,43 +1,10 @@
 /**
- * Test helpers for recurrent cells: gradient checks with a chosen stencil, and
- * an explicit BPTT loop over a layer whose outputs feed its own state inputs
+ * Test helpers for recurrent cells: an explicit BPTT loop over a layer whose outputs feed its own state inputs
  * (per-step contexts, or a layer's sequence contexts with deferred weight
  * gradients), exposing the gradients of the inputs and of the initial state.
  */
-import { checkGradients, type GradcheckReport, type GradParam, type Stencil } from '@weft/gradcheck';
-import { add, axpy, copy, fill, randn, Rng, Tensor, zeros } from '@weft/tensor';
+import { add, copy, fill, randn, Tensor, zeros, type Rng } from '@weft/tensor';
 import type { Layer, LayerContext, Param, Value } from '@weft/layers';
-
-/**
- * Gradient-checks `layer` on one call of `batch` rows: loss = Σ_outputs ⟨R_o, out_o⟩
- * (fixed random R_o), against its parameters AND every float input (the input
- * gradients backward wrote are compared as if the inputs were parameters).
- */
-export function gradcheckLayer(layer: Layer, inputs: Value[], options: { batch: number; stencil: Stencil; seed?: number }): GradcheckReport {
-  const ctx = layer.createContext(options.batch, 1);
-  const rng = new Rng(options.seed ?? 1);
-  const upstream = ctx.outputs.map((o) => randn(o.shape, rng));
-  const inputParams: { param: GradParam; index: number }[] = [];
-  inputs.forEach((v, i) => {
-    if (!(v instanceof Int32Array) && ctx.gradInputs[i]) {
-      inputParams.push({ param: { name: `input:${layer.inputs[i]!.name}`, value: v, grad: zeros(v.shape) }, index: i });
-    }
-  });
-  // Every float input must have a gradient to check.
-  expect(inputParams.length).toBe(inputs.filter((v) => !(v instanceof Int32Array)).length);
-  const lossAndGradients = (): number => {
-    const outs = layer.forward(ctx, inputs);
-    let loss = 0;
-    outs.forEach((o, k) => {
-      for (let j = 0; j < o.size; j++) loss += o.data[o.offset + j]! * upstream[k]!.data[j]!;
-    });
-    layer.backward(ctx, upstream);
-    for (const { param, index } of inputParams) axpy(param.grad, 1, ctx.gradInputs[index]!);
-    return loss;
-  };
-  const params: GradParam[] = [...layer.parameters(), ...inputParams.map((p) => p.param)];
-  return checkGradients(params, lossAndGradients, { stencil: options.stencil, seed: options.seed ?? 0 });
-}
 
 /** What {@link unroll} computed: the loss, the outputs of every step, and the gradients of the inputs. */
 export interface UnrollResult {

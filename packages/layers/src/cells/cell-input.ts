@@ -37,17 +37,35 @@ export function inputPortType(who: string, inputSize: number, options: CellOptio
 /**
  * x ↦ x W_ihᵀ + b_ih `[B, gates·m]`, with parameters `weight_ih` `[gates·m,
  * inputSize]` and `bias_ih` `[gates·m]` initialised as {@link initCellParam}
- * says (weight drawn before bias, from `options.rng`).
+ * says (weight drawn before bias, from `options.rng`): a Linear, or for
+ * `input: 'ids'` a OneHotEmbedding with a bias.
  */
 export function inputProjection(who: string, inputSize: number, hiddenSize: number, gates: number, options: CellOptions): Layer {
   const out = gates * hiddenSize;
-  const layer =
-    (options.input ?? 'float') === 'ids'
-      ? new OneHotEmbedding(inputSize, out, { rng: placeholderRng(), std: 0, name: 'weight_ih', bias: 'bias_ih' })
-      : new Linear(inputSize, out, { rng: placeholderRng(), std: 0, names: { W: 'weight_ih', b: 'bias_ih' } });
-  // The layers draw N(0, std²) weights and zero biases; a cell draws its own
-  // (PyTorch's uniform default, or N(0, std²)) from the caller's rng, so the
-  // layers get a throwaway generator and std 0 and their values are replaced.
+  if ((options.input ?? 'float') === 'ids') {
+    const layer = new OneHotEmbedding(inputSize, out, { rng: placeholderRng(), std: 0, name: 'weight_ih', bias: 'bias_ih' });
+    return drawCellParams(who, layer, hiddenSize, options);
+  }
+  return cellLinear(who, inputSize, out, hiddenSize, 'ih', options);
+}
+
+/**
+ * A Linear `[out, inFeatures]` named `weight_<side>`, `bias_<side>` (`ih` or
+ * `hh`), its values drawn as {@link initCellParam} says: the input or the
+ * hidden side of a cell with `hiddenSize` units.
+ */
+export function cellLinear(who: string, inFeatures: number, out: number, hiddenSize: number, side: 'ih' | 'hh', options: CellOptions): Linear {
+  const layer = new Linear(inFeatures, out, { rng: placeholderRng(), std: 0, names: { W: `weight_${side}`, b: `bias_${side}` } });
+  return drawCellParams(who, layer, hiddenSize, options);
+}
+
+/**
+ * Replaces the [weight, bias] of `layer` by draws from `options.rng`. The
+ * layers draw N(0, std²) weights and zero biases; a cell draws its own
+ * (PyTorch's uniform default, or N(0, std²)) from the caller's rng, so the
+ * layers are built with a throwaway generator and std 0.
+ */
+function drawCellParams<L extends Layer>(who: string, layer: L, hiddenSize: number, options: CellOptions): L {
   const [weight, bias] = layer.parameters() as [Param, Param];
   weight.value.data.set(initCellParam(who, weight.value.shape, hiddenSize, false, options).data);
   bias.value.data.set(initCellParam(who, bias.value.shape, hiddenSize, true, options).data);
