@@ -3,7 +3,7 @@
  * rejected (at construction and in setters) with a message naming it.
  */
 import { AdaGrad, Adam, AdamW, createOptimizer, OPTIMIZER_NAMES, RMSProp, SGD, type Optimizer } from '@weft/optim';
-import { transpose, zeros } from '@weft/tensor';
+import { Tensor, transpose, zeros } from '@weft/tensor';
 import { Quadratic } from './problems.js';
 
 type Make = (options: Record<string, unknown>) => Optimizer;
@@ -144,8 +144,46 @@ describe('parameter validation', () => {
     expect(() => new SGD([{ name: 'W', value: W, grad: W }], { lr: 1 })).toThrow("SGD: parameter 'W': value and grad share storage");
     const shared = p('a', [2]);
     expect(() => new SGD([shared, { name: 'b', value: shared.value, grad: zeros([2]) }], { lr: 1 })).toThrow(
-      "SGD: parameter 'b': its tensor is already used by another parameter",
+      "SGD: parameters 'a' and 'b' share storage: the value of 'a' is also the value of 'b'",
     );
+  });
+
+  describe('parameters that share storage would be updated twice per step', () => {
+    /** A [n] view at element `offset` of `data`. */
+    const view = (data: Float64Array, offset: number, n: number) => new Tensor(data, [n], [1], offset);
+
+    it('refuses two values that overlap in one buffer, naming both', () => {
+      const data = new Float64Array(6);
+      const a = { name: 'a', value: view(data, 0, 4), grad: zeros([4]) };
+      const b = { name: 'b', value: view(data, 3, 3), grad: zeros([3]) };
+      for (const make of [(ps: never) => new SGD(ps, { lr: 1 }), (ps: never) => new AdaGrad(ps), (ps: never) => new Adam(ps)]) {
+        expect(() => make([a, b] as never)).toThrow(/^(SGD|AdaGrad|Adam): parameters 'a' and 'b' share storage: the value of 'a' overlaps the value of 'b'$/);
+      }
+    });
+    it('refuses a value overlapping another parameter\'s grad, and overlapping grads', () => {
+      const data = new Float64Array(8);
+      const a = { name: 'a', value: zeros([4]), grad: view(data, 0, 4) };
+      const b = { name: 'b', value: view(data, 2, 2), grad: zeros([2]) };
+      expect(() => new AdamW([a, b])).toThrow("AdamW: parameters 'a' and 'b' share storage: the grad of 'a' overlaps the value of 'b'");
+      const c = { name: 'c', value: zeros([4]), grad: view(data, 4, 4) };
+      const d = { name: 'd', value: zeros([1]), grad: view(data, 7, 1) };
+      expect(() => new RMSProp([a, c, d])).toThrow("RMSProp: parameters 'c' and 'd' share storage: the grad of 'c' overlaps the grad of 'd'");
+    });
+    it('refuses the same grad tensor given to two parameters', () => {
+      const g = zeros([2]);
+      expect(() => new SGD([{ name: 'a', value: zeros([2]), grad: g }, { name: 'b', value: zeros([2]), grad: g }], { lr: 1 })).toThrow(
+        "SGD: parameters 'a' and 'b' share storage: the grad of 'a' is also the grad of 'b'",
+      );
+    });
+    it('accepts adjacent, disjoint views of one buffer (a flat parameter buffer)', () => {
+      const values = new Float64Array(6);
+      const grads = new Float64Array(6);
+      const params = [
+        { name: 'a', value: view(values, 0, 4), grad: view(grads, 0, 4) },
+        { name: 'b', value: view(values, 4, 2), grad: view(grads, 4, 2) },
+      ];
+      expect(() => new SGD(params, { lr: 1 })).not.toThrow();
+    });
   });
 
   it('step() notices a parameter tensor replaced by one of another size', () => {

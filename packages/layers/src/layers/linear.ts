@@ -1,5 +1,15 @@
 import { addOuter, addRowVector, colSums, gemm, matvec, matvecT, zeros, type Tensor } from '@weft/tensor';
-import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, zeroGrads, type Layer, type LayerContext } from '../layer.js';
+import { rowBlock, StepRows } from '../step-rows.js';
+import {
+  checkBatch,
+  checkGradOutputs,
+  checkInputs,
+  resolvePropagateDown,
+  zeroGrads,
+  type Layer,
+  type LayerContext,
+  type SequenceContexts,
+} from '../layer.js';
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
@@ -20,12 +30,56 @@ export class LinearContext implements LayerContext {
   /** The input of the last forward (referenced, not copied). */
   x: Tensor;
 
-  constructor(readonly batch: number, readonly steps: number, inFeatures: number, outFeatures: number, propagate: boolean) {
+  /** @internal Built by Linear.createContext / createSequenceContexts. */
+  constructor(
+    readonly batch: number,
+    readonly steps: number,
+    y: Tensor,
+    dx: Tensor | null,
+    /** In a sequence: the sequence that defers this step's weight gradients. */
+    readonly sequence: LinearSequence | null = null,
+    /** The time step of this context within `sequence`. */
+    readonly step = 0,
+  ) {
     this.rows = batch * steps;
-    const y = zeros([this.rows, outFeatures]);
     this.outputs = [y];
-    this.gradInputs = [propagate ? zeros([this.rows, inFeatures]) : null];
+    this.gradInputs = [dx];
     this.x = y;
+  }
+}
+
+/**
+ * Per-step contexts of a Linear inside a recurrence: each step's backward
+ * writes dx only and records x_t and dy_t; `accumulateParamGrads()` then adds
+ * dW += dYᵀ X and db += Σ dY as one product over all T·B rows. The outputs
+ * are row blocks of one `[T·B, out]` buffer, so a layer after this one in the
+ * loop finds them already stacked.
+ */
+export class LinearSequence implements SequenceContexts<LinearContext> {
+  readonly steps: readonly LinearContext[];
+  /** x_t of every step. */
+  readonly x: StepRows;
+  /** dy_t of every step that ran backward since its forward. */
+  readonly dy: StepRows;
+
+  /** @internal Built by Linear.createSequenceContexts. */
+  constructor(private readonly layer: Linear, batch: number, count: number, propagate: boolean) {
+    const y = zeros([batch * count, layer.outFeatures]);
+    const dx = propagate ? zeros([batch * count, layer.inFeatures]) : null;
+    this.x = new StepRows(batch, count, layer.inFeatures);
+    this.dy = new StepRows(batch, count, layer.outFeatures);
+    const steps: LinearContext[] = [];
+    for (let t = 0; t < count; t++) {
+      steps.push(new LinearContext(batch, 1, rowBlock(y, t, batch), dx ? rowBlock(dx, t, batch) : null, this, t));
+    }
+    this.steps = steps;
+  }
+
+  /** dW += dYᵀ X, db += Σ_rows dY over the steps that ran backward; then forgets them. */
+  accumulateParamGrads(): void {
+    if (!this.dy.refs.some((r) => r !== null)) return;
+    this.layer.accumulateParamGrads(this.dy.stacked(), this.x.stacked());
+    this.dy.clear();
   }
 }
 
@@ -37,7 +91,9 @@ export class LinearContext implements LayerContext {
  * - parameters: `W` `[out, in]`, `b` `[out]` (none with `bias: false`).
  * - backward: dW += dyᵀ x, db += Σ_rows dy, dx = dy W.
  *
- * Over many rows (e.g. all T steps of a sequence at once) each product is one gemm.
+ * Over many rows (e.g. all T steps of a sequence at once) each product is one
+ * gemm; inside a recurrence (sequence contexts) dW and db are added after the
+ * backward loop as one product over all steps.
  */
 export class Linear implements Layer<LinearContext> {
   readonly inputs: readonly Port[];
@@ -76,7 +132,14 @@ export class Linear implements Layer<LinearContext> {
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): LinearContext {
     checkBatch('Linear', batch, steps);
     const propagate = resolvePropagateDown('Linear', this.inputs, propagateDown);
-    return new LinearContext(batch, steps, this.inFeatures, this.outFeatures, propagate[0]!);
+    const rows = batch * steps;
+    return new LinearContext(batch, steps, zeros([rows, this.outFeatures]), propagate[0] ? zeros([rows, this.inFeatures]) : null);
+  }
+
+  /** `steps` contexts of `batch` rows over shared storage; weight gradients wait for `accumulateParamGrads()`. */
+  createSequenceContexts(batch: number, steps: number, propagateDown?: readonly boolean[]): LinearSequence {
+    checkBatch('Linear', batch, steps);
+    return new LinearSequence(this, batch, steps, resolvePropagateDown('Linear', this.inputs, propagateDown)[0]!);
   }
 
   /** y = x Wᵀ (+ b). Returns `[y]`. */
@@ -88,6 +151,10 @@ export class Linear implements Layer<LinearContext> {
     else gemm(y, x, this.W.value, false, true);
     if (this.b) addRowVector(y, y, this.b.value);
     ctx.x = x;
+    if (ctx.sequence) {
+      ctx.sequence.x.refs[ctx.step] = x;
+      ctx.sequence.dy.refs[ctx.step] = null; // a new forward: no gradient yet
+    }
     return ctx.outputs;
   }
 
@@ -97,13 +164,24 @@ export class Linear implements Layer<LinearContext> {
     const dy = gradOutputs[0];
     if (!dy) return;
     const one = ctx.rows === 1;
-    if (one) addOuter(this.W.grad, dy, ctx.x);
-    else gemm(this.W.grad, dy, ctx.x, true, false, 1, 1);
-    if (this.b) colSums(this.b.grad, dy, 1);
     const dx = ctx.gradInputs[0];
     if (dx) {
       if (one) matvecT(dx, this.W.value, dy);
       else gemm(dx, dy, this.W.value);
     }
+    if (ctx.sequence) {
+      ctx.sequence.dy.refs[ctx.step] = dy; // dW and db wait for the sequence's one product
+      return;
+    }
+    if (one) {
+      addOuter(this.W.grad, dy, ctx.x);
+      if (this.b) colSums(this.b.grad, dy, 1);
+    } else this.accumulateParamGrads(dy, ctx.x);
+  }
+
+  /** @internal dW += dYᵀ X and db += Σ_rows dY, for dY `[rows, out]` and X `[rows, in]`. */
+  accumulateParamGrads(dy: Tensor, x: Tensor): void {
+    gemm(this.W.grad, dy, x, true, false, 1, 1);
+    if (this.b) colSums(this.b.grad, dy, 1);
   }
 }

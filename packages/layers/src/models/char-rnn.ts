@@ -1,4 +1,4 @@
-import { copy, formatShape, type Rng, type Tensor } from '@weft/tensor';
+import { copy, fill, formatShape, zeros, type Rng, type Tensor } from '@weft/tensor';
 import { graph } from '../graph/builder.js';
 import type { Graph, GraphContext } from '../graph/graph.js';
 import { Linear } from '../layers/linear.js';
@@ -8,7 +8,8 @@ import { Softmax } from '../layers/softmax.js';
 import { SoftmaxCrossEntropy } from '../layers/softmax-cross-entropy.js';
 import type { Param } from '../param.js';
 import { float, ids } from '../port.js';
-import { Recurrent } from '../recurrent/recurrent.js';
+import { Recurrent, type RecurrentContext } from '../recurrent/recurrent.js';
+import { lossAndGradients } from '../run.js';
 
 /** Options of {@link charRnn}. */
 export interface CharRnnOptions {
@@ -82,19 +83,28 @@ export function charRnn(options: CharRnnOptions): CharRnnModel {
   return new CharRnn({ embed, cell, out, loss: new SoftmaxCrossEntropy(K), softmax: new Softmax(K), params }, batch);
 }
 
+/** How many unrolled shapes (sequence lengths) a model keeps; older ones are dropped and rebuilt if needed. */
+const MAX_CONTEXTS = 4;
+
 /** {@link CharRnnModel} over a {@link Recurrent} (training) and a one-step sampling graph. */
 class CharRnn implements CharRnnModel {
   readonly batch: number;
   private readonly recurrent: Recurrent;
+  /** Contexts by sequence length T, most recently used last. */
+  private readonly contexts = new Map<number, RecurrentContext>();
+  /** The carried hidden state [B, m], copied into the context of each call and back. */
+  private readonly hidden: Tensor;
   private readonly sampler: Graph;
   private readonly samplerContext: GraphContext;
   private readonly samplerInputs: [Int32Array, Tensor];
-  private readonly feed: { x: Int32Array; y: Int32Array } = { x: new Int32Array(0), y: new Int32Array(0) };
+  private readonly feed: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
 
   constructor(private readonly layers: CharRnnLayers, batch: number) {
     const { embed, cell, out, loss, softmax } = layers;
     const K = embed.vocabSize;
     const m = cell.hiddenSize;
+    if (!Number.isInteger(batch) || batch <= 0) throw new Error(`charRnn: batch must be a positive integer, got ${batch}`);
+    this.batch = batch;
     // prefix '' keeps the report's names: U, W, b, V, c.
     const train = graph('char-rnn step')
       .input('x', ids())
@@ -107,8 +117,8 @@ class CharRnn implements CharRnnModel {
       .output('loss', 'loss')
       .output('h', 'cell')
       .build();
-    this.recurrent = new Recurrent(train, { state: { h: 'h' }, batch });
-    this.batch = this.recurrent.batch;
+    this.recurrent = new Recurrent(train, { state: { h: 'h' } });
+    this.hidden = zeros([batch, m]);
     this.sampler = graph('char-rnn sampler')
       .input('x', ids())
       .input('h', float(m))
@@ -120,7 +130,7 @@ class CharRnn implements CharRnnModel {
       .output('h', 'cell')
       .build();
     this.samplerContext = this.sampler.createContext(this.batch, 1, [false, false]);
-    this.samplerInputs = [new Int32Array(0), this.recurrent.state('h')];
+    this.samplerInputs = [new Int32Array(0), this.hidden];
     if (K !== out.outFeatures) throw new Error('charRnn: internal error: K mismatch');
   }
 
@@ -129,16 +139,15 @@ class CharRnn implements CharRnnModel {
   }
 
   get state(): Tensor {
-    return this.recurrent.state('h');
+    return this.hidden;
   }
 
   set state(value: Tensor) {
-    const h = this.recurrent.state('h');
-    if (value !== h) copy(h, value);
+    if (value !== this.hidden) copy(this.hidden, value);
   }
 
   resetState(): void {
-    this.recurrent.resetState();
+    fill(this.hidden, 0);
   }
 
   zeroGrad(): void {
@@ -146,13 +155,17 @@ class CharRnn implements CharRnnModel {
   }
 
   lossAndGradients(inputs: Int32Array, targets: Int32Array): number {
-    this.setFeed('lossAndGradients', inputs, targets);
-    return this.recurrent.lossAndGradients(this.feed);
+    const ctx = this.setFeed('lossAndGradients', inputs, targets);
+    const loss = lossAndGradients(this.recurrent, ctx, this.feed);
+    copy(this.hidden, ctx.state('h'));
+    return loss;
   }
 
   loss(inputs: Int32Array, targets: Int32Array): number {
-    this.setFeed('loss', inputs, targets);
-    return this.recurrent.forward(this.feed);
+    const ctx = this.setFeed('loss', inputs, targets);
+    const [loss] = this.recurrent.forward(ctx, this.feed);
+    copy(this.hidden, ctx.state('h'));
+    return loss!.data[loss!.offset]!;
   }
 
   step(tokens: Int32Array, probs: Tensor): Tensor {
@@ -167,7 +180,7 @@ class CharRnn implements CharRnnModel {
     this.samplerInputs[0] = tokens;
     const [p, h] = this.sampler.forward(this.samplerContext, this.samplerInputs) as [Tensor, Tensor];
     copy(probs, p);
-    copy(this.recurrent.state('h'), h);
+    copy(this.hidden, h);
     return probs;
   }
 
@@ -175,7 +188,8 @@ class CharRnn implements CharRnnModel {
     return new CharRnn(this.layers, batch);
   }
 
-  private setFeed(who: string, inputs: Int32Array, targets: Int32Array): void {
+  /** Checks the ids, sets the feed and returns the context for T = inputs.length / B with the carried state in it. */
+  private setFeed(who: string, inputs: Int32Array, targets: Int32Array): RecurrentContext {
     if (!(inputs instanceof Int32Array) || !(targets instanceof Int32Array)) {
       throw new Error(`CharRnnModel.${who}: inputs and targets must be Int32Arrays of token ids`);
     }
@@ -185,7 +199,17 @@ class CharRnn implements CharRnnModel {
     if (inputs.length === 0 || inputs.length % this.batch !== 0) {
       throw new Error(`CharRnnModel.${who}: needs T·B ids (a positive multiple of B = ${this.batch}), got ${inputs.length}`);
     }
-    this.feed.x = inputs;
-    this.feed.y = targets;
+    this.feed[0] = inputs;
+    this.feed[1] = targets;
+    const T = inputs.length / this.batch;
+    let ctx = this.contexts.get(T);
+    if (ctx) this.contexts.delete(T);
+    else {
+      ctx = this.recurrent.createContext(this.batch, T);
+      if (this.contexts.size >= MAX_CONTEXTS) this.contexts.delete(this.contexts.keys().next().value!);
+    }
+    this.contexts.set(T, ctx); // most recently used last
+    copy(ctx.state('h'), this.hidden);
+    return ctx;
   }
 }
