@@ -31,7 +31,7 @@ export {
   type LayerContext,
   type SequenceContexts,
 } from './layer.js';
-export { type InitOptions } from './layers/init.js';
+export { initCellParam, initUniform, type InitOptions } from './layers/init.js';
 export { OneHotEmbedding, OneHotEmbeddingContext, type OneHotEmbeddingOptions } from './layers/one-hot-embedding.js';
 export { RNNCell, RNNCellContext, RNNCellSequence, type RNNCellOptions } from './layers/rnn-cell.js';
 export { Linear, LinearContext, LinearSequence, type LinearOptions } from './layers/linear.js';
@@ -50,6 +50,12 @@ export { Dropout, DropoutContext } from './layers/dropout.js';
 export { SoftmaxCrossEntropy, SoftmaxCrossEntropyContext } from './layers/softmax-cross-entropy.js';
 export { loadStateDict, stateDict, type HasParameters, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
 export { gradcheckTarget, type GradcheckEntry, type GradcheckTarget, type GradcheckTargetOptions } from './gradcheck-target.js';
+export { LSTMCore, LSTMCoreContext, LSTMCoreSequence } from './cells/lstm-core.js';
+export { GRUCore, GRUCoreContext, GRUCoreSequence } from './cells/gru-core.js';
+export { LSTMCell } from './cells/lstm-cell.js';
+export { GRUCell } from './cells/gru-cell.js';
+export { type CellOptions } from './cells/cell-input.js';
+export { composedGRUCell, composedLSTMCell } from './cells/composed.js';
 export { Graph, GraphContext, GraphSequence, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph/graph.js';
 export { graph, GraphBuilder, type NodeOptions } from './graph/builder.js';
 export { Recurrent, RecurrentContext, type RecurrentOptions } from './recurrent/recurrent.js';
