@@ -18,6 +18,7 @@ import {
   graph,
   GRUCell,
   LSTMCell,
+  lossAndGradients,
   port,
   Recurrent,
   scalar,
@@ -233,12 +234,14 @@ function recurrentLossAndGradients(step: Graph, c: Case): { loss: number; output
   for (const s of names) b.output(s, `model.${s}`);
   b.output('loss', 'loss');
   const full = b.build();
-  const r = new Recurrent(full, { state: Object.fromEntries(names.map((s) => [s, s])), batch: c.batch });
-  names.forEach((s) => r.state(s).data.set(c.initial[initialName(s)]!.data));
+  const r = new Recurrent(full, { state: Object.fromEntries(names.map((s) => [s, s])) });
+  const ctx = r.createContext(c.batch, c.steps);
+  names.forEach((s) => ctx.state(s).data.set(c.initial[initialName(s)]!.data));
   const feed: Record<string, Value> = { x: rows(c.x), w0: rows(c.R) };
   if (c.kind === 'lstm') feed.w1 = rows(c.S!);
   full.zeroGrad();
-  const loss = r.lossAndGradients(feed);
-  // output() is a view into the unroller's buffers: copy its own rows.
-  return { loss, outputs: Object.fromEntries(names.map((s) => [s, r.output(s).toFlatArray()])) };
+  const loss = lossAndGradients(r, ctx, feed);
+  // The outputs are the context's buffers: copy their rows.
+  const outputOf = (name: string): number[] => ctx.outputs[r.outputs.findIndex((p) => p.name === name)]!.toFlatArray();
+  return { loss, outputs: Object.fromEntries(names.map((s) => [s, outputOf(s)])) };
 }
