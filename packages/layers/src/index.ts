@@ -63,4 +63,4 @@ export { flattenGraph } from './graph/flatten.js';
 export { lossAndGradients, type LossOptions } from './run.js';
 export { rowBlock, stackedView, StepRows } from './step-rows.js';
 export { schedule, type Phase } from './recurrent/partition.js';
-export { charRnn, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
+export { CELLS, charRnn, type CellName, type CharRnnArchitecture, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
