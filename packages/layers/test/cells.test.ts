@@ -16,6 +16,7 @@ import {
   LSTMCell,
   LSTMCore,
   OneHotEmbedding,
+  Recurrent,
   RNNCell,
   type Layer,
   type Value,
@@ -245,6 +246,14 @@ describe('LSTMCell and GRUCell', () => {
       'l0.weight_ih', 'l0.bias_ih', 'l0.weight_hh', 'l0.bias_hh',
       'l1.weight_ih', 'l1.bias_ih', 'l1.weight_hh', 'l1.bias_hh',
     ]);
+  });
+
+  it('run their input side once over all T·B rows in Recurrent (ih before the loop, hh in it)', () => {
+    const rng = new Rng(1);
+    const lstm = graph('s').input('x', float(5)).input('h', float(4)).input('c', float(4)).node('l0', new LSTMCell(5, 4, { rng }), { x: 'x', h: 'h', c: 'c' }).output('h', 'l0.h').output('c', 'l0.c').build();
+    expect(new Recurrent(lstm, { state: { h: 'h', c: 'c' } }).phases).toEqual({ 'l0/ih': 'before', 'l0/hh': 'loop' });
+    const gru = graph('s').input('x', ids()).input('h', float(4)).node('l0', new GRUCell(7, 4, { rng, input: 'ids' }), { x: 'x', h: 'h' }).output('h', 'l0').build();
+    expect(new Recurrent(gru, { state: { h: 'h' } }).phases).toEqual({ 'l0/ih': 'before', 'l0/hh': 'loop' });
   });
 
   it('throw one-line errors for bad options', () => {
