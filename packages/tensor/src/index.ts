@@ -19,5 +19,4 @@ export { allClose } from './kernels/compare.js';
 export { overlaps } from './kernels/check.js';
 export { getBackend, initWasm, isWasmTensor, setBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, wasmZeros, wasmKernelCalls, wasmFree, DEFAULT_HEAP_BYTES, type Backend, type WasmOptions } from './wasm/backend.js';
 export { type WasmHeapStats } from './wasm/heap.js';
-export { wasmAllocate } from './wasm/state.js';
 export { clipAdagradStep } from './wasm/adagrad.js';
