@@ -2,6 +2,8 @@
  * @weft/gradcheck — numerical gradient checking for anything shaped
  * `{ name, value, grad }`: finite differences in float64, the report's relative
  * error, per-parameter reports (torch.autograd.gradcheck / JAX check_grads for JS).
+ *
+ * @module @weft/gradcheck
  */
 export { DEFAULT_EPS, relativeError, relativeErrors } from './relative-error.js';
 export { DEFAULT_H, type Stencil } from './validate.js';

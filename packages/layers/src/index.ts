@@ -5,6 +5,8 @@
  * context, backward accumulating parameter gradients. Graphs of named nodes
  * are layers too; a step graph with state edges, unrolled by `Recurrent`, is
  * BPTT. `charRnn` is the report's model built from these parts.
+ *
+ * @module @weft/layers
  */
 export { Param } from './param.js';
 export {

@@ -3,6 +3,8 @@
  *
  * Kernels are out-first (`fn(out, ...inputs)` writes into and returns `out`),
  * on contiguous row-major tensors, and check their arguments.
+ *
+ * @module @weft/tensor
  */
 export { allocate, dtypeOf, type DType, type TypedArray } from './dtype.js';
 export { checkShape, formatShape, rowMajorStrides, shapeSize, shapesEqual } from './shape.js';

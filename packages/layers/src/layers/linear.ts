@@ -7,7 +7,12 @@ import { checkSize, initWeight, type InitOptions } from './init.js';
 /** Options of {@link Linear}. */
 export interface LinearOptions extends InitOptions {
   /** Parameter names; defaults `W` and `b` (the char-RNN calls them `V` and `c`). */
-  names?: { W?: string; b?: string };
+  names?: {
+    /** The weight `[out, in]` (default `W`). */
+    W?: string;
+    /** The bias `[out]` (default `b`). */
+    b?: string;
+  };
 }
 
 /** The per-call cache of {@link Linear}: the output, the input it saw and dx. */
@@ -45,7 +50,11 @@ export class Linear implements Layer<LinearContext> {
   readonly b: Param;
   private readonly params: readonly Param[];
 
-  /** A map from `inFeatures` to `outFeatures`; W ~ N(0, std²) from `options.rng`, b = 0. */
+  /**
+   * A map from `inFeatures` to `outFeatures`; W ~ N(0, std²) from `options.rng`, b = 0.
+   * @param inFeatures - Features of the input x `[rows, in]`.
+   * @param outFeatures - Features of the output y `[rows, out]`; W is `[out, in]`.
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions) {
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
