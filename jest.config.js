@@ -9,6 +9,8 @@ export default {
   roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/docs', '<rootDir>/bench'],
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // TF.js is a separate install (npm run bench:install); the TF.js comparison tests find it here.
+  modulePaths: ['<rootDir>/bench/tfjs/node_modules'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@weft/(tensor|layers|optim|gradcheck)$': '<rootDir>/packages/$1/src/index.ts',

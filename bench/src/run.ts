@@ -4,6 +4,9 @@
  *
  *   node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy]
  *
+ * TF.js is not part of weft's install: `npm run bench:install` installs it
+ * once (into bench/tfjs); without it the TF.js rows are skipped with a note.
+ *
  * Method: every implementation runs the same update (m = 100, T = 25, K = the
  * vocabulary of the default corpus, batch 1, AdaGrad lr 0.1 eps 1e-8, clip
  * ±5) on the first 200k characters of Moby Dick. After a warm-up, the
@@ -19,11 +22,12 @@
 import { cpus, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { getBackend, setBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, zeros, isWasmTensor, type Backend } from '@weft/tensor';
+import { getBackend, setBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, type Backend } from '@weft/tensor';
 import { loadBenchCorpus, SequenceReader, type BenchCorpus } from './corpus.js';
 import { runKernelBench, type KernelRow } from './kernels.js';
 import { NumpyRnn, numpyUnavailable, type NumpyInfo } from './numpy.js';
 import { PlainRnn } from './plain-js.js';
+import { loadTfjs } from './tfjs.js';
 import { HIDDEN, SEQ_LENGTH, WeftTrainer } from './weft-rnn.js';
 
 interface Options {
@@ -155,12 +159,12 @@ function plainContender(corpus: BenchCorpus): Contender {
 async function tfjsContenders(corpus: BenchCorpus, log: (s: string) => void): Promise<{ contenders: Contender[]; notes: string[] }> {
   const notes: string[] = [];
   const contenders: Contender[] = [];
-  let mod: typeof import('./tfjs-rnn.js');
-  try {
-    mod = await import('./tfjs-rnn.js');
-  } catch (err) {
-    return { contenders, notes: [`TF.js skipped: ${(err as Error).message}`] };
+  const loaded = await loadTfjs();
+  if ('reason' in loaded) {
+    log(`TF.js skipped: ${loaded.reason}`);
+    return { contenders, notes: [`TF.js skipped: ${loaded.reason}`] };
   }
+  const mod = loaded.module;
   for (const backend of ['cpu', 'wasm'] as const) {
     try {
       await mod.useTfBackend(backend);
@@ -228,19 +232,13 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const log = options.json ? (s: string): void => void process.stderr.write(s + '\n') : (s: string): void => console.log(s);
   const started = performance.now();
-  const corpus = loadBenchCorpus(200_000);
+  const corpus = await loadBenchCorpus(200_000);
   const roundSeconds = options.quick ? 0.15 : 0.6;
   const warmupSeconds = options.quick ? 0.3 : 1.5;
   const notes: string[] = [];
 
   const wasmOk = wasmSupported();
   if (!wasmOk) notes.push(`weft WebAssembly backend unavailable: ${wasmUnavailableReason()}`);
-  setBackend('wasm');
-  const allocatorHooked = wasmOk && isWasmTensor(zeros([1]));
-  setBackend('js');
-  if (wasmOk && !allocatorHooked) {
-    notes.push("@weft/tensor's create-functions do not allocate on the WebAssembly heap yet (dtype.ts allocate() hook missing): the wasm row runs the JS kernels");
-  }
 
   log(`weft benchmark: char-RNN m=${HIDDEN}, T=${SEQ_LENGTH}, K=${corpus.vocabSize}, ${corpus.ids.length} chars of Moby Dick; ${options.rounds} rounds of ~${roundSeconds}s`);
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

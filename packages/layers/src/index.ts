@@ -8,6 +8,8 @@
  * parameterless bricks (Add, Mul, Sigmoid, Tanh, Split, …) build any other
  * cell; `stateDict`/`loadStateDict` save and restore parameters by name;
  * `gradcheckTarget` hands a layer to @weft/gradcheck's `checkBackward`.
+ *
+ * @module @weft/layers
  */
 export { Param } from './param.js';
 export {

@@ -110,6 +110,7 @@ export abstract class Optimizer {
     return this.clipLimit;
   }
 
+  /** Sets the clip limit; throws unless it is a number > 0 (Infinity turns clipping off). */
   set clipValue(value: number) {
     this.clipLimit = checkClipValue(this.name, value);
   }
@@ -135,6 +136,7 @@ export abstract class Optimizer {
     return this.learningRate;
   }
 
+  /** Sets the learning rate; throws unless it is a finite number > 0. */
   set lr(value: number) {
     this.learningRate = checkPositive(this.name, 'lr', value);
   }

@@ -40,7 +40,14 @@ export interface RNNCellOptions extends InitOptions {
    */
   inputSize?: number;
   /** Parameter names; defaults `W`, `b` and `Wx`. */
-  names?: { W?: string; b?: string; Wx?: string };
+  names?: {
+    /** The recurrent weight `[m, m]` (default `W`). */
+    W?: string;
+    /** The bias `[m]` (default `b`). */
+    b?: string;
+    /** The input projection `[m, inputSize]` (default `Wx`). */
+    Wx?: string;
+  };
 }
 
 /**
@@ -193,7 +200,10 @@ export class RNNCell implements Layer<RNNCellContext> {
   readonly inputSize: number;
   private readonly params: readonly Param[];
 
-  /** A cell with `hiddenSize` (m) units; W (then Wx) ~ N(0, std²) from `options.rng`, b = 0. */
+  /**
+   * A cell with `hiddenSize` (m) units; W (then Wx) ~ N(0, std²) from `options.rng`, b = 0.
+   * @param hiddenSize - m: the state h and the output are `[rows, m]`.
+   */
   constructor(readonly hiddenSize: number, options: RNNCellOptions) {
     checkSize('RNNCell', 'hiddenSize', hiddenSize);
     const m = hiddenSize;
