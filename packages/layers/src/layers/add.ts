@@ -25,6 +25,9 @@ export class Add extends ParameterlessLayer {
   /** Every input's gradient is dy. */
   protected computeBackward(ctx: ParameterlessContext, gradOutputs: readonly (Tensor | null)[]): void {
     const dy = gradOutputs[0]!;
-    for (const dx of ctx.gradInputs) if (dx) copy(dx, dy);
+    for (let i = 0; i < ctx.gradInputs.length; i++) {
+      const dx = ctx.gradInputs[i];
+      if (dx) copy(dx, dy);
+    }
   }
 }

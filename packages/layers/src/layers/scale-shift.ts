@@ -9,7 +9,7 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  * - backward: dx = scale · dy.
  */
 export class ScaleShift extends ParameterlessLayer {
-  /** y = `scale` · x + `shift` over `size` features; both finite numbers. */
+  /** y = `scale` · x + `shift` over `size` features; both finite numbers. `name` names the layer in messages (subclasses pass theirs). */
   constructor(readonly size: number, readonly scale: number, readonly shift: number, name = 'ScaleShift') {
     super(name, [['x', size]], [['y', size]]);
     for (const [what, v] of [['scale', scale], ['shift', shift]] as const) {
