@@ -67,5 +67,6 @@ export { Recurrent, RecurrentContext, type RecurrentOptions } from './recurrent/
 export { flattenGraph } from './graph/flatten.js';
 export { lossAndGradients, type LossOptions } from './run.js';
 export { rowBlock, stackedView, StepRows } from './step-rows.js';
+export { HiddenStates, sameStorage } from './hidden-states.js';
 export { schedule, type Phase } from './recurrent/partition.js';
 export { CELLS, charRnn, type CellName, type CharRnnArchitecture, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
