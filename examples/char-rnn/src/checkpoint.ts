@@ -8,7 +8,7 @@ import { Rng, formatShape, shapesEqual, type RngState, type Tensor } from '@weft
 import { writeFileAtomic } from './atomic-write.js';
 import { trainConfigSchema, configErrorMessage, type TrainConfig } from './config.js';
 import { UserError } from './errors.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '@weft/tensor';
 
 /** The value of the `format` metadata entry. */
 export const CHECKPOINT_FORMAT = 'weft-char-rnn/1';

@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, randn, zeros, fromData, type Tensor } from '@weft/tensor';
+import { Rng, decodeSafetensors, encodeSafetensors, randn, zeros, fromData, type Tensor } from '@weft/tensor';
 import {
   CHECKPOINT_FORMAT,
   decodeCheckpoint,
@@ -17,7 +17,6 @@ import {
 } from '../src/checkpoint.js';
 import { defaultTrainConfig } from '../src/config.js';
 import { UserError } from '../src/errors.js';
-import { decodeSafetensors, encodeSafetensors } from '../src/safetensors.js';
 
 const m = 3;
 const vocab = ['\n', ' ', 'a', '🐋'];

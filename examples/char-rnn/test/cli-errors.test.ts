@@ -5,8 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromData } from '@weft/tensor';
-import { decodeSafetensors, encodeSafetensors } from '../src/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, fromData } from '@weft/tensor';
 import { makeText, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
 
 let dir: string;

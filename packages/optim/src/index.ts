@@ -8,7 +8,7 @@
  * @module @weft/optim
  */
 export type { GradHolder, OptimParam } from './param.js';
-export { Optimizer, type ClipOptions, type OptimizerHyper, type StateKind } from './optimizer.js';
+export { Optimizer, type ClipOptions, type NonFiniteMode, type OptimizerHyper, type StateKind } from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { AdaGrad, type AdaGradOptions } from './adagrad.js';
 export { RMSProp, type RMSPropOptions } from './rmsprop.js';

@@ -17,7 +17,7 @@ export interface RMSPropOptions extends ClipOptions {
   weightDecay?: number;
 }
 
-const RMSPROP_OPTIONS = ['lr', 'clipValue', 'alpha', 'eps', 'momentum', 'weightDecay'] as const;
+const RMSPROP_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'alpha', 'eps', 'momentum', 'weightDecay'] as const;
 
 /**
  * RMSProp with PyTorch's semantics (`torch.optim.RMSprop`, not centered). Per
@@ -42,7 +42,7 @@ export class RMSProp extends Optimizer {
   /** `params`: `{ name, value, grad }` of any shapes. */
   constructor(params: readonly OptimParam[], options: RMSPropOptions = {}) {
     checkOptions('RMSProp', options, RMSPROP_OPTIONS);
-    super(params, { lr: options.lr ?? 0.01, name: 'RMSProp', clipValue: options.clipValue });
+    super(params, { lr: options.lr ?? 0.01, name: 'RMSProp', clipValue: options.clipValue, nonFinite: options.nonFinite });
     this.decayRate = checkUnitInterval(this.name, 'alpha', options.alpha ?? 0.99);
     this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
@@ -103,7 +103,7 @@ export class RMSProp extends Optimizer {
   }
 
   /** One RMSProp update of every parameter (see the class comment). Allocates nothing. */
-  step(): void {
+  protected update(): void {
     this.clipGradients();
     const lr = this.lr, alpha = this.decayRate, eps = this.epsilon, mu = this.mu, wd = this.decay;
     for (let i = 0; i < this.params.length; i++) {

@@ -15,7 +15,7 @@ export interface SGDOptions extends ClipOptions {
   weightDecay?: number;
 }
 
-const SGD_OPTIONS = ['lr', 'clipValue', 'momentum', 'nesterov', 'weightDecay'] as const;
+const SGD_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'momentum', 'nesterov', 'weightDecay'] as const;
 
 /**
  * Stochastic gradient descent, with PyTorch's semantics. Per element, with
@@ -39,7 +39,7 @@ export class SGD extends Optimizer {
   constructor(params: readonly OptimParam[], options: SGDOptions) {
     checkOptions('SGD', options, SGD_OPTIONS);
     if (options === undefined || options.lr === undefined) throw new Error('SGD: lr is required, e.g. new SGD(params, { lr: 0.1 })');
-    super(params, { lr: options.lr, name: 'SGD', clipValue: options.clipValue });
+    super(params, { lr: options.lr, name: 'SGD', clipValue: options.clipValue, nonFinite: options.nonFinite });
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
     this.useNesterov = checkBoolean(this.name, 'nesterov', options.nesterov ?? false);
     this.decay = checkNonNegative(this.name, 'weightDecay', options.weightDecay ?? 0);
@@ -91,7 +91,7 @@ export class SGD extends Optimizer {
   }
 
   /** One SGD update of every parameter (see the class comment). Allocates nothing. */
-  step(): void {
+  protected update(): void {
     this.clipGradients();
     const lr = this.lr, mu = this.mu, wd = this.decay, nesterov = this.useNesterov;
     for (let i = 0; i < this.params.length; i++) {

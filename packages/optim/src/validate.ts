@@ -72,13 +72,13 @@ export function checkPositiveInteger(who: string, name: string, value: unknown):
 /**
  * Checks an optimizer's parameter list: a non-empty array of `{ name, value, grad }`
  * with unique non-empty names, contiguous `value` and `grad` of equal shape that
- * do not share storage, and no tensor listed twice. Returns a frozen copy.
+ * do not share storage, and no two parameters sharing storage (the same tensor
+ * twice, or views overlapping in one buffer, naming both). Returns a frozen copy.
  */
 export function validateParams(who: string, params: unknown): readonly OptimParam[] {
   if (!Array.isArray(params)) throw new Error(`${who}: params must be an array of { name, value, grad }, got ${describe(params)}`);
   if (params.length === 0) throw new Error(`${who}: params is empty; give the optimizer at least one parameter`);
   const seen = new Map<string, number>();
-  const tensors = new Set<Tensor>();
   for (let i = 0; i < params.length; i++) {
     const p: unknown = params[i];
     if (p === null || typeof p !== 'object') throw new Error(`${who}: params[${i}] must be { name, value, grad }, got ${describe(p)}`);
@@ -97,12 +97,52 @@ export function validateParams(who: string, params: unknown): readonly OptimPara
       throw new Error(`${who}: ${label}: value is ${formatShape(value.shape)} but grad is ${formatShape(grad.shape)}`);
     }
     if (overlaps(value, grad)) throw new Error(`${who}: ${label}: value and grad share storage`);
-    for (const t of [value, grad]) {
-      if (tensors.has(t)) throw new Error(`${who}: ${label}: its tensor is already used by another parameter`);
-      tensors.add(t);
+  }
+  checkDisjoint(who, params as OptimParam[]);
+  return Object.freeze((params as OptimParam[]).slice());
+}
+
+/** A parameter tensor's span of bytes in its buffer, for {@link checkDisjoint}. */
+interface Span {
+  start: number;
+  end: number;
+  tensor: Tensor;
+  role: 'value' | 'grad';
+  param: string;
+}
+
+/**
+ * Throws if two parameters' tensors share any storage (the same tensor given
+ * twice, or views that overlap in one buffer): a step would update the shared
+ * elements twice. Sorts the spans of each buffer, so O(n log n) in the tensors.
+ */
+function checkDisjoint(who: string, params: readonly OptimParam[]): void {
+  const byBuffer = new Map<unknown, Span[]>();
+  for (const p of params) {
+    for (const role of ['value', 'grad'] as const) {
+      const t = p[role];
+      if (t.size === 0) continue; // no elements, nothing to update twice
+      const start = t.byteStart;
+      const span = { start, end: start + t.size * t.data.BYTES_PER_ELEMENT, tensor: t, role, param: p.name };
+      const spans = byBuffer.get(t.data.buffer);
+      if (spans === undefined) byBuffer.set(t.data.buffer, [span]);
+      else spans.push(span);
     }
   }
-  return Object.freeze((params as OptimParam[]).slice());
+  for (const spans of byBuffer.values()) {
+    if (spans.length < 2) continue;
+    spans.sort((a, b) => a.start - b.start);
+    let reach = spans[0]!; // the span reaching furthest so far
+    for (let k = 1; k < spans.length; k++) {
+      const next = spans[k]!;
+      if (next.start < reach.end) {
+        const how = next.tensor === reach.tensor ? 'is also' : 'overlaps';
+        // A parameter's own value and grad were checked already, with their own message.
+        throw new Error(`${who}: parameters '${reach.param}' and '${next.param}' share storage: the ${reach.role} of '${reach.param}' ${how} the ${next.role} of '${next.param}'`);
+      }
+      if (next.end > reach.end) reach = next;
+    }
+  }
 }
 
 /** Throws unless `params` is an array of objects holding a contiguous Tensor `grad`. */

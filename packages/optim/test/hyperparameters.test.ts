@@ -3,7 +3,7 @@
  * rejected (at construction and in setters) with a message naming it.
  */
 import { AdaGrad, Adam, AdamW, createOptimizer, OPTIMIZER_NAMES, RMSProp, SGD, type Optimizer } from '@weft/optim';
-import { transpose, zeros } from '@weft/tensor';
+import { Tensor, transpose, zeros } from '@weft/tensor';
 import { Quadratic } from './problems.js';
 
 type Make = (options: Record<string, unknown>) => Optimizer;
@@ -37,12 +37,12 @@ describe('invalid hyperparameters at construction', () => {
     ['SGD nesterov without momentum', sgd, { nesterov: true }, 'SGD: nesterov needs momentum > 0, got momentum 0'],
     ['SGD nesterov not boolean', sgd, { nesterov: 1, momentum: 0.9 }, 'SGD: nesterov must be true or false, got 1'],
     ['SGD weightDecay < 0', sgd, { weightDecay: -1 }, 'SGD: weightDecay must be a finite number >= 0, got -1'],
-    ['SGD unknown option', sgd, { learningRate: 0.1 }, "SGD: unknown option 'learningRate'; valid options are lr, clipValue, momentum, nesterov, weightDecay"],
+    ['SGD unknown option', sgd, { learningRate: 0.1 }, "SGD: unknown option 'learningRate'; valid options are lr, clipValue, nonFinite, momentum, nesterov, weightDecay"],
     ['AdaGrad lr 0', adagrad, { lr: 0 }, 'AdaGrad: lr must be a finite number > 0, got 0'],
     ['AdaGrad eps < 0', adagrad, { eps: -1e-8 }, 'AdaGrad: eps must be a finite number >= 0, got -1e-8'],
     ['AdaGrad eps NaN', adagrad, { eps: NaN }, 'AdaGrad: eps must be a finite number >= 0, got NaN'],
     ['AdaGrad initialAccumulator < 0', adagrad, { initialAccumulator: -0.1 }, 'AdaGrad: initialAccumulator must be a finite number >= 0, got -0.1'],
-    ['AdaGrad momentum', adagrad, { momentum: 0.9 }, "AdaGrad: unknown option 'momentum'; valid options are lr, clipValue, eps, initialAccumulator"],
+    ['AdaGrad momentum', adagrad, { momentum: 0.9 }, "AdaGrad: unknown option 'momentum'; valid options are lr, clipValue, nonFinite, eps, initialAccumulator"],
     ['RMSProp alpha 1', rmsprop, { alpha: 1 }, 'RMSProp: alpha must be a number in [0, 1), got 1'],
     ['RMSProp alpha NaN', rmsprop, { alpha: NaN }, 'RMSProp: alpha must be a number in [0, 1), got NaN'],
     ['RMSProp eps < 0', rmsprop, { eps: -1 }, 'RMSProp: eps must be a finite number >= 0, got -1'],
@@ -55,7 +55,7 @@ describe('invalid hyperparameters at construction', () => {
     ['Adam beta2 NaN', adam, { beta2: NaN }, 'Adam: beta2 must be a number in [0, 1), got NaN'],
     ['Adam eps < 0', adam, { eps: -1e-8 }, 'Adam: eps must be a finite number >= 0, got -1e-8'],
     ['Adam lr < 0', adam, { lr: -1 }, 'Adam: lr must be a finite number > 0, got -1'],
-    ['Adam betas', adam, { betas: [0.9, 0.99] }, "Adam: unknown option 'betas'; valid options are lr, clipValue, beta1, beta2, eps, weightDecay"],
+    ['Adam betas', adam, { betas: [0.9, 0.99] }, "Adam: unknown option 'betas'; valid options are lr, clipValue, nonFinite, beta1, beta2, eps, weightDecay"],
     ['AdamW weightDecay < 0', adamw, { weightDecay: -0.01 }, 'AdamW: weightDecay must be a finite number >= 0, got -0.01'],
     ['AdamW beta1 NaN', adamw, { beta1: NaN }, 'AdamW: beta1 must be a number in [0, 1), got NaN'],
   ];
@@ -144,8 +144,46 @@ describe('parameter validation', () => {
     expect(() => new SGD([{ name: 'W', value: W, grad: W }], { lr: 1 })).toThrow("SGD: parameter 'W': value and grad share storage");
     const shared = p('a', [2]);
     expect(() => new SGD([shared, { name: 'b', value: shared.value, grad: zeros([2]) }], { lr: 1 })).toThrow(
-      "SGD: parameter 'b': its tensor is already used by another parameter",
+      "SGD: parameters 'a' and 'b' share storage: the value of 'a' is also the value of 'b'",
     );
+  });
+
+  describe('parameters that share storage would be updated twice per step', () => {
+    /** A [n] view at element `offset` of `data`. */
+    const view = (data: Float64Array, offset: number, n: number) => new Tensor(data, [n], [1], offset);
+
+    it('refuses two values that overlap in one buffer, naming both', () => {
+      const data = new Float64Array(6);
+      const a = { name: 'a', value: view(data, 0, 4), grad: zeros([4]) };
+      const b = { name: 'b', value: view(data, 3, 3), grad: zeros([3]) };
+      for (const make of [(ps: never) => new SGD(ps, { lr: 1 }), (ps: never) => new AdaGrad(ps), (ps: never) => new Adam(ps)]) {
+        expect(() => make([a, b] as never)).toThrow(/^(SGD|AdaGrad|Adam): parameters 'a' and 'b' share storage: the value of 'a' overlaps the value of 'b'$/);
+      }
+    });
+    it('refuses a value overlapping another parameter\'s grad, and overlapping grads', () => {
+      const data = new Float64Array(8);
+      const a = { name: 'a', value: zeros([4]), grad: view(data, 0, 4) };
+      const b = { name: 'b', value: view(data, 2, 2), grad: zeros([2]) };
+      expect(() => new AdamW([a, b])).toThrow("AdamW: parameters 'a' and 'b' share storage: the grad of 'a' overlaps the value of 'b'");
+      const c = { name: 'c', value: zeros([4]), grad: view(data, 4, 4) };
+      const d = { name: 'd', value: zeros([1]), grad: view(data, 7, 1) };
+      expect(() => new RMSProp([a, c, d])).toThrow("RMSProp: parameters 'c' and 'd' share storage: the grad of 'c' overlaps the grad of 'd'");
+    });
+    it('refuses the same grad tensor given to two parameters', () => {
+      const g = zeros([2]);
+      expect(() => new SGD([{ name: 'a', value: zeros([2]), grad: g }, { name: 'b', value: zeros([2]), grad: g }], { lr: 1 })).toThrow(
+        "SGD: parameters 'a' and 'b' share storage: the grad of 'a' is also the grad of 'b'",
+      );
+    });
+    it('accepts adjacent, disjoint views of one buffer (a flat parameter buffer)', () => {
+      const values = new Float64Array(6);
+      const grads = new Float64Array(6);
+      const params = [
+        { name: 'a', value: view(values, 0, 4), grad: view(grads, 0, 4) },
+        { name: 'b', value: view(values, 4, 2), grad: view(grads, 4, 2) },
+      ];
+      expect(() => new SGD(params, { lr: 1 })).not.toThrow();
+    });
   });
 
   it('step() notices a parameter tensor replaced by one of another size', () => {

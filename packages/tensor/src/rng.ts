@@ -39,6 +39,10 @@ export class Rng {
     ) {
       throw new Error(`Rng.fromState: expected {algorithm: 'xoroshiro128plus', state: [4 integers]}, got ${JSON.stringify(state)}`);
     }
+    // xoroshiro128+ maps the all-zero state to itself: every draw would be 0.
+    if (state.state.every((v) => v === 0)) {
+      throw new Error('Rng.fromState: the state is all zeros, which xoroshiro128+ never leaves (every draw would be 0)');
+    }
     const rng = new Rng(0);
     rng.gen = xoroshiro128plusFromState(state.state);
     return rng;
@@ -54,8 +58,9 @@ export class Rng {
     return Rng.fromState(this.getState());
   }
 
-  /** A uniform double in [lo, hi). */
+  /** A uniform double in [lo, hi). Throws unless lo <= hi are finite numbers with a finite hi − lo. */
   uniform(lo = 0, hi = 1): number {
+    checkUniform('Rng.uniform', lo, hi);
     return lo + (hi - lo) * uniformFloat64(this.gen);
   }
 
@@ -65,8 +70,17 @@ export class Rng {
     return Math.floor(uniformFloat64(this.gen) * n);
   }
 
-  /** A normal draw with the given mean and standard deviation (Box–Muller; uses two uniforms). */
+  /**
+   * A normal draw with the given mean and standard deviation (Box–Muller; uses
+   * two uniforms). Throws unless mean is finite and std is finite and >= 0.
+   */
   normal(mean = 0, std = 1): number {
+    checkNormal('Rng.normal', mean, std);
+    return this.normalDraw(mean, std);
+  }
+
+  /** {@link normal} without the argument check, for the fill loops (checked once). */
+  private normalDraw(mean: number, std: number): number {
     // 1 - u keeps the log argument in (0, 1].
     const u1 = 1 - uniformFloat64(this.gen);
     const u2 = uniformFloat64(this.gen);
@@ -75,13 +89,16 @@ export class Rng {
 
   /** Fills every element of `out` with N(mean, std²) draws, in row-major order; returns `out`. */
   fillNormal<T extends Tensor | TypedArray>(out: T, mean = 0, std = 1): T {
-    fillWith(out, () => this.normal(mean, std));
+    checkNormal('Rng.fillNormal', mean, std);
+    fillWith(out, () => this.normalDraw(mean, std));
     return out;
   }
 
   /** Fills every element of `out` with uniform draws in [lo, hi), in row-major order; returns `out`. */
   fillUniform<T extends Tensor | TypedArray>(out: T, lo = 0, hi = 1): T {
-    fillWith(out, () => this.uniform(lo, hi));
+    checkUniform('Rng.fillUniform', lo, hi);
+    const span = hi - lo;
+    fillWith(out, () => lo + span * uniformFloat64(this.gen));
     return out;
   }
 
@@ -126,6 +143,21 @@ export class Rng {
     for (let i = n - 1; i >= 0; i--) if (data[offset + i * step]! > 0) return i;
     return n - 1;
   }
+}
+
+/** Throws unless lo <= hi are finite numbers whose difference is finite too (else draws are ±Infinity or NaN). */
+function checkUniform(who: string, lo: unknown, hi: unknown): void {
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi) || !Number.isFinite(hi - lo)) {
+    throw new Error(`${who}: expected finite lo <= hi with a finite hi - lo, got lo=${String(lo)}, hi=${String(hi)}`);
+  }
+}
+
+/** Throws unless mean is a finite number and std a finite number >= 0. */
+function checkNormal(who: string, mean: unknown, std: unknown): void {
+  if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std)) {
+    throw new Error(`${who}: std must be a finite number >= 0, got ${String(std)}`);
+  }
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) throw new Error(`${who}: mean must be a finite number, got ${String(mean)}`);
 }
 
 function vectorView(p: Tensor | TypedArray): { data: TypedArray; offset: number; n: number; step: number } {

@@ -3,7 +3,7 @@
  * Statistical bounds are loose (many standard errors) and the seeds are fixed,
  * so the tests are deterministic.
  */
-import { Rng, row, tensor, transpose, zeros, type RngState } from '@weft/tensor';
+import { Rng, rand, randn, row, tensor, transpose, zeros, type RngState } from '@weft/tensor';
 
 /** A mixed sequence of every kind of draw, to compare two generators. */
 function draws(rng: Rng, n = 50): number[] {
@@ -76,6 +76,17 @@ describe('Rng state', () => {
       { ...good, state: 'abcd' },
     ];
     for (const s of bad) expect(() => Rng.fromState(s as RngState)).toThrow(/^Rng\.fromState: expected \{algorithm: 'xoroshiro128plus'/);
+  });
+
+  it('fromState refuses the all-zero state, from which xoroshiro128+ returns 0 forever', () => {
+    for (const state of [[0, 0, 0, 0], [-0, 0, -0, 0]]) {
+      expect(() => Rng.fromState({ algorithm: 'xoroshiro128plus', state })).toThrow(
+        /^Rng\.fromState: the state is all zeros, which xoroshiro128\+ never leaves \(every draw would be 0\)$/,
+      );
+    }
+    // One non-zero word is enough to be a valid state.
+    const rng = Rng.fromState({ algorithm: 'xoroshiro128plus', state: [0, 0, 0, 1] });
+    expect(new Set(Array.from({ length: 10 }, () => rng.uniform())).size).toBeGreaterThan(1);
   });
 });
 
@@ -191,5 +202,36 @@ describe('Rng.categorical', () => {
     expect(() => rng.categorical(new Float64Array([0, 0]))).toThrow('Rng.categorical: p sums to 0');
     expect(() => rng.categorical(new Float64Array(0))).toThrow('Rng.categorical: p is empty');
     expect(() => rng.categorical(zeros([2, 2]))).toThrow('Rng.categorical: p must be a vector, got shape [2,2]');
+  });
+});
+
+describe('Rng: bad distribution parameters throw instead of drawing nonsense', () => {
+  const rng = new Rng(5);
+
+  it('uniform: lo > hi, non-finite bounds, or a span that overflows', () => {
+    const cases: Array<[number, number]> = [[5, 1], [NaN, 1], [0, NaN], [-Infinity, 0], [0, Infinity], [-Number.MAX_VALUE, Number.MAX_VALUE]];
+    for (const [lo, hi] of cases) {
+      expect(() => rng.uniform(lo, hi)).toThrow(`Rng.uniform: expected finite lo <= hi with a finite hi - lo, got lo=${lo}, hi=${hi}`);
+    }
+    expect(() => rng.uniform('0' as unknown as number, 1)).toThrow(/^Rng\.uniform: expected finite lo <= hi/);
+    expect(rng.uniform(2, 2)).toBe(2); // an empty interval [2, 2) still has its one point
+  });
+
+  it('normal: std < 0, non-finite std or mean', () => {
+    for (const std of [-1, NaN, Infinity]) expect(() => rng.normal(0, std)).toThrow(`Rng.normal: std must be a finite number >= 0, got ${std}`);
+    for (const mean of [NaN, -Infinity]) expect(() => rng.normal(mean, 1)).toThrow(`Rng.normal: mean must be a finite number, got ${mean}`);
+    expect(rng.normal(3, 0)).toBe(3);
+  });
+
+  it('fillUniform / fillNormal / rand / randn check before writing anything', () => {
+    const t = zeros([2, 3]);
+    const before = rng.getState();
+    expect(() => rng.fillUniform(t, 1, 0)).toThrow('Rng.fillUniform: expected finite lo <= hi with a finite hi - lo, got lo=1, hi=0');
+    expect(() => rng.fillNormal(t, 0, -2)).toThrow('Rng.fillNormal: std must be a finite number >= 0, got -2');
+    expect(() => rng.fillNormal(new Float64Array(3), NaN)).toThrow('Rng.fillNormal: mean must be a finite number, got NaN');
+    expect(Array.from(t.data)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(rng.getState()).toEqual(before); // no draw was consumed
+    expect(() => rand([2], rng, 0, Infinity)).toThrow(/^Rng\.fillUniform: expected finite lo <= hi/);
+    expect(() => randn([2], rng, 0, -0.01)).toThrow('Rng.fillNormal: std must be a finite number >= 0, got -0.01');
   });
 });

@@ -1,6 +1,6 @@
 import type { Layer } from '../layer.js';
 import { port, type Port, type PortType } from '../port.js';
-import { Graph, type GraphNode, type GraphOutput, type Source } from './graph.js';
+import { Graph, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph.js';
 
 /** Options of `GraphBuilder.node`. */
 export interface NodeOptions {
@@ -90,6 +90,16 @@ export class GraphBuilder {
    * an Error naming the nodes and shapes. Returns the sorted Graph.
    */
   build(): Graph {
+    return new Graph(this.spec());
+  }
+
+  /**
+   * The resolved, topologically sorted spec that `build()` hands to `new
+   * Graph(spec)`, without constructing the Graph: for subclasses of Graph
+   * (`super(builder.spec())`). Port types and parameter names are checked by
+   * the Graph constructor.
+   */
+  spec(): GraphSpec {
     const who = this.name;
     const inputIndex = new Map(this.inputPorts.map((p, i) => [p.name, i]));
     const nodeIndex = new Map(this.pending.map((n, i) => [n.name, i]));
@@ -148,7 +158,7 @@ export class GraphBuilder {
       const from = this.pending[s.node]!.layer.outputs[s.port]!;
       return { port: port(o.name, from), source: remap(s) };
     });
-    return new Graph({ name: who, inputs: this.inputPorts.slice(), nodes, outputs });
+    return { name: who, inputs: this.inputPorts.slice(), nodes, outputs };
   }
 
   private claim(name: string, what: string): void {

@@ -216,6 +216,11 @@ export class Graph implements Layer<GraphContext> {
     for (const p of this.params) p.zeroGrad();
   }
 
+  /** Training mode (`mode` true, the default) or evaluation mode, passed to every node's layer that has `train` (Dropout, nested graphs). */
+  train(mode = true): void {
+    for (const n of this.nodes) n.layer.train?.(mode);
+  }
+
   /** The node named `name`; throws if there is none. */
   node(name: string): GraphNode {
     const found = this.nodes.find((n) => n.name === name);

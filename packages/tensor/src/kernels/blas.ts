@@ -13,7 +13,7 @@
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { wasmAddOuter, wasmGemmAcc, wasmMatvec, wasmMatvecTAcc } from '../wasm/dispatch.js';
-import { checkLength, checkMatrix, checkNoAlias, fitsLength } from './check.js';
+import { checkLength, checkMatrix, checkNoAlias, checkSameDtype, fitsLength } from './check.js';
 
 /**
  * out = alpha · A x + beta · out, with A [m, n], x of length n, out of length m.
@@ -25,6 +25,8 @@ export function matvec(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0): 
   const n = A.shape[1]!;
   if (!fitsLength(x, n)) checkLength('matvec', 'x', x, n, `A is ${formatShape(A.shape)}`);
   if (!fitsLength(out, m)) checkLength('matvec', 'out', out, m, `A is ${formatShape(A.shape)}`);
+  checkSameDtype('matvec', 'A', A, 'x', x);
+  checkSameDtype('matvec', 'A', A, 'out', out);
   checkNoAlias('matvec', 'A', out, A);
   checkNoAlias('matvec', 'x', out, x);
   if (wasmMatvec(out, A, x, alpha, beta)) return out;
@@ -113,6 +115,8 @@ export function matvecT(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0):
   const n = A.shape[1]!;
   if (!fitsLength(x, m)) checkLength('matvecT', 'x', x, m, `A is ${formatShape(A.shape)} (Aᵀx needs x of length ${m})`);
   if (!fitsLength(out, n)) checkLength('matvecT', 'out', out, n, `A is ${formatShape(A.shape)} (Aᵀx has length ${n})`);
+  checkSameDtype('matvecT', 'A', A, 'x', x);
+  checkSameDtype('matvecT', 'A', A, 'out', out);
   checkNoAlias('matvecT', 'A', out, A);
   checkNoAlias('matvecT', 'x', out, x);
   const a = A.data;
@@ -191,6 +195,8 @@ export function gemm(out: Tensor, A: Tensor, B: Tensor, transA = false, transB =
     if (K !== KB) throw new Error(`gemm: ${opA} but ${opB}`);
     throw new Error(`gemm: ${opA} and ${opB}, so out must be [${M},${N}], got ${formatShape(out.shape)}`);
   }
+  checkSameDtype('gemm', 'A', A, 'B', B);
+  checkSameDtype('gemm', 'A', A, 'out', out);
   checkNoAlias('gemm', 'A', out, A);
   checkNoAlias('gemm', 'B', out, B);
   const a = A.data;
@@ -413,6 +419,8 @@ export function addOuter(A: Tensor, x: Tensor, y: Tensor, alpha = 1): Tensor {
   const n = A.shape[1]!;
   if (!fitsLength(x, m)) checkLength('addOuter', 'x', x, m, `A is ${formatShape(A.shape)}`);
   if (!fitsLength(y, n)) checkLength('addOuter', 'y', y, n, `A is ${formatShape(A.shape)}`);
+  checkSameDtype('addOuter', 'A', A, 'x', x);
+  checkSameDtype('addOuter', 'A', A, 'y', y);
   checkNoAlias('addOuter', 'x', A, x);
   checkNoAlias('addOuter', 'y', A, y);
   if (wasmAddOuter(A, x, y, alpha)) return A;

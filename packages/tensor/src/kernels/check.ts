@@ -36,6 +36,16 @@ export function checkSameShape(who: string, aName: string, a: Tensor, bName: str
   }
 }
 
+/**
+ * Throws unless Tensors `a` and `b` hold the same element type (`add: a is
+ * float64 but b is float32`): mixing would silently round one operand or the
+ * result. Compares the storage constructors only, so it is cheap enough for
+ * every kernel call.
+ */
+export function checkSameDtype(who: string, aName: string, a: Tensor, bName: string, b: Tensor): void {
+  if (a.data.constructor !== b.data.constructor) throw new Error(`${who}: ${aName} is ${a.dtype} but ${bName} is ${b.dtype}`);
+}
+
 /** True when contiguous tensors `a` and `b` share any element of storage. */
 export function overlaps(a: Tensor, b: Tensor): boolean {
   if (a.data.buffer !== b.data.buffer || a.size === 0 || b.size === 0) return false;

@@ -4,12 +4,14 @@
  */
 import { formatShape, shapesEqual } from '../shape.js';
 import { forEachIndex, type Tensor } from '../tensor.js';
-import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameShape } from './check.js';
+import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameDtype, checkSameShape } from './check.js';
 
 function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
   checkContiguous(who, 'a', a);
   checkSameShape(who, 'a', a, 'b', b);
   checkSameShape(who, 'a', a, 'out', out);
+  checkSameDtype(who, 'a', a, 'b', b);
+  checkSameDtype(who, 'a', a, 'out', out);
   checkExactOrNoAlias(who, 'a', out, a);
   checkExactOrNoAlias(who, 'b', out, b);
 }
@@ -17,6 +19,7 @@ function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
 function unaryChecks(who: string, out: Tensor, a: Tensor): void {
   checkContiguous(who, 'a', a);
   checkSameShape(who, 'a', a, 'out', out);
+  checkSameDtype(who, 'a', a, 'out', out);
   checkExactOrNoAlias(who, 'a', out, a);
 }
 
@@ -69,6 +72,7 @@ export function scaleShift(out: Tensor, a: Tensor, scale: number, shift: number)
 export function axpy(y: Tensor, alpha: number, x: Tensor): Tensor {
   checkContiguous('axpy', 'y', y);
   checkSameShape('axpy', 'y', y, 'x', x);
+  checkSameDtype('axpy', 'y', y, 'x', x);
   checkExactOrNoAlias('axpy', 'x', y, x);
   const o = y.data, xd = x.data;
   const oo = y.offset, xo = x.offset;
@@ -138,6 +142,8 @@ export function addRowVector(out: Tensor, A: Tensor, v: Tensor): Tensor {
   const rows = A.shape[0]!;
   const n = A.shape[1]!;
   if (v.size !== n) throw new Error(`addRowVector: A is ${formatShape(A.shape)} but v has length ${v.size}`);
+  checkSameDtype('addRowVector', 'A', A, 'v', v);
+  checkSameDtype('addRowVector', 'A', A, 'out', out);
   checkExactOrNoAlias('addRowVector', 'A', out, A);
   checkNoAlias('addRowVector', 'v', out, v);
   const o = out.data, a = A.data, vd = v.data;
