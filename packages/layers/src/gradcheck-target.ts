@@ -10,8 +10,11 @@ import type { Value } from './port.js';
 
 /** A tensor and its gradient, named: a layer parameter, or an input as `input:<port>`. */
 export interface GradcheckEntry {
+  /** The parameter's name, or `input:<port>`. */
   readonly name: string;
+  /** The value the check perturbs. */
   readonly value: Tensor;
+  /** Its gradient, same shape as `value`. */
   readonly grad: Tensor;
 }
 

@@ -45,7 +45,12 @@ export class StepRows {
   private own: Tensor | null = null;
   private ownBlocks: Tensor[] = [];
 
-  /** Rows for `steps` steps of `batch` rows and `size` features. */
+  /**
+   * Rows for `steps` steps of `batch` rows and `size` features.
+   * @param batch - B, rows per step.
+   * @param steps - T, the number of steps.
+   * @param size - n, features per row.
+   */
   constructor(
     readonly batch: number,
     readonly steps: number,
@@ -55,7 +60,12 @@ export class StepRows {
   }
 
   /** Storage of our own `[T·B, n]`, zero-filled, with its row blocks. */
-  storage(): { all: Tensor; blocks: readonly Tensor[] } {
+  storage(): {
+    /** All steps' rows, `[T·B, n]`. */
+    all: Tensor;
+    /** Step t's rows `[B, n]`, views into `all`. */
+    blocks: readonly Tensor[];
+  } {
     if (this.own === null) {
       this.own = zeros([this.batch * this.steps, this.size]);
       for (let t = 0; t < this.steps; t++) this.ownBlocks.push(rowBlock(this.own, t, this.batch));

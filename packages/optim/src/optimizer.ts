@@ -96,6 +96,7 @@ export abstract class Optimizer {
     return this.nonFiniteMode;
   }
 
+  /** Sets the mode; throws unless it is `'error'` or `'skip'`. */
   set nonFinite(value: NonFiniteMode) {
     this.nonFiniteMode = checkNonFiniteMode(this.name, value);
   }

@@ -23,7 +23,9 @@ import { Tensor } from './tensor.js';
  * and nothing inherited is ever mistaken for one.
  */
 export interface Safetensors {
+  /** The tensors by name, each contiguous with its stored dtype and shape. */
   tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` strings (empty when it has none). */
   metadata: Record<string, string>;
 }
 

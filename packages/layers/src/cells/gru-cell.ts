@@ -29,7 +29,11 @@ export class GRUCell extends Graph {
   /** The fused hidden side (node `hh`). */
   readonly hh: GRUCore;
 
-  /** A cell from `inputSize` features (or a vocabulary of that many ids) to `hiddenSize` (m) units. */
+  /**
+   * A cell from `inputSize` features (or a vocabulary of that many ids) to `hiddenSize` (m) units.
+   * @param inputSize - Features of the input x `[rows, inputSize]`, or the vocabulary size for ids.
+   * @param hiddenSize - m: the state h and the output are `[rows, m]`.
+   */
   constructor(readonly inputSize: number, readonly hiddenSize: number, options: CellOptions) {
     super(gruCellSpec(inputSize, hiddenSize, options));
     this.ih = this.node('ih').layer;

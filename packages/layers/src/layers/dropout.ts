@@ -36,6 +36,9 @@ export class Dropout extends ParameterlessLayer<DropoutContext> {
    * Dropout of `size` features with probability `p` in [0, 1). `rng` is the
    * generator of the masks; it may be replaced (e.g. by a clone of a saved
    * one, to replay the same masks in a gradient check).
+   * @param size - n: the input and the output are `[rows, n]`.
+   * @param p - The probability of zeroing an entry (kept ones are scaled by 1/(1 − p)).
+   * @param rng - The generator of the masks.
    */
   constructor(readonly size: number, readonly p: number, public rng: Rng) {
     super('Dropout', [['x', size]], [['y', size]]);

@@ -9,7 +9,12 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  * - backward: dx = scale · dy.
  */
 export class ScaleShift extends ParameterlessLayer {
-  /** y = `scale` · x + `shift` over `size` features; both finite numbers. `name` names the layer in messages (subclasses pass theirs). */
+  /**
+   * y = `scale` · x + `shift` over `size` features; both finite numbers. `name` names the layer in messages (subclasses pass theirs).
+   * @param size - n: the input and the output are `[rows, n]`.
+   * @param scale - The factor on x.
+   * @param shift - The constant added.
+   */
   constructor(readonly size: number, readonly scale: number, readonly shift: number, name = 'ScaleShift') {
     super(name, [['x', size]], [['y', size]]);
     for (const [what, v] of [['scale', scale], ['shift', shift]] as const) {

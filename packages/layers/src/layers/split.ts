@@ -29,6 +29,7 @@ export class Split extends ParameterlessLayer {
    * `size` features split into `parts`: a number of equal parts (which must
    * divide `size`; note torch.split's number is the part size instead), or the
    * part sizes, which must sum to `size`.
+   * @param size - n: the input is `[rows, n]`.
    */
   constructor(readonly size: number, parts: number | readonly number[], options: SplitOptions = {}) {
     const sizes = splitSizes(size, parts);

@@ -46,10 +46,15 @@ export interface CharRnnOptions {
 
 /** The architecture of a character model: what a checkpoint records to rebuild it. */
 export interface CharRnnArchitecture {
+  /** The recurrent cell: `'rnn'`, `'lstm'` or `'gru'`. */
   cell: CellName;
+  /** Stacked recurrent layers. */
   layers: number;
+  /** Hidden units m of each layer. */
   hidden: number;
+  /** Characters K (inputs and outputs). */
   vocabSize: number;
+  /** Dropout probability on the outputs of every layer but the last (0: none). */
   dropout: number;
 }
 
