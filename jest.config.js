@@ -5,6 +5,8 @@
  */
 export default {
   testEnvironment: 'node',
+  // Generous: the machine is shared and a timeout is not a speed test (speed lives in `npm run bench`).
+  testTimeout: 60000,
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
   roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/docs', '<rootDir>/bench'],
   testMatch: ['**/test/**/*.test.ts'],

@@ -2,7 +2,7 @@
  * `npm run bench`: how fast weft trains the report's char-RNN, next to a
  * hand-written plain-JS update, TF.js (cpu and wasm backends) and numpy.
  *
- *   node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy]
+ *   node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy] [--no-cells]
  *
  * TF.js is not part of weft's install: `npm run bench:install` installs it
  * once (into bench/tfjs); without it the TF.js rows are skipped with a note.
@@ -17,9 +17,14 @@
  *
  * Also: weft's characters/s at batch 1, 8 and 32; the JS heap before and
  * after a long run (flat = nothing allocated per update); the projected time
- * of the default char-rnn run (10 epochs of Moby Dick); the kernel table.
+ * of the default char-rnn run (10 epochs of Moby Dick); the kernel table;
+ * then the LSTM/GRU rows (run-cells.ts, in a child process: fused and
+ * composed cells, PyTorch when /usr/bin/python3 has torch) unless --no-cells.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { getBackend, setBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, type Backend } from '@weft/tensor';
@@ -37,10 +42,11 @@ interface Options {
   rounds: number;
   tfjs: boolean;
   numpy: boolean;
+  cells: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, long: false, json: false, rounds: 0, tfjs: true, numpy: true };
+  const options: Options = { quick: false, long: false, json: false, rounds: 0, tfjs: true, numpy: true, cells: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') options.quick = true;
@@ -48,12 +54,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--json') options.json = true;
     else if (a === '--no-tfjs') options.tfjs = false;
     else if (a === '--no-numpy') options.numpy = false;
+    else if (a === '--no-cells') options.cells = false;
     else if (a === '--rounds') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --rounds needs a positive integer, got ${argv[i]}`);
       options.rounds = n;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy]');
+      console.log('usage: node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy] [--no-cells]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${a} (try --help)`);
   }
@@ -387,6 +394,15 @@ async function main(): Promise<void> {
   console.log(`  default run < 2.5 min: ${(projectedSeconds / 60).toFixed(2)} min (projected) — ${verdict(projectedSeconds < 150)}`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`(benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s; backend left at '${getBackend()}')`);
+  if (options.cells) runCells(options);
+}
+
+/** The LSTM/GRU rows (run-cells.ts) in a child process, so their heap and wasm heap are their own. */
+function runCells(options: Options): void {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'run-cells.js');
+  const args = [script, ...(options.quick ? ['--quick'] : []), ...(options.json ? ['--json'] : []), ...(options.numpy ? [] : ['--no-torch'])];
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`bench: the LSTM/GRU bench (${script}) failed with status ${result.status}`);
 }
 
 main().catch((err) => {

@@ -45,25 +45,20 @@ export class StepRows {
   private own: Tensor | null = null;
   private ownBlocks: Tensor[] = [];
 
-  /**
-   * Rows for `steps` steps of `batch` rows and `size` features.
-   * @param batch - B, rows per step.
-   * @param steps - T, the number of steps.
-   * @param size - n, features per row.
-   */
+  /** Rows for `steps` steps of `batch` rows and `size` features. */
   constructor(
-    readonly batch: number,
-    readonly steps: number,
-    readonly size: number,
+    /** B, rows per step. */ readonly batch: number,
+    /** T, the number of steps. */ readonly steps: number,
+    /** n, features per row. */ readonly size: number,
   ) {
     this.refs = new Array<Tensor | null>(steps).fill(null);
   }
 
   /** Storage of our own `[T·B, n]`, zero-filled, with its row blocks. */
   storage(): {
-    /** All steps' rows, `[T·B, n]`. */
+    /** The whole `[T·B, n]` buffer. */
     all: Tensor;
-    /** Step t's rows `[B, n]`, views into `all`. */
+    /** Its T row blocks `[B, n]`. */
     blocks: readonly Tensor[];
   } {
     if (this.own === null) {

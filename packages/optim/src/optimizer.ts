@@ -96,7 +96,7 @@ export abstract class Optimizer {
     return this.nonFiniteMode;
   }
 
-  /** Sets the mode; throws unless it is `'error'` or `'skip'`. */
+  /** Sets what `step()` does with a non-finite gradient: `'error'` (throw) or `'skip'` (skip the step). */
   set nonFinite(value: NonFiniteMode) {
     this.nonFiniteMode = checkNonFiniteMode(this.name, value);
   }

@@ -23,9 +23,9 @@ import { Tensor } from './tensor.js';
  * and nothing inherited is ever mistaken for one.
  */
 export interface Safetensors {
-  /** The tensors by name, each contiguous with its stored dtype and shape. */
+  /** The tensors by name (a null-prototype object: no inherited keys). */
   tensors: Record<string, Tensor>;
-  /** The header's `__metadata__` strings (empty when it has none). */
+  /** The `__metadata__` strings by key (null-prototype, empty when absent). */
   metadata: Record<string, string>;
 }
 

@@ -29,12 +29,12 @@ export class GRUCell extends Graph {
   /** The fused hidden side (node `hh`). */
   readonly hh: GRUCore;
 
-  /**
-   * A cell from `inputSize` features (or a vocabulary of that many ids) to `hiddenSize` (m) units.
-   * @param inputSize - Features of the input x `[rows, inputSize]`, or the vocabulary size for ids.
-   * @param hiddenSize - m: the state h and the output are `[rows, m]`.
-   */
-  constructor(readonly inputSize: number, readonly hiddenSize: number, options: CellOptions) {
+  /** A cell from `inputSize` features (or a vocabulary of that many ids) to `hiddenSize` (m) units. */
+  constructor(
+    /** Features of x (or the vocabulary size K with `input: 'ids'`). */ readonly inputSize: number,
+    /** m, the hidden units. */ readonly hiddenSize: number,
+    options: CellOptions,
+  ) {
     super(gruCellSpec(inputSize, hiddenSize, options));
     this.ih = this.node('ih').layer;
     this.hh = this.node('hh').layer as GRUCore;

@@ -179,9 +179,10 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
   /**
    * A core with `hiddenSize` (m) units. With `options.std`: W_hh ~ N(0, std²),
    * b_hh = 0; without: both U(−1/√m, 1/√m) (PyTorch's default), from `options.rng`.
-   * @param hiddenSize - m: the state h is `[rows, m]`.
    */
-  constructor(readonly hiddenSize: number, options: InitOptions) {
+  constructor(
+    /** m, the hidden units. */
+    readonly hiddenSize: number, options: InitOptions) {
     checkSize('LSTMCore', 'hiddenSize', hiddenSize);
     const m = hiddenSize;
     this.weight_hh = new Param('weight_hh', initCellParam('LSTMCore', [4 * m, m], m, false, options));

@@ -9,12 +9,11 @@ import { letterNames, ParameterlessLayer, type ParameterlessContext } from './pa
  * - backward: da = db = … = dy.
  */
 export class Add extends ParameterlessLayer {
-  /**
-   * A sum of `arity` (1 to 26, default 2) inputs of `size` features.
-   * @param size - n: every input and the output are `[rows, n]`.
-   * @param arity - The number of inputs.
-   */
-  constructor(readonly size: number, readonly arity = 2) {
+  /** A sum of `arity` (1 to 26, default 2) inputs of `size` features. */
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */ readonly size: number,
+    /** How many inputs are summed (a, b, c, …). */ readonly arity = 2,
+  ) {
     super('Add', letterNames('Add', arity).map((n) => [n, size] as const), [['y', size]]);
   }
 

@@ -8,11 +8,11 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  * - backward: da = dy ⊙ b, db = dy ⊙ a.
  */
 export class Mul extends ParameterlessLayer {
-  /**
-   * A product of two inputs of `size` features.
-   * @param size - n: both inputs and the output are `[rows, n]`.
-   */
-  constructor(readonly size: number) {
+  /** A product of two inputs of `size` features. */
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */
+    readonly size: number,
+  ) {
     super('Mul', [['a', size], ['b', size]], [['y', size]]);
   }
 

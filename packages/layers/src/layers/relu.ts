@@ -9,11 +9,11 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  * - backward, from the output y (nothing else is kept): dx = dy where y > 0, else 0 (subgradient 0 at 0, as PyTorch).
  */
 export class ReLU extends ParameterlessLayer {
-  /**
-   * ReLU over `size` features.
-   * @param size - n: the input and the output are `[rows, n]`.
-   */
-  constructor(readonly size: number) {
+  /** ReLU over `size` features. */
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */
+    readonly size: number,
+  ) {
     super('ReLU', [['x', size]], [['y', size]]);
   }
 

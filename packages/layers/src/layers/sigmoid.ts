@@ -9,11 +9,11 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  * - backward, from the output y (nothing else is kept): dx = dy ⊙ y ⊙ (1 − y).
  */
 export class Sigmoid extends ParameterlessLayer {
-  /**
-   * Sigmoid over `size` features.
-   * @param size - n: the input and the output are `[rows, n]`.
-   */
-  constructor(readonly size: number) {
+  /** Sigmoid over `size` features. */
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */
+    readonly size: number,
+  ) {
     super('Sigmoid', [['x', size]], [['y', size]]);
   }
 

@@ -9,11 +9,11 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  * - backward, from the output y (nothing else is kept): dx = dy ⊙ (1 − y²).
  */
 export class Tanh extends ParameterlessLayer {
-  /**
-   * Tanh over `size` features.
-   * @param size - n: the input and the output are `[rows, n]`.
-   */
-  constructor(readonly size: number) {
+  /** Tanh over `size` features. */
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */
+    readonly size: number,
+  ) {
     super('Tanh', [['x', size]], [['y', size]]);
   }
 

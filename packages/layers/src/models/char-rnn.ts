@@ -46,15 +46,15 @@ export interface CharRnnOptions {
 
 /** The architecture of a character model: what a checkpoint records to rebuild it. */
 export interface CharRnnArchitecture {
-  /** The recurrent cell: `'rnn'`, `'lstm'` or `'gru'`. */
+  /** The recurrent cell of every layer. */
   cell: CellName;
   /** Stacked recurrent layers. */
   layers: number;
-  /** Hidden units m of each layer. */
+  /** m, hidden units per layer. */
   hidden: number;
-  /** Characters K (inputs and outputs). */
+  /** K, the number of distinct characters. */
   vocabSize: number;
-  /** Dropout probability on the outputs of every layer but the last (0: none). */
+  /** Dropout probability between layers. */
   dropout: number;
 }
 
