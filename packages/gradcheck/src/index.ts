@@ -2,6 +2,9 @@
  * @weft/gradcheck — numerical gradient checking for anything shaped
  * `{ name, value, grad }`: finite differences in float64, the report's relative
  * error, per-parameter reports (torch.autograd.gradcheck / JAX check_grads for JS).
+ * `checkBackward` checks a forward/backward pair with several outputs in one call.
+ *
+ * @module @weft/gradcheck
  */
 export { DEFAULT_EPS, relativeError, relativeErrors } from './relative-error.js';
 export { DEFAULT_H, type Stencil } from './validate.js';
@@ -16,5 +19,6 @@ export {
   type ParamReport,
   type WorstEntry,
 } from './check.js';
+export { checkBackward, type BackwardTarget, type CheckBackwardOptions } from './backward.js';
 export { directionalCheck, type DirectionalCheckOptions, type DirectionalCheckResult } from './directional.js';
 export { formatReport, reportToJSON, type GradcheckReportJSON } from './format.js';

@@ -4,7 +4,12 @@
  * Layers follow one contract (see `Layer`): forward into a preallocated
  * context, backward accumulating parameter gradients. Graphs of named nodes
  * are layers too; a step graph with state edges, unrolled by `Recurrent`, is
- * BPTT. `charRnn` is the report's model built from these parts.
+ * BPTT. `charRnn` is the report's model built from these parts. The
+ * parameterless bricks (Add, Mul, Sigmoid, Tanh, Split, …) build any other
+ * cell; `stateDict`/`loadStateDict` save and restore parameters by name;
+ * `gradcheckTarget` hands a layer to @weft/gradcheck's `checkBackward`.
+ *
+ * @module @weft/layers
  */
 export { Param } from './param.js';
 export {
@@ -31,14 +36,37 @@ export {
   type LayerContext,
   type SequenceContexts,
 } from './layer.js';
-export { type InitOptions } from './layers/init.js';
+export { initCellParam, initUniform, type InitOptions } from './layers/init.js';
 export { OneHotEmbedding, OneHotEmbeddingContext, type OneHotEmbeddingOptions } from './layers/one-hot-embedding.js';
 export { RNNCell, RNNCellContext, RNNCellSequence, type RNNCellOptions } from './layers/rnn-cell.js';
-export { Linear, LinearContext, type LinearOptions } from './layers/linear.js';
+export { Linear, LinearContext, LinearSequence, type LinearOptions } from './layers/linear.js';
 export { Softmax, SoftmaxContext } from './layers/softmax.js';
+export { ParameterlessLayer, ParameterlessContext } from './layers/parameterless.js';
+export { Add } from './layers/add.js';
+export { Mul } from './layers/mul.js';
+export { Sigmoid } from './layers/sigmoid.js';
+export { Tanh } from './layers/tanh.js';
+export { ReLU } from './layers/relu.js';
+export { ScaleShift } from './layers/scale-shift.js';
+export { OneMinus } from './layers/one-minus.js';
+export { Concat } from './layers/concat.js';
+export { Split, type SplitOptions } from './layers/split.js';
+export { Dropout, DropoutContext } from './layers/dropout.js';
 export { SoftmaxCrossEntropy, SoftmaxCrossEntropyContext } from './layers/softmax-cross-entropy.js';
+export { loadStateDict, stateDict, type HasParameters, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
+export { gradcheckTarget, type GradcheckEntry, type GradcheckTarget, type GradcheckTargetOptions } from './gradcheck-target.js';
+export { LSTMCore, LSTMCoreContext, LSTMCoreSequence } from './cells/lstm-core.js';
+export { GRUCore, GRUCoreContext, GRUCoreSequence } from './cells/gru-core.js';
+export { LSTMCell } from './cells/lstm-cell.js';
+export { GRUCell } from './cells/gru-cell.js';
+export { type CellOptions } from './cells/cell-input.js';
+export { composedGRUCell, composedLSTMCell } from './cells/composed.js';
 export { Graph, GraphContext, GraphSequence, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph/graph.js';
 export { graph, GraphBuilder, type NodeOptions } from './graph/builder.js';
-export { Recurrent, type RecurrentOptions } from './recurrent/recurrent.js';
+export { Recurrent, RecurrentContext, type RecurrentOptions } from './recurrent/recurrent.js';
+export { flattenGraph } from './graph/flatten.js';
+export { lossAndGradients, type LossOptions } from './run.js';
+export { rowBlock, stackedView, StepRows } from './step-rows.js';
+export { HiddenStates, sameStorage } from './hidden-states.js';
 export { schedule, type Phase } from './recurrent/partition.js';
-export { charRnn, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
+export { CELLS, charRnn, type CellName, type CharRnnArchitecture, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';

@@ -83,6 +83,12 @@ export interface Layer<C extends LayerContext = LayerContext> {
   forward(ctx: C, inputs: readonly Value[]): readonly Tensor[];
   /** Accumulates parameter gradients and writes the requested input gradients into `ctx.gradInputs`. */
   backward(ctx: C, gradOutputs: readonly (Tensor | null)[]): void;
+  /**
+   * Optional, for layers that behave differently in training and evaluation
+   * (Dropout): sets training mode (`mode` true) or evaluation mode (false),
+   * as PyTorch's `module.train(mode)`. A Graph passes it on to every node.
+   */
+  train?(mode: boolean): void;
 }
 
 /** Throws unless `batch` and `steps` are positive integers. */

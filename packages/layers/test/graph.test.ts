@@ -4,8 +4,9 @@
  * gradient-checked with @weft/gradcheck at B = 1 and 3.
  */
 import { randn, Rng, zeros, copy } from '@weft/tensor';
-import { float, graph, ids, Linear, OneHotEmbedding, RNNCell, SoftmaxCrossEntropy, type Graph } from '@weft/layers';
-import { checkLayer, expectClose, expectPassed, randomIds } from './helpers.js';
+import { float, graph, ids, Linear, OneHotEmbedding, RNNCell, SoftmaxCrossEntropy, gradcheckTarget, type Graph } from '@weft/layers';
+import { expectClose, expectPassed, randomIds } from './helpers.js';
+import { checkBackward } from '@weft/gradcheck';
 
 /** x → a = Linear; b = Linear(a); c = RNNCell(x: a, h: a); d = RNNCell(x: b, h: c); loss(d) — `a` feeds three inputs. */
 function diamond(n: number, k: number, rng: Rng): Graph {
@@ -28,7 +29,7 @@ describe('Graph', () => {
     const g = diamond(3, 4, rng);
     expect(g.parameters().map((p) => p.name)).toEqual(['a.W', 'a.b', 'b.W', 'b.b', 'c.W', 'c.b', 'd.W', 'd.b']);
     for (const p of g.parameters()) if (p.name.endsWith('.b')) p.value.data.set(randn(p.value.shape, rng, 0, 0.3).data);
-    expectPassed(checkLayer(g, [randn([B, 3], rng), randomIds(B, 4, rng)], { batch: B, seed: B }));
+    expectPassed(checkBackward(gradcheckTarget(g, [randn([B, 3], rng), randomIds(B, 4, rng)], { batch: B }), { seed: B }));
   });
 
   it.each([1, 3])('a nested graph passes the gradient check, B = %i, with hierarchical parameter names', (B) => {
@@ -55,7 +56,7 @@ describe('Graph', () => {
       .build();
     expect(outer.parameters().map((p) => p.name)).toEqual(['enc.embed.U', 'enc.cell.W', 'enc.cell.b', 'mix.W', 'mix.b', 'out.W', 'out.b']);
     expect(outer.parameters()[0]!.value).toBe(inner.parameters()[0]!.value);
-    expectPassed(checkLayer(outer, [randomIds(B, K, rng), randn([B, m], rng), randomIds(B, K, rng)], { batch: B, seed: B }));
+    expectPassed(checkBackward(gradcheckTarget(outer, [randomIds(B, K, rng), randn([B, m], rng), randomIds(B, K, rng)], { batch: B }), { seed: B }));
   });
 
   it('lists a layer used by two nodes once (tied weights) and sums its gradients', () => {
@@ -70,7 +71,7 @@ describe('Graph', () => {
       .output('loss', 'loss')
       .build();
     expect(g.parameters().map((p) => p.name)).toEqual(['first.W', 'first.b']);
-    expectPassed(checkLayer(g, [randn([3, 3], rng), randomIds(3, 3, rng)], { batch: 3 }));
+    expectPassed(checkBackward(gradcheckTarget(g, [randn([3, 3], rng), randomIds(3, 3, rng)], { batch: 3 })));
   });
 
   it('sorts nodes added in any order topologically and runs them in that order', () => {

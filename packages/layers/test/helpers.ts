@@ -1,7 +1,10 @@
-/** Shared test helpers: gradient checks of layers (parameters AND input gradients) and close comparisons. */
-import { checkGradients, formatReport, type GradcheckReport, type GradParam } from '@weft/gradcheck';
-import { copy, randn, Rng, zeros, axpy, type Tensor } from '@weft/tensor';
-import type { Layer, Value } from '@weft/layers';
+/**
+ * Shared test helpers: close comparisons and gradient-check reports. Layers are
+ * checked with `checkBackward(gradcheckTarget(layer, inputs, { batch }))`
+ * (@weft/gradcheck and @weft/layers), parameters AND input gradients.
+ */
+import { formatReport, type GradcheckReport } from '@weft/gradcheck';
+import { copy, zeros, type Rng, type Tensor } from '@weft/tensor';
 
 /** Random token ids in [0, K). */
 export function randomIds(n: number, K: number, rng: Rng): Int32Array {
@@ -31,41 +34,6 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 export function expectPassed(report: GradcheckReport): void {
   if (!report.passed) throw new Error(`gradient check failed:\n${formatReport(report)}`);
   expect(report.params.every((p) => p.checked > 0)).toBe(true);
-}
-
-/**
- * Gradient-checks `layer` at `batch · steps` rows: loss = Σ_outputs ⟨R_o, out_o⟩
- * with fixed random R_o, against its parameters and every float input (the
- * input gradients `backward` wrote are compared as if the inputs were parameters).
- * `inputs` gives one value per input port.
- */
-export function checkLayer(
-  layer: Layer,
-  inputs: Value[],
-  options: { batch: number; steps?: number; seed?: number; maxEntries?: number },
-): GradcheckReport {
-  const steps = options.steps ?? 1;
-  const ctx = layer.createContext(options.batch, steps);
-  const rng = new Rng(options.seed ?? 1);
-  const upstream = ctx.outputs.map((o) => randn(o.shape, rng));
-  const inputParams: { param: GradParam; index: number }[] = [];
-  inputs.forEach((v, i) => {
-    if (!(v instanceof Int32Array) && ctx.gradInputs[i]) {
-      inputParams.push({ param: { name: `input:${layer.inputs[i]!.name}`, value: v, grad: zeros(v.shape) }, index: i });
-    }
-  });
-  const lossAndGradients = (): number => {
-    const outs = layer.forward(ctx, inputs);
-    let loss = 0;
-    outs.forEach((o, k) => {
-      for (let j = 0; j < o.size; j++) loss += o.data[o.offset + j]! * upstream[k]!.data[j]!;
-    });
-    layer.backward(ctx, upstream);
-    for (const { param, index } of inputParams) axpy(param.grad, 1, ctx.gradInputs[index]!);
-    return loss;
-  };
-  const params: GradParam[] = [...layer.parameters(), ...inputParams.map((p) => p.param)];
-  return checkGradients(params, lossAndGradients, { maxEntries: options.maxEntries, seed: options.seed ?? 0 });
 }
 
 /** A copy of a tensor's values. */

@@ -63,6 +63,7 @@ export abstract class AdamBase extends Optimizer {
     return this.b1;
   }
 
+  /** Sets β₁; throws unless it is in [0, 1). */
   set beta1(value: number) {
     this.b1 = checkUnitInterval(this.name, 'beta1', value);
   }
@@ -72,6 +73,7 @@ export abstract class AdamBase extends Optimizer {
     return this.b2;
   }
 
+  /** Sets β₂; throws unless it is in [0, 1). */
   set beta2(value: number) {
     this.b2 = checkUnitInterval(this.name, 'beta2', value);
   }
@@ -81,6 +83,7 @@ export abstract class AdamBase extends Optimizer {
     return this.epsilon;
   }
 
+  /** Sets ε; throws unless it is a finite number >= 0. */
   set eps(value: number) {
     this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
@@ -90,6 +93,7 @@ export abstract class AdamBase extends Optimizer {
     return this.decay;
   }
 
+  /** Sets λ; throws unless it is a finite number >= 0. */
   set weightDecay(value: number) {
     this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }

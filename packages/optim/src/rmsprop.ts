@@ -58,6 +58,7 @@ export class RMSProp extends Optimizer {
     return this.decayRate;
   }
 
+  /** Sets α; throws unless it is in [0, 1). */
   set alpha(value: number) {
     this.decayRate = checkUnitInterval(this.name, 'alpha', value);
   }
@@ -67,6 +68,7 @@ export class RMSProp extends Optimizer {
     return this.epsilon;
   }
 
+  /** Sets ε; throws unless it is a finite number >= 0. */
   set eps(value: number) {
     this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
@@ -79,6 +81,7 @@ export class RMSProp extends Optimizer {
     return this.mu;
   }
 
+  /** Sets the momentum; throws unless it is in [0, 1) (a buffer is allocated on first use). */
   set momentum(value: number) {
     this.mu = checkUnitInterval(this.name, 'momentum', value);
     if (this.mu > 0 && this.buffers.length === 0) this.allocateMomentum();
@@ -89,6 +92,7 @@ export class RMSProp extends Optimizer {
     return this.decay;
   }
 
+  /** Sets λ; throws unless it is a finite number >= 0. */
   set weightDecay(value: number) {
     this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }

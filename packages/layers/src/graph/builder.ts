@@ -1,6 +1,6 @@
 import type { Layer } from '../layer.js';
 import { port, type Port, type PortType } from '../port.js';
-import { Graph, type GraphNode, type GraphOutput, type Source } from './graph.js';
+import { Graph, type GraphNode, type GraphOutput, type GraphSpec, type Source } from './graph.js';
 
 /** Options of `GraphBuilder.node`. */
 export interface NodeOptions {
@@ -43,7 +43,10 @@ export class GraphBuilder {
   private readonly outputRefs: { name: string; source: string }[] = [];
   private readonly names = new Set<string>();
 
-  /** `name` names the graph in error messages. */
+  /**
+   * `name` names the graph in error messages.
+   * @param name - The graph's name (default `'Graph'`), also the built graph's `name`.
+   */
   constructor(readonly name = 'Graph') {}
 
   /** Declares graph input `name` of `type` (`float(n)` or `ids()`). Returns this. */
@@ -87,6 +90,16 @@ export class GraphBuilder {
    * an Error naming the nodes and shapes. Returns the sorted Graph.
    */
   build(): Graph {
+    return new Graph(this.spec());
+  }
+
+  /**
+   * The resolved, topologically sorted spec that `build()` hands to `new
+   * Graph(spec)`, without constructing the Graph: for subclasses of Graph
+   * (`super(builder.spec())`). Port types and parameter names are checked by
+   * the Graph constructor.
+   */
+  spec(): GraphSpec {
     const who = this.name;
     const inputIndex = new Map(this.inputPorts.map((p, i) => [p.name, i]));
     const nodeIndex = new Map(this.pending.map((n, i) => [n.name, i]));
@@ -145,7 +158,7 @@ export class GraphBuilder {
       const from = this.pending[s.node]!.layer.outputs[s.port]!;
       return { port: port(o.name, from), source: remap(s) };
     });
-    return new Graph({ name: who, inputs: this.inputPorts.slice(), nodes, outputs });
+    return { name: who, inputs: this.inputPorts.slice(), nodes, outputs };
   }
 
   private claim(name: string, what: string): void {

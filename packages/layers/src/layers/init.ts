@@ -1,4 +1,4 @@
-import { randn, type Rng, type Tensor } from '@weft/tensor';
+import { rand, randn, zeros, type Rng, type Tensor } from '@weft/tensor';
 
 /** How a layer draws its weights: N(0, std²) from a seeded generator (biases start at 0). */
 export interface InitOptions {
@@ -16,6 +16,31 @@ export function initWeight(who: string, shape: readonly number[], options: InitO
   const std = options.std ?? 0.01;
   if (!(std >= 0) || !Number.isFinite(std)) throw new Error(`${who}: std must be a non-negative finite number, got ${std}`);
   return randn(shape, options.rng, 0, std);
+}
+
+/** A `shape` tensor of U(−bound, bound) draws from `options.rng`; `who` names the layer in errors. */
+export function initUniform(who: string, shape: readonly number[], bound: number, options: { rng: Rng }): Tensor {
+  checkRng(who, options);
+  if (!(bound >= 0) || !Number.isFinite(bound)) throw new Error(`${who}: the uniform bound must be a non-negative finite number, got ${bound}`);
+  return rand(shape, options.rng, -bound, bound);
+}
+
+/**
+ * A parameter of a recurrent cell with `hiddenSize` units (LSTM, GRU). With
+ * `options.std`, as every weft layer: weights N(0, std²), biases 0. Without
+ * it, PyTorch's default for its cells: U(−1/√m, 1/√m) for weights and biases
+ * alike (`torch.nn.LSTMCell.reset_parameters`).
+ */
+export function initCellParam(who: string, shape: readonly number[], hiddenSize: number, bias: boolean, options: InitOptions): Tensor {
+  checkRng(who, options);
+  if (options.std !== undefined) return bias ? zeros(shape) : initWeight(who, shape, options);
+  return initUniform(who, shape, 1 / Math.sqrt(hiddenSize), options);
+}
+
+function checkRng(who: string, options: { rng: Rng } | undefined | null): void {
+  if (options === undefined || options === null || typeof options.rng?.uniform !== 'function') {
+    throw new Error(`${who}: options.rng (a seeded Rng) is required to draw the weights`);
+  }
 }
 
 /** Throws unless `n` is a positive integer; `what` names it in the message. */

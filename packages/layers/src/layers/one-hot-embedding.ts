@@ -1,4 +1,4 @@
-import { zeros, type Tensor } from '@weft/tensor';
+import { colSums, zeros, type Tensor } from '@weft/tensor';
 import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, zeroGrads, type Layer, type LayerContext } from '../layer.js';
 import { Param } from '../param.js';
 import { float, ids, port, type Port, type Value } from '../port.js';
@@ -8,6 +8,11 @@ import { checkSize, initWeight, type InitOptions } from './init.js';
 export interface OneHotEmbeddingOptions extends InitOptions {
   /** Name of the weight parameter; default `U` (the report's name). */
   name?: string;
+  /**
+   * Give the layer a bias `b` `[m]` under this name (e.g. `bias_ih`), added to
+   * every output row; it starts at 0. Default: no bias (the report's U x_t).
+   */
+  bias?: string;
 }
 
 /** The per-call cache of {@link OneHotEmbedding}: the output and the ids it gathered. */
@@ -29,34 +34,47 @@ export class OneHotEmbeddingContext implements LayerContext {
 /**
  * Token ids → vectors: `out[r, :] = U[:, ids[r]]`, which is `U x` for the
  * one-hot vector x of the id (the report's `U x_t`), without building x.
+ * With a bias: `out[r, :] = U[:, ids[r]] + b`, i.e. a Linear layer `U x + b`
+ * on one-hot x (how an LSTM/GRU cell takes token ids).
  *
  * - input `ids`: Int32Array `[B]` of ids in `[0, K)`; no gradient.
  * - output `out`: `[B, m]`.
  * - parameter `U`: `[m, K]`; backward scatter-adds `U.grad[:, ids[r]] += dout[r, :]`
- *   (ids may repeat).
+ *   (ids may repeat). With `options.bias`: `b` `[m]`, `b.grad += Σ_rows dout`.
  */
 export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
   readonly inputs: readonly Port[] = [port('ids', ids())];
   readonly outputs: readonly Port[];
   /** The embedding matrix U `[m, K]`: column k is the vector of token k. */
   readonly weight: Param;
+  /** The bias b `[m]` when `options.bias` named one, else null. */
+  readonly bias: Param | null;
   private readonly params: readonly Param[];
 
-  /** A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²). */
+  /**
+   * A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²) (and b = 0 with `options.bias`).
+   * @param vocabSize - K, the number of token ids (0..K−1); U is `[m, K]`.
+   * @param size - m, the features per token: the output is `[rows, m]`.
+   */
   constructor(readonly vocabSize: number, readonly size: number, options: OneHotEmbeddingOptions) {
     checkSize('OneHotEmbedding', 'vocabSize', vocabSize);
     checkSize('OneHotEmbedding', 'size', size);
     this.outputs = [port('out', float(size))];
     this.weight = new Param(options?.name ?? 'U', initWeight('OneHotEmbedding', [size, vocabSize], options));
-    this.params = [this.weight];
+    const bias = options.bias;
+    if (bias !== undefined && (typeof bias !== 'string' || bias.length === 0)) {
+      throw new Error(`OneHotEmbedding: options.bias must name the bias parameter (e.g. 'bias_ih'), got ${JSON.stringify(bias)}`);
+    }
+    this.bias = bias === undefined ? null : new Param(bias, zeros([size]));
+    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
-  /** `[U]`. */
+  /** `[U]`, or `[U, b]` with a bias. */
   parameters(): readonly Param[] {
     return this.params;
   }
 
-  /** Sets U.grad to 0. */
+  /** Sets every parameter gradient to 0. */
   zeroGrad(): void {
     zeroGrads(this.params);
   }
@@ -68,7 +86,7 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
     return new OneHotEmbeddingContext(batch, steps, this.size);
   }
 
-  /** out[r, :] = U[:, ids[r]]. Throws for an id outside [0, K). Returns `[out]`. */
+  /** out[r, :] = U[:, ids[r]] (+ b). Throws for an id outside [0, K). Returns `[out]`. */
   forward(ctx: OneHotEmbeddingContext, inputs: readonly Value[]): readonly Tensor[] {
     checkInputs('OneHotEmbedding', this.inputs, inputs, ctx.rows);
     const tokens = inputs[0] as Int32Array;
@@ -85,11 +103,15 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
       // Column `id` of U is strided by K: gather it into row r.
       for (let i = 0, o = r * m; i < m; i++) out[o + i] = u[i * K + id]!;
     }
+    if (this.bias) {
+      const b = this.bias.value.data;
+      for (let r = 0; r < tokens.length; r++) for (let i = 0, o = r * m; i < m; i++) out[o + i] += b[i]!;
+    }
     ctx.ids = tokens;
     return ctx.outputs;
   }
 
-  /** U.grad[:, ids[r]] += dout[r, :] for every row r. No input gradient. */
+  /** U.grad[:, ids[r]] += dout[r, :] for every row r (and b.grad += Σ_rows dout). No input gradient. */
   backward(ctx: OneHotEmbeddingContext, gradOutputs: readonly (Tensor | null)[]): void {
     checkGradOutputs('OneHotEmbedding', this.outputs, gradOutputs, ctx.rows);
     const dOut = gradOutputs[0];
@@ -103,6 +125,7 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
       const id = tokens[r]!;
       for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[i * K + id] += d[o + i]!;
     }
+    if (this.bias) colSums(this.bias.grad, dOut, 1);
   }
 }
 

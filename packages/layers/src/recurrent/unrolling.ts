@@ -1,211 +1,259 @@
 /**
- * The buffers and the schedule of one unrolled sequence length T.
+ * The buffers and the schedule of one unrolled shape (B samples, T steps).
  *
- * Everything here is allocated once per (T, B) when the Unrolling is created;
- * forward and backward only read and write these buffers.
+ * Everything is allocated once, when the Unrolling is created (by
+ * `Recurrent.createContext`); forward and backward only read and write these
+ * buffers. The step-independent part before the loop runs once on `[T·B, n]`
+ * rows, the recurrent part once per step, the rest once on `[T·B, n]` rows
+ * after the loop; backward mirrors it and sums every gradient where several
+ * arrive (from outside, from the part after the loop, from the next step).
  */
-import { add, copy, full, Tensor, zeros } from '@weft/tensor';
-import type { Graph, GraphContext, GraphSequence, Source } from '../graph/graph.js';
+import { add, copy, fill, full, Tensor, zeros } from '@weft/tensor';
+import type { GraphContext, GraphSequence } from '../graph/graph.js';
 import type { Port, Value } from '../port.js';
-import type { Phase } from './partition.js';
-
-/** What an input of a part of the step graph is fed from. */
-export type Feed =
-  | { readonly kind: 'sequence'; readonly index: number }
-  | { readonly kind: 'state'; readonly index: number }
-  | { readonly kind: 'before' | 'loop'; readonly output: number };
-
-/** A part of the step graph with what feeds its inputs. */
-export interface PartPlan {
-  readonly graph: Graph;
-  readonly feeds: readonly Feed[];
-  readonly outputOrigins: readonly Source[];
-}
-
-/** What the unroller derived from the step graph once, for every T. */
-export interface UnrollPlan {
-  readonly batch: number;
-  /** The step inputs that are given per time step (not state). */
-  readonly sequenceInputs: readonly Port[];
-  readonly before: PartPlan | null;
-  readonly loop: PartPlan;
-  readonly after: PartPlan | null;
-  /** Per state: the loop output that is the next state. */
-  readonly stateOutput: readonly number[];
-  /** Per state: the loop input it feeds, or -1 if no node reads it. */
-  readonly stateInput: readonly number[];
-  /** Where the loss is computed, if the step graph has one. */
-  readonly loss: { readonly phase: Phase; readonly output: number } | null;
-}
-
-/** Row block t of a stacked `[T·B, n]` tensor, as a `[B, n]` view. */
-function block(stack: Tensor, t: number, batch: number): Tensor {
-  const n = stack.shape[1]!;
-  return new Tensor(stack.data, [batch, n], undefined, stack.offset + t * batch * n);
-}
-
-/**
- * The `[T·B, n]` tensor whose row blocks are `views` (`[B, n]` each, in order),
- * when they are consecutive blocks of one contiguous storage; else null.
- */
-function stackedView(views: readonly Tensor[]): Tensor | null {
-  const first = views[0]!;
-  if (first.shape.length !== 2 || !first.isContiguous) return null;
-  const [B, n] = first.shape as [number, number];
-  for (let t = 0; t < views.length; t++) {
-    const v = views[t]!;
-    const shapeOk = v.shape.length === 2 && v.shape[0] === B && v.shape[1] === n && v.isContiguous;
-    if (!shapeOk || v.data !== first.data || v.offset !== first.offset + t * B * n) return null;
-  }
-  return new Tensor(first.data, [views.length * B, n], undefined, first.offset);
-}
+import { rowBlock, stackedView } from '../step-rows.js';
+import type { Feed, PartPlan, UnrollPlan } from './plan.js';
 
 function stackOf(port: Port, rows: number): Int32Array | Tensor {
   return port.kind === 'ids' ? new Int32Array(rows) : zeros([rows, port.size]);
 }
 
-function blocks(stack: Int32Array | Tensor, steps: number, batch: number): Value[] {
-  const out: Value[] = [];
-  for (let t = 0; t < steps; t++) out.push(stack instanceof Int32Array ? stack.subarray(t * batch, (t + 1) * batch) : block(stack, t, batch));
+function blocks(stack: Tensor, steps: number, batch: number): Tensor[] {
+  const out: Tensor[] = [];
+  for (let t = 0; t < steps; t++) out.push(rowBlock(stack, t, batch));
   return out;
 }
 
-/** One pending sum a + b → sum, done right before the backward of a loop step. */
-interface LoopGradSum {
-  readonly sum: Tensor;
-  readonly a: Tensor;
-  readonly b: Tensor;
+function valueBlocks(stack: Int32Array | Tensor, steps: number, batch: number): Value[] {
+  if (stack instanceof Tensor) return blocks(stack, steps, batch);
+  const out: Value[] = [];
+  for (let t = 0; t < steps; t++) out.push(stack.subarray(t * batch, (t + 1) * batch));
+  return out;
+}
+
+/** The inputs of `part` fed by `feed`-kind sources matching `match`. */
+function inputsFedBy(part: PartPlan | null, match: (f: Feed) => boolean): number[] {
+  if (!part) return [];
+  return part.feeds.flatMap((f, i) => (match(f) ? [i] : []));
 }
 
 /**
- * BPTT over T steps with every buffer preallocated: the step-independent part
- * before the loop runs once on `[T·B, n]` rows, the recurrent part once per
- * step, the rest once on `[T·B, n]` rows after the loop; backward mirrors it.
+ * Where the gradient of one stacked `[T·B, n]` value comes from: whole tensors
+ * (from outside, from the part after the loop) and the loop's per-step input
+ * gradients. `sum` writes their total into `buffer` (allocated only when
+ * needed), or hands back the one source as is when it is the only one.
+ */
+class GradientSum {
+  /** Loop input gradients, one per step, when the loop feeds back into this value. */
+  loopSteps: Tensor[] | null = null;
+  /** The same, as one stacked view when they are consecutive blocks of one storage. */
+  loopStacked: Tensor | null = null;
+  private buffer: Tensor | null = null;
+
+  constructor(private readonly rows: number, private readonly size: number) {}
+
+  /** The loop's gradient buffers of input `input` of every step. */
+  setLoop(steps: readonly GraphContext[], input: number): void {
+    this.loopSteps = steps.map((s) => s.gradInputs[input]!);
+    this.loopStacked = stackedView(this.loopSteps);
+  }
+
+  /** Our own `[rows, size]` buffer, allocated on first use. */
+  own(): Tensor {
+    this.buffer ??= zeros([this.rows, this.size]);
+    return this.buffer;
+  }
+
+  /**
+   * The sum of `whole` (null entries skipped) and the loop's per-step
+   * gradients; a lone source is returned as is (callers only read it).
+   * Returns null when nothing arrived.
+   */
+  sum(whole: readonly (Tensor | null)[]): Tensor | null {
+    let first: Tensor | null = null;
+    let count = 0;
+    for (let i = 0; i < whole.length; i++) {
+      const w = whole[i];
+      if (w) {
+        if (count === 0) first = w;
+        count++;
+      }
+    }
+    const loop = this.loopSteps !== null;
+    if (count === 0 && !loop) return null;
+    if (count === 0 && this.loopStacked) return this.loopStacked; // the loop's own buffers: no copy
+    if (count === 1 && !loop) return first;
+    const out = this.own();
+    let started = false;
+    for (let i = 0; i < whole.length; i++) {
+      const w = whole[i];
+      if (!w) continue;
+      if (started) add(out, out, w);
+      else copy(out, w);
+      started = true;
+    }
+    if (!started) fill(out, 0);
+    if (this.loopStacked) add(out, out, this.loopStacked);
+    else if (this.loopSteps) {
+      const B = this.rows / this.loopSteps.length;
+      for (let t = 0; t < this.loopSteps.length; t++) {
+        const block = rowBlock(out, t, B);
+        add(block, block, this.loopSteps[t]!);
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * BPTT over T steps of B samples with every buffer preallocated; see the
+ * module comment. Built by {@link Recurrent}'s contexts.
  */
 export class Unrolling {
   readonly rows: number;
   /** The sequence inputs, copied in by the caller: ids `[T·B]` or floats `[T·B, n]`, time-major. */
   readonly sequences: readonly (Int32Array | Tensor)[];
-  /** The initial states h_0, copied in by the caller. */
+  /** The initial states h_0 `[B, n]`, copied in by the caller. */
   readonly initialStates: readonly Tensor[];
-  readonly before: GraphContext | null;
-  readonly loop: GraphSequence;
-  readonly after: GraphContext | null;
-  /** Per loop output: its values of every step stacked `[T·B, n]` (null for scalars); may be the loop's own buffers. */
-  readonly loopStacks: readonly (Tensor | null)[];
-  /** Per loop output that is a scalar: its sum over the steps (null otherwise). */
-  readonly loopSums: readonly (Tensor | null)[];
+  /** Per step-graph output: its value over all steps, `[T·B, n]` stacked, or a scalar summed over steps. */
+  readonly outputs: readonly Tensor[];
+  /** Per sequence input: its gradient `[T·B, n]` when asked for, else null. */
+  readonly gradInputs: readonly (Tensor | null)[];
 
+  private readonly before: GraphContext | null;
+  private readonly loop: GraphSequence;
+  private readonly after: GraphContext | null;
   private readonly beforeInputs: Value[];
   private readonly loopInputs: Value[][];
   private readonly afterInputs: Value[];
-  /** Per loop output: where forward copies each step's value (null when not needed, e.g. already stacked in place). */
-  private readonly loopStackViews: (Tensor[] | null)[];
-  private readonly afterGradOutputs: (Tensor | null)[];
-  private readonly loopGradOutputs: (Tensor | null)[][];
-  private readonly loopGradSums: LoopGradSum[][];
-  private readonly beforeGradOutputs: (Tensor | null)[];
-  /** Per before-output fed to the loop: where each step's loop input gradient is copied. */
-  private readonly beforeGradCopies: { readonly input: number; readonly views: readonly Tensor[] }[];
-  /** Before-output gradients that also receive the after part's gradient. */
-  private readonly beforeGradAdds: { readonly stack: Tensor; readonly other: Tensor }[];
+  /** Per loop output: its values of every step stacked (null for scalars); may be the loop's own buffers. */
+  private readonly loopStacks: readonly (Tensor | null)[];
+  /** Per loop output: where forward copies each step's value (null when already stacked in place). */
+  private readonly loopStackViews: readonly (Tensor[] | null)[];
+  /** Per loop output that is a scalar: its sum over the steps. */
+  private readonly loopSums: readonly (Tensor | null)[];
 
-  constructor(private readonly plan: UnrollPlan, readonly steps: number) {
-    const B = plan.batch;
+  // --- backward
+  private readonly afterGradOutputs: (Tensor | null)[];
+  private readonly beforeGradOutputs: (Tensor | null)[];
+  private readonly loopGradOutputs: (Tensor | null)[][];
+  /** Per loop output: the step-graph outputs that expose it (their gradients come from outside). */
+  private readonly loopExposed: readonly (readonly number[])[];
+  private readonly beforeExposed: readonly (readonly number[])[];
+  private readonly afterExposed: readonly (readonly number[])[];
+  /** Per loop output: the after-part inputs it feeds (their gradients flow back into it). */
+  private readonly loopFromAfter: readonly (readonly number[])[];
+  /** Per loop float output: our own `[T·B, n]` gradient buffer and its step blocks. */
+  private readonly loopGradBuffers: readonly (Tensor | null)[];
+  private readonly loopGradBufferBlocks: readonly (Tensor[] | null)[];
+  /** Per after-part input: its gradient's step blocks (null when it has none). */
+  private readonly afterGradBlocks: readonly (Tensor[] | null)[];
+  /** Per before output and per sequence input: how its gradient is summed. */
+  private readonly beforeSums: readonly (GradientSum | null)[];
+  private readonly sequenceSums: readonly (GradientSum | null)[];
+  /** Per before output / sequence input: the whole-tensor gradient sources of its sum. */
+  private readonly beforeWhole: (Tensor | null)[][];
+  private readonly sequenceWhole: readonly (readonly (Tensor | null)[])[];
+  private readonly scratch: (Tensor | null)[] = [];
+  private readonly one = full([], 1);
+
+  constructor(private readonly plan: UnrollPlan, readonly batch: number, readonly steps: number, propagateSequence: readonly boolean[]) {
+    const B = batch;
     const T = steps;
     this.rows = B * T;
-    const one = full([], 1);
     const { before, loop, after } = plan;
-    const fromLoop = (feeds: readonly Feed[], k: number): number => feeds.findIndex((f) => f.kind === 'loop' && f.output === k);
-    const fromBefore = (feeds: readonly Feed[], k: number): number => feeds.findIndex((f) => f.kind === 'before' && f.output === k);
 
     // --- contexts: the step-independent parts see all T·B rows at once.
-    const propagateFromNodes = (p: PartPlan): boolean[] =>
-      p.feeds.map((f, i) => p.graph.inputs[i]!.grad && (f.kind === 'before' || f.kind === 'loop' || f.kind === 'state'));
-    this.before = before ? before.graph.createContext(B, T, propagateFromNodes(before)) : null;
-    this.loop = loop.graph.createSequenceContexts(B, T, propagateFromNodes(loop));
-    this.after = after ? after.graph.createContext(B, T, propagateFromNodes(after)) : null;
+    const propagateOf = (p: PartPlan): boolean[] =>
+      p.feeds.map((f, i) => p.graph.inputs[i]!.grad && (f.kind === 'sequence' ? propagateSequence[f.index]! : true));
+    this.before = before ? before.graph.createContext(B, T, propagateOf(before)) : null;
+    this.loop = loop.graph.createSequenceContexts(B, T, propagateOf(loop));
+    this.after = after ? after.graph.createContext(B, T, propagateOf(after)) : null;
 
     // --- forward wiring.
     this.sequences = plan.sequenceInputs.map((p) => stackOf(p, this.rows));
-    const sequenceViews = this.sequences.map((s) => blocks(s, T, B));
-    this.initialStates = plan.stateOutput.map((k) => zeros([B, loop.graph.outputs[k]!.size]));
+    const sequenceViews = this.sequences.map((s) => valueBlocks(s, T, B));
+    this.initialStates = plan.stateSizes.map((n) => zeros([B, n]));
     const beforeOutputs = this.before?.outputs ?? [];
-    const beforeViews = beforeOutputs.map((o) => blocks(o, T, B) as Tensor[]);
-    // Every float loop output is used after the loop or is a step output: keep all its steps,
-    // in place when the loop's contexts already write them as consecutive row blocks.
+    const beforeViews = beforeOutputs.map((o) => (o.shape.length === 2 ? blocks(o, T, B) : []));
+    // Keep every step of each float loop output, in place when the loop's contexts already write them as consecutive row blocks.
     const inPlace = loop.graph.outputs.map((_, k) => stackedView(this.loop.steps.map((s) => s.outputs[k]!)));
     this.loopStacks = loop.graph.outputs.map((p, k) => (p.kind === 'float' ? (inPlace[k] ?? zeros([this.rows, p.size])) : null));
-    this.loopStackViews = this.loopStacks.map((s, k) => (s && !inPlace[k] ? (blocks(s, T, B) as Tensor[]) : null));
+    this.loopStackViews = this.loopStacks.map((s, k) => (s && !inPlace[k] ? blocks(s, T, B) : null));
     this.loopSums = loop.graph.outputs.map((p) => (p.kind === 'scalar' ? zeros([]) : null));
-
-    this.beforeInputs = before ? before.feeds.map((f) => this.stackedFeed(f, beforeOutputs)) : [];
-    this.afterInputs = after ? after.feeds.map((f) => this.stackedFeed(f, beforeOutputs)) : [];
+    const stacked = (f: Feed): Value => {
+      if (f.kind === 'sequence') return this.sequences[f.index]!;
+      if (f.kind === 'before') return beforeOutputs[f.output]!;
+      if (f.kind === 'loop') return this.loopStacks[f.output]!;
+      throw new Error('Recurrent: internal error: only loop nodes may read the state');
+    };
+    this.beforeInputs = before ? before.feeds.map(stacked) : [];
+    this.afterInputs = after ? after.feeds.map(stacked) : [];
     this.loopInputs = [];
     for (let t = 0; t < T; t++) {
       this.loopInputs.push(
         loop.feeds.map((f): Value => {
-          switch (f.kind) {
-            case 'sequence':
-              return sequenceViews[f.index]![t]!;
-            case 'before':
-              return beforeViews[f.output]![t]!;
-            case 'state':
-              return t === 0 ? this.initialStates[f.index]! : this.loop.steps[t - 1]!.outputs[plan.stateOutput[f.index]!]!;
-            case 'loop':
-              throw new Error('Recurrent: internal error: the loop cannot feed itself within a step');
-          }
+          if (f.kind === 'sequence') return sequenceViews[f.index]![t]!;
+          if (f.kind === 'before') return beforeViews[f.output]![t]!;
+          if (f.kind === 'state') return t === 0 ? this.initialStates[f.index]! : this.loop.steps[t - 1]!.outputs[plan.stateOutput[f.index]!]!;
+          throw new Error('Recurrent: internal error: the loop cannot feed itself within a step');
         }),
       );
     }
+    this.outputs = plan.outputs.map((o) => {
+      if (o.phase === 'before') return beforeOutputs[o.output]!;
+      if (o.phase === 'after') return this.after!.outputs[o.output]!;
+      return this.loopStacks[o.output] ?? this.loopSums[o.output]!;
+    });
 
-    // --- backward wiring: which gradient reaches each output of each part.
-    const lossOf = (phase: Phase, k: number): Tensor | null => (plan.loss?.phase === phase && plan.loss.output === k ? one : null);
-    this.afterGradOutputs = after ? after.graph.outputs.map((_, k) => lossOf('after', k)) : [];
-    const afterGradViews = (input: number): Tensor[] | null => {
-      const g = input >= 0 ? this.after!.gradInputs[input] : null;
-      return g ? (blocks(g, T, B) as Tensor[]) : null;
+    // --- backward wiring.
+    const exposedBy = (phase: string, count: number): number[][] =>
+      Array.from({ length: count }, (_, k) => plan.outputs.flatMap((o, j) => (o.phase === phase && o.output === k ? [j] : [])));
+    this.beforeExposed = exposedBy('before', before?.graph.outputs.length ?? 0);
+    this.loopExposed = exposedBy('loop', loop.graph.outputs.length);
+    this.afterExposed = exposedBy('after', after?.graph.outputs.length ?? 0);
+    this.afterGradOutputs = after ? after.graph.outputs.map(() => null) : [];
+    this.beforeGradOutputs = before ? before.graph.outputs.map(() => null) : [];
+    this.afterGradBlocks = after ? after.graph.inputs.map((_, i) => {
+      const g = this.after!.gradInputs[i];
+      return g ? blocks(g, T, B) : null;
+    }) : [];
+    this.loopFromAfter = loop.graph.outputs.map((_, k) => inputsFedBy(after, (f) => f.kind === 'loop' && f.output === k));
+    this.loopGradBuffers = loop.graph.outputs.map((p, k) =>
+      p.kind === 'float' && (this.loopExposed[k]!.length > 0 || this.loopFromAfter[k]!.length > 0) ? zeros([this.rows, p.size]) : null,
+    );
+    this.loopGradBufferBlocks = this.loopGradBuffers.map((b) => (b ? blocks(b, T, B) : null));
+    this.loopGradOutputs = this.loop.steps.map((s) => s.outputs.map(() => null));
+
+    const sumFor = (port: Port, fromLoop: number[], fromAfter: number[], exposed: number, fromBefore: number[]): GradientSum | null => {
+      if (port.kind !== 'float' || fromLoop.length + fromAfter.length + exposed + fromBefore.length === 0) return null;
+      const s = new GradientSum(this.rows, port.size);
+      if (fromLoop.length > 1) throw new Error('Recurrent: internal error: one value feeds two loop inputs');
+      if (fromLoop.length === 1 && this.loop.steps[0]!.gradInputs[fromLoop[0]!]) s.setLoop(this.loop.steps, fromLoop[0]!);
+      return s;
     };
-    const loopFromAfter = loop.graph.outputs.map((_, k) => (after ? afterGradViews(fromLoop(after.feeds, k)) : null));
-    const loopSumBuffers = loop.graph.outputs.map((p) => (p.kind === 'float' ? zeros([B, p.size]) : null));
-    this.loopGradOutputs = [];
-    this.loopGradSums = [];
-    for (let t = 0; t < T; t++) {
-      const sums: LoopGradSum[] = [];
-      this.loopGradOutputs.push(
-        loop.graph.outputs.map((_, k) => {
-          const state = plan.stateOutput.indexOf(k);
-          // ∂loss/∂h_t from step t+1 (truncated BPTT: nothing flows back from beyond the last step).
-          const carry = state >= 0 && t + 1 < T && plan.stateInput[state]! >= 0 ? this.loop.steps[t + 1]!.gradInputs[plan.stateInput[state]!]! : null;
-          const fromAfter = loopFromAfter[k]?.[t] ?? null;
-          if (carry && fromAfter) {
-            sums.push({ sum: loopSumBuffers[k]!, a: carry, b: fromAfter });
-            return loopSumBuffers[k]!;
-          }
-          return carry ?? fromAfter ?? lossOf('loop', k);
-        }),
-      );
-      this.loopGradSums.push(sums);
-    }
-    this.beforeGradCopies = [];
-    this.beforeGradAdds = [];
-    this.beforeGradOutputs = before
+    this.beforeSums = before
       ? before.graph.outputs.map((p, k) => {
-          const loopInput = fromBefore(loop.feeds, k);
-          const afterInput = after ? fromBefore(after.feeds, k) : -1;
-          const fromAfter = afterInput >= 0 ? this.after!.gradInputs[afterInput]! : null;
-          if (loopInput >= 0 && this.loop.steps[0]!.gradInputs[loopInput]) {
-            // The loop's own buffers when they already are the stack and nothing is added to them.
-            const inPlace = fromAfter ? null : stackedView(this.loop.steps.map((s) => s.gradInputs[loopInput]!));
-            if (inPlace) return inPlace;
-            const stack = zeros([this.rows, p.size]);
-            this.beforeGradCopies.push({ input: loopInput, views: blocks(stack, T, B) as Tensor[] });
-            if (fromAfter) this.beforeGradAdds.push({ stack, other: fromAfter });
-            return stack;
-          }
-          return fromAfter ?? lossOf('before', k);
+          const match = (f: Feed): boolean => f.kind === 'before' && f.output === k;
+          return sumFor(p, inputsFedBy(loop, match), inputsFedBy(after, match), this.beforeExposed[k]!.length, []);
         })
       : [];
+    this.sequenceSums = plan.sequenceInputs.map((p, q) => {
+      if (!propagateSequence[q] || !p.grad) return null;
+      const match = (f: Feed): boolean => f.kind === 'sequence' && f.index === q;
+      return sumFor(p, inputsFedBy(loop, match), inputsFedBy(after, match), 0, inputsFedBy(before, match)) ?? new GradientSum(this.rows, p.size);
+    });
+    this.gradInputs = this.sequenceSums.map((s) => (s ? s.own() : null));
+    // Whole-tensor sources of each sum: outside gradients (filled per call), then part input gradients (fixed).
+    const partGrads = (ctx: GraphContext | null, inputs: number[]): (Tensor | null)[] => inputs.map((i) => ctx!.gradInputs[i] ?? null);
+    this.beforeWhole = this.beforeSums.map((_, k) => [
+      ...this.beforeExposed[k]!.map(() => null),
+      ...partGrads(this.after, inputsFedBy(after, (f) => f.kind === 'before' && f.output === k)),
+    ]);
+    this.sequenceWhole = plan.sequenceInputs.map((_, q) => {
+      const match = (f: Feed): boolean => f.kind === 'sequence' && f.index === q;
+      return [...partGrads(this.before, inputsFedBy(before, match)), ...partGrads(this.after, inputsFedBy(after, match))];
+    });
   }
 
   /** Runs the parts forward: before on all rows, the loop step by step, after on all rows. */
@@ -219,64 +267,136 @@ export class Unrolling {
         const views = this.loopStackViews[k];
         if (views) copy(views[t]!, outputs[k]!);
         const sum = this.loopSums[k];
-        if (sum) sum.data[0] = (t === 0 ? 0 : sum.data[0]!) + outputs[k]!.data[outputs[k]!.offset]!;
+        if (sum) sum.data[sum.offset] = (t === 0 ? 0 : sum.data[sum.offset]!) + outputs[k]!.data[outputs[k]!.offset]!;
       }
     }
     if (this.after) plan.after!.graph.forward(this.after, this.afterInputs);
   }
 
-  /** BPTT: after on all rows, the loop from the last step to the first, the deferred weight gradients, then before. */
-  backward(): void {
+  /**
+   * BPTT from `gradOutputs` (one per step-graph output: `[T·B, n]`, a scalar,
+   * or null): after on all rows, the loop from the last step to the first,
+   * the deferred weight gradients, then before; the requested sequence-input
+   * gradients are written into `gradInputs`.
+   */
+  backward(gradOutputs: readonly (Tensor | null)[]): void {
     const plan = this.plan;
-    if (this.after) plan.after!.graph.backward(this.after, this.afterGradOutputs);
-    const loopGraph = plan.loop.graph;
-    for (let t = this.steps - 1; t >= 0; t--) {
-      const sums = this.loopGradSums[t]!;
-      for (let i = 0; i < sums.length; i++) add(sums[i]!.sum, sums[i]!.a, sums[i]!.b);
-      const ctx = this.loop.steps[t]!;
-      loopGraph.backward(ctx, this.loopGradOutputs[t]!);
-      for (let i = 0; i < this.beforeGradCopies.length; i++) {
-        const c = this.beforeGradCopies[i]!;
-        copy(c.views[t]!, ctx.gradInputs[c.input]!);
+    const { before, loop, after } = plan;
+    const T = this.steps;
+    if (after) {
+      for (let k = 0; k < this.afterGradOutputs.length; k++) this.afterGradOutputs[k] = this.external(gradOutputs, this.afterExposed[k]!);
+      after.graph.backward(this.after!, this.afterGradOutputs);
+    }
+
+    // The gradient of each loop output over all steps, before the carry from later steps is added.
+    const outputs = loop.graph.outputs;
+    const stacks: (Tensor[] | null)[] = this.scratchStacks(outputs.length);
+    const scalars: (Tensor | null)[] = this.scratch;
+    for (let k = 0; k < outputs.length; k++) {
+      scalars[k] = null;
+      stacks[k] = null;
+      if (outputs[k]!.kind === 'scalar') {
+        scalars[k] = this.external(gradOutputs, this.loopExposed[k]!);
+        continue;
       }
+      const fromAfter = this.loopFromAfter[k]!;
+      let sources = 0;
+      let lone: Tensor[] | null = null;
+      for (const j of this.loopExposed[k]!) if (gradOutputs[j]) sources++;
+      for (const i of fromAfter) {
+        if (this.afterGradBlocks[i]) {
+          sources++;
+          lone = this.afterGradBlocks[i]!;
+        }
+      }
+      if (sources === 0) continue;
+      if (sources === 1 && lone) {
+        stacks[k] = lone; // the after part's own gradient buffer: ours to add the carry into
+        continue;
+      }
+      const buffer = this.loopGradBuffers[k]!;
+      let started = false;
+      const take = (g: Tensor): void => {
+        if (started) add(buffer, buffer, g);
+        else copy(buffer, g);
+        started = true;
+      };
+      for (const j of this.loopExposed[k]!) if (gradOutputs[j]) take(gradOutputs[j]!);
+      for (const i of fromAfter) if (this.after!.gradInputs[i]) take(this.after!.gradInputs[i]!);
+      stacks[k] = this.loopGradBufferBlocks[k]!;
+    }
+
+    for (let t = T - 1; t >= 0; t--) {
+      const grads = this.loopGradOutputs[t]!;
+      for (let k = 0; k < outputs.length; k++) {
+        if (scalars[k]) {
+          grads[k] = scalars[k]!;
+          continue;
+        }
+        const state = plan.stateOutput.indexOf(k);
+        // ∂loss/∂h_t from step t+1 (truncated BPTT: nothing flows back from beyond the last step).
+        const carry = state >= 0 && t + 1 < T && plan.stateInput[state]! >= 0 ? this.loop.steps[t + 1]!.gradInputs[plan.stateInput[state]!]! : null;
+        const stack = stacks[k];
+        if (stack) {
+          const g = stack[t]!;
+          if (carry) add(g, g, carry);
+          grads[k] = g;
+        } else grads[k] = carry;
+      }
+      let any = false;
+      for (let k = 0; k < grads.length; k++) if (grads[k]) any = true;
+      if (any) loop.graph.backward(this.loop.steps[t]!, grads);
     }
     this.loop.accumulateParamGrads();
-    if (this.before) {
-      for (let i = 0; i < this.beforeGradAdds.length; i++) add(this.beforeGradAdds[i]!.stack, this.beforeGradAdds[i]!.stack, this.beforeGradAdds[i]!.other);
-      plan.before!.graph.backward(this.before, this.beforeGradOutputs);
+
+    if (before) {
+      let any = false;
+      for (let k = 0; k < this.beforeGradOutputs.length; k++) {
+        const sum = this.beforeSums[k];
+        const exposed = this.beforeExposed[k]!;
+        let g: Tensor | null;
+        if (sum) {
+          // Outside gradients first, then the after part's (fixed) input gradients.
+          const whole = this.beforeWhole[k]!;
+          for (let e = 0; e < exposed.length; e++) whole[e] = gradOutputs[exposed[e]!] ?? null;
+          g = sum.sum(whole);
+        } else g = this.external(gradOutputs, exposed);
+        this.beforeGradOutputs[k] = g;
+        if (g) any = true;
+      }
+      if (any) before.graph.backward(this.before!, this.beforeGradOutputs);
+    }
+
+    for (let q = 0; q < this.sequenceSums.length; q++) {
+      const sum = this.sequenceSums[q];
+      if (!sum) continue;
+      const out = this.gradInputs[q]!;
+      const g = sum.sum(this.sequenceWhole[q]!);
+      if (g === null) fill(out, 0);
+      else if (g !== out) copy(out, g);
     }
   }
 
-  /** The loss of the last forward (summed over steps), or NaN without a loss output. */
-  loss(): number {
-    const at = this.plan.loss;
-    if (!at) return NaN;
-    const t =
-      at.phase === 'loop' ? this.loopSums[at.output]! : at.phase === 'before' ? this.before!.outputs[at.output]! : this.after!.outputs[at.output]!;
-    return t.data[t.offset]!;
+  /** The state after the last step: loop output `stateOutput[k]` of the last step. */
+  finalState(k: number): Tensor {
+    return this.loop.steps[this.steps - 1]!.outputs[this.plan.stateOutput[k]!]!;
   }
 
-  /** The state after the last step: loop output `k` of the last step. */
-  finalState(state: number): Tensor {
-    return this.loop.steps[this.steps - 1]!.outputs[this.plan.stateOutput[state]!]!;
-  }
-
-  /** The value behind a step-graph output over all steps: `[T·B, n]` stacked, or a scalar summed over steps. */
-  stacked(phase: Phase, output: number): Tensor {
-    if (phase === 'before') return this.before!.outputs[output]!;
-    if (phase === 'after') return this.after!.outputs[output]!;
-    return this.loopStacks[output] ?? this.loopSums[output]!;
-  }
-
-  /** An input of the before/after part: the whole stacked value. */
-  private stackedFeed(f: Feed, beforeOutputs: readonly Tensor[]): Value {
-    if (f.kind === 'sequence') return this.sequences[f.index]!;
-    if (f.kind === 'before') return beforeOutputs[f.output]!;
-    if (f.kind === 'loop') {
-      const stack = this.loopStacks[f.output];
-      if (!stack) throw new Error('Recurrent: internal error: a loop output used after the loop was not stacked');
-      return stack;
+  /** The one (or summed) gradient from outside for a part output exposed as step outputs `exposed`. */
+  private external(gradOutputs: readonly (Tensor | null)[], exposed: readonly number[]): Tensor | null {
+    let found: Tensor | null = null;
+    for (const j of exposed) {
+      const g = gradOutputs[j];
+      if (!g) continue;
+      if (found) throw new Error('Recurrent: one value is exposed as two outputs that both received a gradient; sum them before backward');
+      found = g;
     }
-    throw new Error('Recurrent: internal error: only loop nodes may read the state');
+    return found;
+  }
+
+  private stackScratch: (Tensor[] | null)[] = [];
+  private scratchStacks(n: number): (Tensor[] | null)[] {
+    while (this.stackScratch.length < n) this.stackScratch.push(null);
+    return this.stackScratch;
   }
 }
