@@ -3,29 +3,17 @@
  * commander. `main` runs one command in-process and returns its exit code, so
  * tests call it directly; `cli.ts` wires it to the real process.
  *
- * Exit codes: 0 success, 1 training stopped because the loss diverged (NaN or
- * infinite), 2 a user error (bad flag or value, unusable file; one line
- * `char-rnn: <message>` on stderr), 130 interrupted by Ctrl-C (after writing a
- * checkpoint), 70 an internal error (a bug; the stack trace is printed).
+ * Exit codes: see `EXIT` in cli-io.ts and docs/reliability.md.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXIT, type CliIO } from './cli-io.js';
 import { BACKENDS, defaultTrainConfig, OPTIMIZERS, type TrainConfig } from './config.js';
 import { isUserError } from './errors.js';
 import { gradcheckCommand } from './gradcheck-command.js';
-import type { OutputStream } from './progress.js';
 import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train.js';
 
-/** Where a command reads its environment from: output streams and an optional stop signal (Ctrl-C). */
-export interface CliIO {
-  stdout: OutputStream;
-  stderr: OutputStream;
-  /** When aborted, `train` finishes the current update, writes a checkpoint and the report, and returns 130. */
-  signal?: AbortSignal;
-}
-
-/** Exit statuses of `main`. */
-export const EXIT = { ok: 0, diverged: 1, usage: 2, internal: 70, interrupted: 130 } as const;
+export { EXIT, type CliIO } from './cli-io.js';
 
 /** The config fields `train` takes from flags (commander stores `--seq-length` as `seqLength`, the TrainConfig name). */
 const TRAIN_FIELDS: readonly (keyof TrainConfig)[] = [

@@ -167,6 +167,42 @@ export function samplesMarkdown(entries: readonly SampleEntry[]): string {
   return parts.join('\n');
 }
 
+/**
+ * Reads back the entries of a samples.md written by `samplesMarkdown` (to
+ * continue it after a resume). Throws an `Error` naming the first line it
+ * cannot read.
+ */
+export function parseSamplesMarkdown(markdown: string): SampleEntry[] {
+  const lines = markdown.split('\n');
+  const entries: SampleEntry[] = [];
+  const fail = (i: number, why: string): never => {
+    throw new Error(`line ${i + 1}: ${why}`);
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.startsWith('## ')) continue;
+    const heading = /^## (?:Before the first update|After update ([\d,]+))(?: \((.*)\))?$/.exec(line) ?? fail(i, `not a sample heading: ${line.slice(0, 60)}`);
+    const entry: SampleEntry = { update: heading[1] === undefined ? 0 : Number(heading[1].replace(/,/g, '')), text: '' };
+    for (const detail of (heading[2] ?? '').split(', ').filter(Boolean)) {
+      const epoch = /^epoch (\d+)$/.exec(detail);
+      const smooth = /^smooth loss (-?[\d.]+)$/.exec(detail);
+      if (epoch) entry.epoch = Number(epoch[1]);
+      else if (smooth) entry.smoothLoss = Number(smooth[1]);
+      else fail(i, `unknown detail "${detail}" in a sample heading`);
+    }
+    let j = i + 1;
+    while (j < lines.length && lines[j] === '') j++;
+    const fence = /^(`{3,})text$/.exec(lines[j] ?? '') ?? fail(j, 'expected a ```text block after the heading');
+    const body: string[] = [];
+    for (j += 1; j < lines.length && lines[j] !== fence[1]; j++) body.push(lines[j]!);
+    if (j >= lines.length) fail(i, 'the text block is not closed');
+    entry.text = body.join('\n');
+    entries.push(entry);
+    i = j;
+  }
+  return entries;
+}
+
 /** Writes `samplesMarkdown(entries)` to `file` atomically. */
 export async function writeSamplesMarkdown(file: string, entries: readonly SampleEntry[]): Promise<void> {
   await writeFileAtomic(file, samplesMarkdown(entries));
