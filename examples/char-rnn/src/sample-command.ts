@@ -11,13 +11,12 @@
  * prime (or after that first character). The same checkpoint, flags and
  * `--seed` give the same text.
  */
-import { charRnn, type CharRnnModel } from '@weft/layers';
+import { charRnn, checkSamplingOptions, generateIds, type CharRnnModel, type SamplingOptions } from '@weft/layers';
 import { copy, reshape, row, Rng } from '@weft/tensor';
 import { loadCheckpoint, PARAM_NAMES, type CharRnnCheckpoint } from './checkpoint.js';
 import { describeChar, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
 import type { CliIO } from './main.js';
-import { checkSamplingOptions, generateIds, type SamplingOptions } from './sampling.js';
 
 /** The flags of `char-rnn sample` (already parsed as numbers). */
 export interface SampleCommandOptions {
@@ -85,7 +84,7 @@ export async function generateSample(o: SampleCommandOptions): Promise<string> {
     context = Int32Array.of(rng.int(vocab.size));
   }
   const model = modelFromCheckpoint(ckpt);
-  const ids = generateIds(model, context, o.length, rng, sampling);
+  const ids = generateIds(model, context, o.length, rng, { ...sampling, vocabSize: vocab.size });
   return vocab.decode(context) + vocab.decode(ids);
 }
 

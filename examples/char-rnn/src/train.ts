@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CharRnnModel, Param } from '@weft/layers';
-import { charRnn } from '@weft/layers';
+import { charRnn, generateIds } from '@weft/layers';
 import { createOptimizer, type Optimizer } from '@weft/optim';
 import { copy, getBackend, reshape, row, Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
@@ -44,7 +44,6 @@ import {
   type SampleEntry,
 } from './run-dir.js';
 import { copyParams, modelFromCheckpoint } from './sample-command.js';
-import { generateIds } from './sampling.js';
 import { TextStreams } from './streams.js';
 
 /** The flags of `char-rnn train`, as `main` parsed them. */
@@ -271,7 +270,7 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
     // Stream 0's state and next character, in a batch-1 model sharing the weights: training is not disturbed.
     copy(reshape(sampleModel.state, [m]), row(model.state, 0));
     const rng = new Rng(samplingSeed(config.seed, update));
-    const text = vocab.decode(generateIds(sampleModel, [streams.nextInput(0)], config.sampleLength, rng));
+    const text = vocab.decode(generateIds(sampleModel, [streams.nextInput(0)], config.sampleLength, rng, { vocabSize: vocab.size }));
     const entry: SampleEntry = { update, text, epoch: epoch + 1 };
     if (update > 0) entry.smoothLoss = smooth;
     samples.push(entry);
@@ -437,7 +436,9 @@ async function sampleBestModel(paths: RunPaths, ids: Int32Array, seed: number): 
   const vocab = Vocabulary.fromChars(best.vocab);
   const position = Array.isArray(best.position) ? best.position[0]! : best.position;
   const next = ids[Math.min(position, ids.length - 1)]!;
-  const generated = generateIds(modelFromCheckpoint(best), [next], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)));
+  const generated = generateIds(modelFromCheckpoint(best), [next], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)), {
+    vocabSize: vocab.size,
+  });
   return vocab.decode([next]) + vocab.decode(generated);
 }
 

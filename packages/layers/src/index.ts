@@ -42,3 +42,14 @@ export { graph, GraphBuilder, type NodeOptions } from './graph/builder.js';
 export { Recurrent, type RecurrentOptions } from './recurrent/recurrent.js';
 export { schedule, type Phase } from './recurrent/partition.js';
 export { charRnn, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
+export {
+  checkSamplingOptions,
+  createSamplingScratch,
+  generateIds,
+  sampleIds,
+  sampleToken,
+  type GenerateOptions,
+  type SamplingOptions,
+  type SamplingScratch,
+  type StepModel,
+} from './sampling.js';
