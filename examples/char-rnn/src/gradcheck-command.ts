@@ -10,7 +10,7 @@ import { charRnn } from '@weft/layers';
 import { Rng } from '@weft/tensor';
 import { loadCorpus, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './cli-io.js';
 
 /** The flags of `char-rnn gradcheck` (already parsed as numbers). */
 export interface GradcheckCommandOptions {

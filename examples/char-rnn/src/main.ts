@@ -9,23 +9,14 @@
  * checkpoint), 70 an internal error (a bug; the stack trace is printed).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXIT, type CliIO } from './cli-io.js';
 import { BACKENDS, defaultTrainConfig, OPTIMIZERS, type TrainConfig } from './config.js';
 import { isUserError } from './errors.js';
 import { gradcheckCommand } from './gradcheck-command.js';
-import type { OutputStream } from './progress.js';
 import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train.js';
 
-/** Where a command reads its environment from: output streams and an optional stop signal (Ctrl-C). */
-export interface CliIO {
-  stdout: OutputStream;
-  stderr: OutputStream;
-  /** When aborted, `train` finishes the current update, writes a checkpoint and the report, and returns 130. */
-  signal?: AbortSignal;
-}
-
-/** Exit statuses of `main`. */
-export const EXIT = { ok: 0, diverged: 1, usage: 2, internal: 70, interrupted: 130 } as const;
+export { EXIT, type CliIO } from './cli-io.js';
 
 /** The config fields `train` takes from flags (commander stores `--seq-length` as `seqLength`, the TrainConfig name). */
 const TRAIN_FIELDS: readonly (keyof TrainConfig)[] = [

@@ -11,12 +11,13 @@
  * prime (or after that first character). The same checkpoint, flags and
  * `--seed` give the same text.
  */
-import { charRnn, checkSamplingOptions, generateIds, type CharRnnModel, type SamplingOptions } from '@weft/layers';
-import { copy, reshape, row, Rng } from '@weft/tensor';
-import { loadCheckpoint, PARAM_NAMES, type CharRnnCheckpoint } from './checkpoint.js';
+import { checkSamplingOptions, generateIds, type SamplingOptions } from '@weft/layers';
+import { Rng } from '@weft/tensor';
+import { loadCheckpoint } from './checkpoint.js';
+import { modelFromCheckpoint } from './model-checkpoint.js';
 import { describeChar, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './cli-io.js';
 
 /** The flags of `char-rnn sample` (already parsed as numbers). */
 export interface SampleCommandOptions {
@@ -28,29 +29,6 @@ export interface SampleCommandOptions {
   topP?: number;
   prime?: string;
   seed: number;
-}
-
-/**
- * A batch-1 model with the checkpoint's hidden size, vocabulary and a copy of
- * its weights (U, W, V, b, c), whose hidden state is the checkpoint's h of
- * stream 0 (row 0 of h [B, m]).
- */
-export function modelFromCheckpoint(ckpt: CharRnnCheckpoint): CharRnnModel {
-  // The rng only fills the initial weights, which are overwritten at once.
-  const model = charRnn({ vocabSize: ckpt.vocab.length, hidden: ckpt.config.hidden, rng: new Rng(0) });
-  copyParams(model, ckpt);
-  copy(reshape(model.state, [ckpt.config.hidden]), row(ckpt.h, 0));
-  return model;
-}
-
-/** Copies the checkpoint's U, W, V, b, c into the model's parameters of the same names (shapes must agree). */
-export function copyParams(model: CharRnnModel, ckpt: CharRnnCheckpoint): void {
-  const params = model.parameters();
-  for (const name of PARAM_NAMES) {
-    const param = params.find((p) => p.name === name);
-    if (!param) throw new Error(`copyParams: the model has no parameter named ${name}`);
-    copy(param.value, ckpt.params[name]);
-  }
 }
 
 /** Generates the text `sample` prints (prime or first character included). */

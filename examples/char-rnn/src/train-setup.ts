@@ -1,0 +1,129 @@
+/**
+ * Everything `char-rnn train` needs before it touches the run directory: the
+ * settings (flags, or a resumed checkpoint's config with the typed flags on
+ * top), the text and its vocabulary, the model, the optimizer and, when
+ * resuming, their restored state. Every check happens here, so bad input
+ * fails before anything is written.
+ */
+import type { CharRnnModel, Param } from '@weft/layers';
+import { charRnn } from '@weft/layers';
+import { createOptimizer, type Optimizer } from '@weft/optim';
+import { copy, Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
+import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
+import { defaultTrainConfig, flagName, parseTrainConfig, type TrainConfig } from './config.js';
+import { loadCorpus, Vocabulary, type Corpus } from './corpus.js';
+import { UserError } from './errors.js';
+import { copyParams } from './model-checkpoint.js';
+import { TextStreams } from './streams.js';
+
+/** The flags of `char-rnn train`, as `main` parsed them. */
+export interface TrainCommandOptions {
+  /** Config values from the flags, defaults included. */
+  flags: Partial<TrainConfig>;
+  /** The config fields the user actually typed (they override a resumed checkpoint's). */
+  explicit: ReadonlySet<keyof TrainConfig>;
+  data?: string;
+  out?: string;
+  resume?: string;
+  force: boolean;
+  json: boolean;
+}
+
+/** Settings a resumed run must keep: they shape the weights, the text walk or the random streams. */
+export const FIXED_ON_RESUME = ['hidden', 'seqLength', 'batch', 'optimizer', 'seed', 'backend'] as const;
+
+/**
+ * The run's settings. A new run: the flags (defaults filled in). A resumed
+ * run: the checkpoint's config, with the flags the user typed on top — except
+ * that hidden, seq-length, batch, optimizer and seed cannot change (a
+ * different value is a `UserError`). Throws `UserError` on invalid values.
+ */
+export function resolveConfig(flags: Partial<TrainConfig>, explicit: ReadonlySet<keyof TrainConfig>, saved?: TrainConfig): TrainConfig {
+  if (!saved) return parseTrainConfig({ ...defaultTrainConfig, ...flags });
+  for (const field of FIXED_ON_RESUME) {
+    if (explicit.has(field) && flags[field] !== saved[field]) {
+      throw new UserError(
+        `${flagName(field)} ${flags[field]} conflicts with the checkpoint, which was trained with ${flagName(field)} ${saved[field]}; ` +
+          `a resumed run keeps the checkpoint's ${FIXED_ON_RESUME.map(flagName).join(', ')} (drop the flag, or start a new run)`,
+      );
+    }
+  }
+  const merged: Record<string, unknown> = { ...saved };
+  for (const field of explicit) merged[field] = flags[field];
+  return parseTrainConfig(merged);
+}
+
+/** Everything a run needs, validated before the run directory is touched. */
+export interface Setup {
+  config: TrainConfig;
+  corpus: Corpus;
+  vocab: Vocabulary;
+  ids: Int32Array;
+  streams: TextStreams;
+  model: CharRnnModel;
+  params: Param[];
+  optimizer: Optimizer;
+  trainRng: Rng;
+  update: number;
+  epoch: number;
+  smoothLoss: number;
+  resumed?: { file: string; ckpt: CharRnnCheckpoint };
+}
+
+/** Loads and checks the config, text, vocabulary, model and optimizer (restored from `--resume`). */
+export async function setUp(o: TrainCommandOptions): Promise<Setup> {
+  // Flag values first, so a typo is reported before any file is read.
+  if (!o.resume) resolveConfig(o.flags, o.explicit);
+  const ckpt = o.resume ? await loadCheckpoint(o.resume) : undefined;
+  const config = resolveConfig(o.flags, o.explicit, ckpt?.config);
+  const corpus = await loadCorpus(o.data);
+  const textVocab = Vocabulary.fromText(corpus.text);
+  let vocab = textVocab;
+  if (ckpt) {
+    vocab = Vocabulary.fromChars(ckpt.vocab);
+    if (!sameChars(vocab.chars, textVocab.chars)) {
+      const added = textVocab.chars.filter((c) => !vocab.has(c));
+      const dropped = vocab.chars.filter((c) => !textVocab.has(c));
+      const diff = [
+        added.length > 0 ? `${added.length} new (${JSON.stringify(added.slice(0, 5).join(''))})` : '',
+        dropped.length > 0 ? `${dropped.length} missing (${JSON.stringify(dropped.slice(0, 5).join(''))})` : '',
+      ].filter(Boolean);
+      throw new UserError(
+        `the text ${corpus.source} has a different vocabulary (${textVocab.size} characters) than the checkpoint ${o.resume} ` +
+          `(${vocab.size}): ${diff.join(', ')}; resume with the --data the run was trained on`,
+      );
+    }
+  }
+  const ids = vocab.encode(corpus.text);
+  const streams = new TextStreams(ids, config.batch, config.seqLength);
+
+  const trainRng = new Rng(config.seed);
+  if (setBackend(config.backend) !== config.backend) {
+    throw new UserError(`--backend ${config.backend} is not available here (${wasmUnavailableReason() ?? 'unknown reason'}); use --backend js`);
+  }
+  const model = charRnn({ vocabSize: vocab.size, hidden: config.hidden, rng: trainRng, batch: config.batch });
+  const params = model.parameters();
+  // Clipping happens inside step(): AdaGrad fuses clip, accumulate and update into one pass.
+  const optimizer = createOptimizer(config.optimizer, params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
+  const setup: Setup = { config, corpus, vocab, ids, streams, model, params, optimizer, trainRng, update: 0, epoch: 0, smoothLoss: NaN };
+  if (ckpt) {
+    copyParams(model, ckpt);
+    copy(model.state, ckpt.h);
+    try {
+      optimizer.loadStateDict(ckpt.optimizer);
+    } catch (error) {
+      throw new UserError(`${o.resume}: the optimizer state does not fit: ${(error as Error).message}`, { cause: error });
+    }
+    streams.setPositions(ckpt.position);
+    setup.trainRng = Rng.fromState(ckpt.rng);
+    setup.update = ckpt.update;
+    setup.epoch = ckpt.epoch;
+    setup.smoothLoss = ckpt.smoothLoss;
+    setup.resumed = { file: o.resume!, ckpt };
+  }
+  return setup;
+}
+
+function sameChars(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
+}

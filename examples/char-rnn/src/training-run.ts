@@ -1,0 +1,362 @@
+/**
+ * One `char-rnn train` run as an object: the state that changes as it trains
+ * (update, epoch, smooth loss, best, samples) and its named steps — `step`
+ * (one update), `log`, `checkBest`, `save`, `sample`, `finish`. `train.ts`
+ * sets it up and calls `run()`. No forward or backward math lives here.
+ *
+ * One update: zero the grads, `loss = model.lossAndGradients(X, Y)` on the
+ * next window of every stream (the hidden state carries over), clip every
+ * gradient entry to [-clip, clip], `optimizer.step()`, then
+ * smooth = loss on the first update of a run, 0.999·smooth + 0.001·loss after.
+ */
+import { generateIds, type CharRnnModel, type Param } from '@weft/layers';
+import type { Optimizer } from '@weft/optim';
+import { copy, reshape, row, Rng } from '@weft/tensor';
+import { writeFileAtomic } from './atomic-write.js';
+import { loadCheckpoint, saveCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
+import type { CliIO } from './cli-io.js';
+import type { TrainConfig } from './config.js';
+import { Vocabulary } from './corpus.js';
+import { modelFromCheckpoint } from './model-checkpoint.js';
+import { renderLossSvg } from './plot.js';
+import type { CheckpointReason, ProgressSnapshot, TrainReporter, TrainSummary } from './progress.js';
+import { LossCsv, readLossCsv, samplesMarkdown, writeReportMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
+import type { TextStreams } from './streams.js';
+import type { Setup } from './train-setup.js';
+
+/** Characters sampled from the best model for report.md (the report's 1000). */
+export const BEST_SAMPLE_LENGTH = 1000;
+
+/**
+ * The seed of the generator that draws a training-time sample: a hash of the
+ * run's seed and the update. Samples never touch the training generator, so
+ * they cannot change the run, and a resumed run draws the same samples as an
+ * uninterrupted one. `update` −1 is used for the best model's text.
+ */
+export function samplingSeed(seed: number, update: number): number {
+  let h = Math.imul((seed | 0) ^ 0x5bd1e995, 0x9e3779b1) ^ Math.floor(seed / 0x100000000);
+  h = Math.imul(h ^ (update | 0) ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Where the run writes and what it carries over from the run it continues. */
+export interface RunPlace {
+  outDir: string;
+  paths: RunPaths;
+  /** True when resuming into the checkpoint's own directory. */
+  continuing: boolean;
+  /** loss.csv rows of the run being continued, up to the checkpoint. */
+  previousRows: readonly LossRow[];
+  /** samples.md of the run being continued. */
+  previousSamples?: string;
+}
+
+/** How the loop ended. */
+type StoppedBy = TrainSummary['stoppedBy'];
+
+/** A training run: create it with a validated `Setup` and a prepared run directory, then `run()`. */
+export class TrainingRun {
+  private readonly config: TrainConfig;
+  private readonly streams: TextStreams;
+  private readonly model: CharRnnModel;
+  private readonly sampleModel: CharRnnModel;
+  private readonly params: Param[];
+  private readonly optimizer: Optimizer;
+  private readonly vocab: Vocabulary;
+  private readonly csv: LossCsv;
+  private readonly inputs: Int32Array;
+  private readonly targets: Int32Array;
+
+  private update: number;
+  private epoch: number;
+  private smooth: number;
+  private loss = NaN;
+  private best: number;
+  private bestUpdate: number | undefined;
+  private lastGoodCheckpoint: { file: string; update: number } | undefined;
+  private readonly samples: SampleEntry[] = [];
+  private readonly milestones: { epoch: number; update: number; smoothLoss: number }[] = [];
+  private readonly startUpdate: number;
+  private readonly totalUpdates: number;
+  private readonly snapshot: ProgressSnapshot;
+  private startedAt = 0;
+
+  constructor(
+    private readonly s: Setup,
+    private readonly place: RunPlace,
+    private readonly reporter: TrainReporter,
+    private readonly io: CliIO,
+  ) {
+    this.config = s.config;
+    this.streams = s.streams;
+    this.model = s.model;
+    this.params = s.params;
+    this.optimizer = s.optimizer;
+    this.vocab = s.vocab;
+    this.sampleModel = s.model.withBatch(1);
+    this.inputs = new Int32Array(s.config.seqLength * s.config.batch);
+    this.targets = new Int32Array(s.config.seqLength * s.config.batch);
+    this.update = s.update;
+    this.epoch = s.epoch;
+    this.smooth = s.smoothLoss;
+    // best.safetensors belongs to the run directory: a resume elsewhere starts its own.
+    this.best = place.continuing ? (s.resumed?.ckpt.bestSmoothLoss ?? Infinity) : Infinity;
+    this.startUpdate = s.update;
+    this.totalUpdates = plannedTotal(s.config, s.streams, s.update, s.epoch);
+    this.snapshot = {
+      update: this.update,
+      totalUpdates: this.totalUpdates,
+      epoch: this.epoch + 1,
+      epochs: this.config.epochs,
+      loss: this.loss,
+      smoothLoss: this.smooth,
+      updatesPerSec: 0,
+      etaSeconds: NaN,
+    };
+    this.csv = LossCsv.open(place.paths.lossCsv);
+    for (const r of place.previousRows) this.csv.append(r);
+  }
+
+  /** Trains until a budget, Ctrl-C or divergence ends the run, writes its files, and returns the exit code. */
+  async run(): Promise<number> {
+    this.startedAt = performance.now();
+    this.reporter.start({
+      startUpdate: this.update,
+      totalUpdates: this.totalUpdates,
+      epochs: this.config.epochs,
+      outDir: this.place.outDir,
+      ...(this.s.resumed ? { resumedFrom: this.s.resumed.file } : {}),
+    });
+    const stoppedBy = await this.loop();
+    return this.finish(stoppedBy);
+  }
+
+  private async loop(): Promise<StoppedBy> {
+    const { config, streams, model } = this;
+    let lastYield = this.startedAt;
+    for (;;) {
+      if (config.updates !== undefined && this.update >= config.updates) return 'updates';
+      if (!streams.hasNext()) {
+        this.epoch += 1;
+        this.milestones.push({ epoch: this.epoch, update: this.update, smoothLoss: this.smooth });
+        if (this.epoch >= config.epochs) return 'epochs';
+        streams.rewind();
+        model.resetState(); // h = 0 at the start of every epoch, as in the report
+      }
+      if (this.update % config.sampleEvery === 0) await this.sample();
+
+      if (!this.step()) return 'diverged';
+      const now = performance.now();
+      this.progress(now);
+
+      if (this.update % config.logEvery === 0) {
+        this.log();
+        if (!(await this.checkBest())) return 'diverged';
+      }
+      if (config.checkpointEvery !== undefined && this.update % config.checkpointEvery === 0) {
+        if (!(await this.save(this.place.paths.checkpoint, 'every'))) return 'diverged';
+      }
+      if (this.io.signal?.aborted) return 'interrupted';
+      // Let signals (Ctrl-C) and the progress bar's timer through now and then.
+      if (now - lastYield > 50) {
+        await new Promise<void>((done) => setImmediate(done));
+        lastYield = performance.now();
+      }
+    }
+  }
+
+  /** One update on the next window of every stream; false when the loss is not finite (nothing is stepped). */
+  private step(): boolean {
+    this.streams.next(this.inputs, this.targets);
+    this.model.zeroGrad();
+    this.loss = this.model.lossAndGradients(this.inputs, this.targets);
+    if (!Number.isFinite(this.loss)) return false;
+    this.optimizer.step();
+    this.smooth = this.update === 0 ? this.loss : 0.999 * this.smooth + 0.001 * this.loss;
+    this.update += 1;
+    return true;
+  }
+
+  /** Tells the reporter where the run is (every update; reporters throttle). */
+  private progress(now: number): void {
+    const rate = (this.update - this.startUpdate) / ((now - this.startedAt) / 1000);
+    const snap = this.snapshot;
+    snap.update = this.update;
+    snap.epoch = this.epoch + 1;
+    snap.loss = this.loss;
+    snap.smoothLoss = this.smooth;
+    snap.updatesPerSec = rate;
+    snap.etaSeconds = (this.totalUpdates - this.update) / rate;
+    this.reporter.progress(snap);
+  }
+
+  /** A loss.csv row and a log point. */
+  private log(): void {
+    this.csv.append({ update: this.update, smoothLoss: this.smooth, loss: this.loss });
+    this.reporter.logPoint(this.snapshot);
+  }
+
+  /** The state to save now. */
+  private checkpoint(): CharRnnCheckpoint {
+    const { config, streams } = this;
+    const byName = Object.fromEntries(this.params.map((p) => [p.name, p.value]));
+    const positions = streams.getPositions();
+    const ckpt: CharRnnCheckpoint = {
+      params: { U: byName.U!, W: byName.W!, V: byName.V!, b: byName.b!, c: byName.c! },
+      h: this.model.state,
+      optimizer: this.optimizer.stateDict(),
+      vocab: [...this.vocab.chars],
+      config,
+      update: this.update,
+      epoch: this.epoch,
+      position: config.batch === 1 ? positions[0]! : positions,
+      smoothLoss: this.smooth,
+      rng: this.s.trainRng.getState(),
+    };
+    if (Number.isFinite(this.best)) ckpt.bestSmoothLoss = this.best;
+    return ckpt;
+  }
+
+  /** Writes a checkpoint; false (and nothing written) when the state is not finite. */
+  private async save(file: string, reason: CheckpointReason): Promise<boolean> {
+    if (!allFinite(this.params) || !Number.isFinite(this.smooth)) return false; // never replace a good file with a broken state
+    await saveCheckpoint(file, this.checkpoint());
+    if (reason !== 'best') this.lastGoodCheckpoint = { file, update: this.update };
+    this.reporter.checkpoint({ update: this.update, file, reason });
+    return true;
+  }
+
+  /** Saves best.safetensors when the smooth loss is the lowest so far; false when the state is not finite. */
+  private async checkBest(): Promise<boolean> {
+    if (!(this.smooth < this.best)) return true;
+    this.best = this.smooth;
+    this.bestUpdate = this.update;
+    return this.save(this.place.paths.best, 'best');
+  }
+
+  /** Draws a text sample from stream 0's state (training is not disturbed) and rewrites samples.md. */
+  private async sample(): Promise<void> {
+    const { config, update } = this;
+    // Stream 0's state and next character, in a batch-1 model sharing the weights.
+    copy(reshape(this.sampleModel.state, [config.hidden]), row(this.model.state, 0));
+    const rng = new Rng(samplingSeed(config.seed, update));
+    const text = this.vocab.decode(generateIds(this.sampleModel, [this.streams.nextInput(0)], config.sampleLength, rng, { vocabSize: this.vocab.size }));
+    const entry: SampleEntry = { update, text, epoch: this.epoch + 1 };
+    if (update > 0) entry.smoothLoss = this.smooth;
+    this.samples.push(entry);
+    this.reporter.sample({ update, epoch: this.epoch + 1, text });
+    await this.writeSamples();
+  }
+
+  private async writeSamples(): Promise<void> {
+    const body = samplesMarkdown(this.samples);
+    const previous = this.place.previousSamples;
+    await writeFileAtomic(this.place.paths.samples, previous ? `${previous.trimEnd()}\n\n${body.replace(/^# Text evolution\n\n/, '')}` : body);
+  }
+
+  /** Closes the run: the last loss row, the final checkpoint, the plot, samples and report; returns the exit code. */
+  private async finish(stoppedBy: StoppedBy): Promise<number> {
+    const { config, place, reporter, io, update } = this;
+    const paths = place.paths;
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const updatesPerSec = seconds > 0 ? (update - this.startUpdate) / seconds : 0;
+    const summary = {
+      stoppedBy,
+      update,
+      epochsDone: this.epoch,
+      smoothLoss: this.smooth,
+      bestSmoothLoss: this.best,
+      seconds,
+      updatesPerSec,
+      outDir: place.outDir,
+    };
+    if (stoppedBy === 'diverged') {
+      this.csv.close();
+      const good = this.lastGoodCheckpoint;
+      const where = good
+        ? `the last good checkpoint is ${good.file} (update ${good.update})`
+        : this.s.resumed
+          ? `the checkpoint you resumed from, ${this.s.resumed.file}, is untouched`
+          : 'no checkpoint was written (use --checkpoint-every to keep some)';
+      reporter.finish({ ...summary, files: good ? { checkpoint: good.file } : {} });
+      const what = Number.isFinite(this.loss)
+        ? `the weights stopped being finite after update ${update}`
+        : `the loss became ${this.loss} at update ${update + 1}`;
+      io.stderr.write(`char-rnn: training diverged: ${what}; stopped without saving the bad state; ${where}; try a smaller --lr\n`);
+      return 1;
+    }
+
+    // Close the curve and the best-model check on the last update, then the final checkpoint.
+    if (update > this.startUpdate && update % config.logEvery !== 0) this.csv.append({ update, smoothLoss: this.smooth, loss: this.loss });
+    this.csv.close();
+    await this.checkBest();
+    await this.save(paths.checkpoint, stoppedBy === 'interrupted' ? 'interrupt' : 'end');
+    if (stoppedBy === 'interrupted') reporter.note(`Interrupted at update ${update}; resume with: char-rnn train --resume ${paths.checkpoint}`);
+
+    const bestText = await sampleBestModel(paths, this.s.ids, config.seed);
+    const rows = readLossCsv(paths.lossCsv);
+    await writeFileAtomic(paths.lossSvg, await renderLossSvg(rows, 'Smooth loss during training'));
+    await this.writeSamples();
+    const notes: string[] = [];
+    if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}; earlier samples are in samples.md.`);
+    if (stoppedBy === 'interrupted') notes.push(`Interrupted (Ctrl-C) at update ${update}.`);
+    await writeReportMarkdown(paths.report, {
+      settings: { data: this.s.corpus.source, ...config },
+      corpus: { source: this.s.corpus.source, characters: this.s.ids.length, vocabularySize: this.vocab.size },
+      timing: { seconds, updates: update - this.startUpdate },
+      finalSmoothLoss: this.smooth,
+      bestSmoothLoss: this.best,
+      ...(this.bestUpdate !== undefined ? { bestUpdate: this.bestUpdate } : {}),
+      milestones: this.milestones,
+      evolution: this.samples,
+      bestSample: bestText,
+      notes,
+    });
+
+    reporter.finish({
+      ...summary,
+      files: {
+        checkpoint: paths.checkpoint,
+        best: paths.best,
+        lossCsv: paths.lossCsv,
+        lossSvg: paths.lossSvg,
+        samples: paths.samples,
+        report: paths.report,
+      },
+    });
+    return stoppedBy === 'interrupted' ? 130 : 0;
+  }
+}
+
+/** True when every parameter entry is finite (checked before a checkpoint is written). */
+function allFinite(params: readonly Param[]): boolean {
+  for (const p of params) {
+    const { data, offset, size } = p.value;
+    for (let i = 0; i < size; i++) if (!Number.isFinite(data[offset + i]!)) return false;
+  }
+  return true;
+}
+
+/** Updates the run will have done at its end: the --updates cap or the end of the last epoch, whichever comes first. */
+function plannedTotal(config: TrainConfig, streams: TextStreams, update: number, epoch: number): number {
+  const leftInEpoch = streams.windowsPerEpoch - streams.windowIndex;
+  const byEpochs = epoch >= config.epochs ? update : update + leftInEpoch + (config.epochs - epoch - 1) * streams.windowsPerEpoch;
+  return config.updates === undefined ? byEpochs : Math.max(update, Math.min(config.updates, byEpochs));
+}
+
+/**
+ * BEST_SAMPLE_LENGTH characters from best.safetensors (read back, so the text
+ * comes from the file a user keeps), continuing stream 0 where the best model
+ * was saved: its hidden state, fed the next character of the text.
+ */
+async function sampleBestModel(paths: RunPaths, ids: ArrayLike<number>, seed: number): Promise<string> {
+  const best = await loadCheckpoint(paths.best);
+  const vocab = Vocabulary.fromChars(best.vocab);
+  const position = Array.isArray(best.position) ? best.position[0]! : best.position;
+  const next = ids[Math.min(position, ids.length - 1)]!;
+  const generated = generateIds(modelFromCheckpoint(best), [next], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)), {
+    vocabSize: vocab.size,
+  });
+  return vocab.decode([next]) + vocab.decode(generated);
+}
