@@ -1,30 +1,19 @@
 /**
  * The recurrent cells the page offers. Only the vanilla RNN exists today; the
  * LSTM and GRU cells are being added to @weft/layers, and each becomes one
- * entry here (the page builds its <select> from this list).
+ * entry here and one case in cell-models.ts (the page builds its <select>
+ * from this list, so no HTML changes).
  */
-import { charRnn, type CharRnnModel } from '@weft/layers';
-import type { Rng } from '@weft/tensor';
-
 export interface CellKind {
   /** The value stored in settings and sent to the worker. */
   id: string;
   /** What the page shows. */
   label: string;
-  /** Builds a model of this cell with `layers` stacked layers. */
-  create(options: { vocabSize: number; hidden: number; layers: number; rng: Rng }): CharRnnModel;
   /** The layer counts this cell supports. */
   layers: readonly number[];
 }
 
-export const CELLS: readonly CellKind[] = [
-  {
-    id: 'rnn',
-    label: 'RNN (tanh), the report’s',
-    layers: [1],
-    create: ({ vocabSize, hidden, rng }) => charRnn({ vocabSize, hidden, rng }),
-  },
-];
+export const CELLS: readonly CellKind[] = [{ id: 'rnn', label: 'RNN (tanh), the report’s', layers: [1] }];
 
 /** The cell named `id`; throws listing the known ones. */
 export function cellKind(id: string): CellKind {

@@ -13,10 +13,14 @@
 import { createOptimizer, type Optimizer } from '@weft/optim';
 import { generateIds, sampleIds, type CharRnnModel, type Param, type SamplingOptions } from '@weft/layers';
 import { copy, getBackend, reshape, Rng, row, setBackend, zeros, type Backend, type Tensor } from '@weft/tensor';
+import { createModel } from './cell-models.js';
 import { cellKind } from './cells.js';
-import type { RunCheckpoint, RunConfig } from './run-checkpoint.js';
+import type { CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
 import { TextWalk } from './text-walk.js';
 import { Vocabulary } from './vocabulary.js';
+
+/** The CLI's `TrainConfig`: the run's settings, stored as the checkpoint's `config`. */
+export type RunConfig = RunCheckpoint['config'];
 
 /** What the page's controls set. */
 export interface TrainSettings {
@@ -87,12 +91,11 @@ export class Trainer {
     this.config = config;
     this.walk = walk;
     this.trainRng = new Rng(config.seed);
-    const kind = cellKind(cell);
     // The CLI's order: the run's generator draws U, W, V first.
-    this.model = kind.create({ vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: this.trainRng });
+    this.model = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: this.trainRng });
     this.params = this.model.parameters();
     this.optimizer = createOptimizer(config.optimizer, this.params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
-    this.sampleModel = kind.create({ vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: new Rng(0) });
+    this.sampleModel = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: new Rng(0) });
     this.inputs = new Int32Array(config.seqLength);
     this.targets = new Int32Array(config.seqLength);
   }
@@ -225,7 +228,7 @@ export class Trainer {
     const previous: Backend = getBackend();
     setBackend('js');
     try {
-      const model = cellKind('rnn').create({ vocabSize: this.vocab.size, hidden: this.config.hidden, layers: 1, rng: new Rng(0) });
+      const model = createModel('rnn', { vocabSize: this.vocab.size, hidden: this.config.hidden, layers: 1, rng: new Rng(0) });
       model.parameters().forEach((p, i) => copy(p.value, this.params[i]!.value));
       copy(reshape(model.state, [this.config.hidden]), row(this.model.state, 0));
       const rng = new Rng(r.seed);
