@@ -148,7 +148,7 @@ try {
   );
   const samples = await page.$$eval('#samples p', (ps) => ps.map((p) => p.textContent));
   const headings = await page.$$eval('#samples h3', (hs) => hs.map((h) => h.textContent));
-  check(samples.length === 5 && samples.every((s) => s.length === 201) && headings[0] === 'update 400 (epoch 7)', `samples appear: ${samples.length}, newest "${headings[0]}": ${JSON.stringify(samples[0].slice(0, 60))}…`);
+  check(samples.length === 5 && samples.every((s) => s.length === 200) && headings[0] === 'update 400 (epoch 7)', `samples appear: ${samples.length}, newest "${headings[0]}": ${JSON.stringify(samples[0].slice(0, 60))}…`);
   const pageRate = Number(await page.getAttribute('#rate', 'data-value'));
   check(after.longestTask === '0', `no main-thread task over 50 ms during training (longest: ${after.longestTask === '0' ? 'none over 50 ms' : `${after.longestTask} ms`}); ${pageRate.toFixed(0)} updates/s`);
 

@@ -95,8 +95,6 @@ function startSample(t: Trainer): void {
   drawSample(Infinity); // finish the previous one first: samples never overlap
   lastSampledUpdate = t.update;
   post({ type: 'sample-start', update: t.update, epoch: t.epoch + 1 });
-  // The CLI prints the character the sample continues from first.
-  post({ type: 'sample-text', text: t.vocab.decode([t.walk!.nextInput()]) });
   pendingSample = t.trainingSample(sampling);
 }
 
