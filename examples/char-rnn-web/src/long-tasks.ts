@@ -7,6 +7,8 @@ export class LongTaskMonitor {
   /** Duration in ms of the longest task since reset (0: none over 50 ms). */
   longest = 0;
   count = 0;
+  /** The long tasks since reset: [start in ms after reset, duration in ms]. */
+  tasks: [number, number][] = [];
   /** Whether this browser reports long tasks at all. */
   readonly supported: boolean;
   private since = 0;
@@ -18,6 +20,7 @@ export class LongTaskMonitor {
       for (const entry of list.getEntries()) {
         if (entry.startTime < this.since) continue;
         this.count += 1;
+        this.tasks.push([Math.round(entry.startTime - this.since), Math.round(entry.duration)]);
         this.longest = Math.max(this.longest, entry.duration);
       }
       this.onChange(this);
@@ -29,6 +32,7 @@ export class LongTaskMonitor {
     this.since = performance.now();
     this.longest = 0;
     this.count = 0;
+    this.tasks = [];
     this.onChange(this);
   }
 }

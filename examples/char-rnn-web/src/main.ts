@@ -4,8 +4,9 @@
  * what comes back, so it stays responsive (the long-task monitor checks).
  *
  * For tests, `document.body.dataset` carries `backend`, `state`,
- * `longestTask` (ms since Start, 0 = none over 50 ms) and `sampled` (the
- * number of seeded samples shown).
+ * `longestTask` (ms since Start, 0 = none over 50 ms), `longTasks` (each
+ * one's [start, duration] in ms after Start) and `sampled` (the number of
+ * seeded samples shown).
  */
 import { CELLS, cellKind } from './cells.js';
 import { LongTaskMonitor } from './long-tasks.js';
@@ -29,6 +30,7 @@ const send = (message: ToWorker, transfer: Transferable[] = []): void => worker.
 const chart = new LossChart(document.getElementById('chart') as unknown as SVGSVGElement);
 const longTasks = new LongTaskMonitor((m) => {
   document.body.dataset.longestTask = String(Math.round(m.longest));
+  document.body.dataset.longTasks = JSON.stringify(m.tasks);
   setText(
     'long-tasks',
     !m.supported
