@@ -9,7 +9,7 @@
  * gradient entry to [-clip, clip], `optimizer.step()`, then
  * smooth = loss on the first update of a run, 0.999·smooth + 0.001·loss after.
  */
-import type { CharRnnModel, Param } from '@weft/layers';
+import { generateIds, type CharRnnModel, type Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
 import { resolve } from 'node:path';
 import { copy, reshape, row, Rng } from '@weft/tensor';
@@ -22,7 +22,6 @@ import { modelFromCheckpoint } from './model-checkpoint.js';
 import { renderLossSvg } from './plot.js';
 import type { CheckpointReason, ProgressSnapshot, TrainReporter, TrainSummary } from './progress.js';
 import { LossCsv, readLossCsv, samplesMarkdown, writeReportMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
-import { generateIds } from './sampling.js';
 import type { TextStreams } from './streams.js';
 import type { Setup } from './train-setup.js';
 
@@ -287,7 +286,7 @@ export class TrainingRun {
     // Stream 0's state and next character, in a batch-1 model sharing the weights.
     copy(reshape(this.sampleModel.state, [config.hidden]), row(this.model.state, 0));
     const rng = new Rng(samplingSeed(config.seed, update));
-    const text = this.vocab.decode(generateIds(this.sampleModel, [this.streams.nextInput(0)], config.sampleLength, rng));
+    const text = this.vocab.decode(generateIds(this.sampleModel, [this.streams.nextInput(0)], config.sampleLength, rng, { vocabSize: this.vocab.size }));
     const entry: SampleEntry = { update, text, epoch: this.epoch + 1 };
     if (update > 0) entry.smoothLoss = this.smooth;
     this.samples.push(entry);
@@ -416,6 +415,8 @@ async function sampleBestModel(paths: RunPaths, ids: ArrayLike<number>, seed: nu
   const vocab = Vocabulary.fromChars(best.vocab);
   const position = Array.isArray(best.position) ? best.position[0]! : best.position;
   const next = ids[Math.min(position, ids.length - 1)]!;
-  const generated = generateIds(modelFromCheckpoint(best), [next], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)));
+  const generated = generateIds(modelFromCheckpoint(best), [next], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)), {
+    vocabSize: vocab.size,
+  });
   return vocab.decode([next]) + vocab.decode(generated);
 }
