@@ -308,13 +308,13 @@ export function reportMarkdown(report: RunReport): string {
   const at = report.bestUpdate === undefined ? '' : ` (update ${report.bestUpdate.toLocaleString('en-US')})`;
   const v = report.validation;
   if (v === undefined) {
-    lines.push(`- Best smooth loss: ${report.bestSmoothLoss.toFixed(2)}${bpc(report.bestSmoothLoss, report.seqLength)}${at}`);
+    lines.push(`- Best smooth loss: ${report.bestSmoothLoss.toFixed(2)}${at}${bpc(report.bestSmoothLoss, report.seqLength)}`);
   } else {
     lines.push(`- Validation text: the last ${v.characters.toLocaleString('en-US')} characters, held out`);
     if (v.finalLoss !== undefined) {
-      lines.push(`- Final validation loss: ${v.finalLoss.toFixed(2)}${bpc(v.finalLoss, report.seqLength)}${v.finalUpdate === undefined ? '' : ` (update ${v.finalUpdate.toLocaleString('en-US')})`}`);
+      lines.push(`- Final validation loss: ${v.finalLoss.toFixed(2)}${v.finalUpdate === undefined ? '' : ` (update ${v.finalUpdate.toLocaleString('en-US')})`}${bpc(v.finalLoss, report.seqLength)}`);
     }
-    if (v.bestLoss !== undefined) lines.push(`- Best model (lowest validation loss): ${v.bestLoss.toFixed(2)}${bpc(v.bestLoss, report.seqLength)}${at}`);
+    if (v.bestLoss !== undefined) lines.push(`- Best model (lowest validation loss): ${v.bestLoss.toFixed(2)}${at}${bpc(v.bestLoss, report.seqLength)}`);
   }
   lines.push(
     '',
@@ -349,9 +349,9 @@ export async function writeReportMarkdown(file: string, report: RunReport): Prom
   await writeFileAtomic(file, reportMarkdown(report));
 }
 
-/** " (1.234 bits/char)" for a loss per window of `seqLength` characters; "" without it. */
+/** ", 1.234 bits/char" for a loss per window of `seqLength` characters; "" without it. */
 function bpc(loss: number, seqLength: number | undefined): string {
-  return seqLength === undefined || !Number.isFinite(loss) ? '' : ` (${(loss / seqLength / Math.LN2).toFixed(3)} bits/char)`;
+  return seqLength === undefined || !Number.isFinite(loss) ? '' : `, ${(loss / seqLength / Math.LN2).toFixed(3)} bits/char`;
 }
 
 /** A table cell: pipes escaped, newlines folded. */
