@@ -70,3 +70,14 @@ export { rowBlock, stackedView, StepRows } from './step-rows.js';
 export { HiddenStates, sameStorage } from './hidden-states.js';
 export { schedule, type Phase } from './recurrent/partition.js';
 export { CELLS, charRnn, type CellName, type CharRnnArchitecture, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
+export {
+  checkSamplingOptions,
+  createSamplingScratch,
+  generateIds,
+  sampleIds,
+  sampleToken,
+  type GenerateOptions,
+  type SamplingOptions,
+  type SamplingScratch,
+  type StepModel,
+} from './sampling.js';

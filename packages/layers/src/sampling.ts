@@ -1,13 +1,20 @@
-import type { CharRnnModel } from '@weft/layers';
-import { zeros, type Rng, type TypedArray } from '@weft/tensor';
+/**
+ * Drawing text from a recurrent model one token at a time: temperature,
+ * top-k and top-p (nucleus) filtering, a context (prime text) fed first, and a
+ * seeded `Rng`, so the same model, options and seed give the same tokens.
+ *
+ * Works with any model that exposes a one-step interface ({@link StepModel}),
+ * e.g. `CharRnnModel.step(ids, probs)`.
+ */
+import { zeros, type Rng, type Tensor, type TypedArray } from '@weft/tensor';
 
 /**
- * How the next character is drawn from the model's probabilities.
+ * How the next token is drawn from the model's probabilities.
  * - `temperature` T > 0: P(i) ∝ p[i]^(1/T); 1 samples p itself, below 1 is
  *   more conservative, above 1 more random (default 1).
- * - `topK` K ≥ 1: only the K most likely characters can be drawn (default: all).
+ * - `topK` K ≥ 1: only the K most likely tokens can be drawn (default: all).
  * - `topP` P in (0, 1]: nucleus sampling — only the smallest set of most likely
- *   characters whose (tempered) probability reaches P can be drawn (default 1: all).
+ *   tokens whose (tempered) probability reaches P can be drawn (default 1: all).
  * The filters apply in this order: temperature, top-k, top-p (as in Hugging Face
  * transformers), and the kept probabilities are renormalised.
  */
@@ -15,6 +22,26 @@ export interface SamplingOptions {
   temperature?: number;
   topK?: number;
   topP?: number;
+}
+
+/**
+ * A model that can be run one step at a time with batch 1: `step` feeds one
+ * token id per batch row, writes the next-token probabilities `[B, K]` into
+ * `probs`, advances the model's state and returns `probs`.
+ */
+export interface StepModel {
+  readonly batch: number;
+  step(ids: Int32Array, probs: Tensor): Tensor;
+}
+
+/**
+ * Options of {@link generateIds} / {@link sampleIds}: the sampling filters,
+ * plus the vocabulary size K. Give either `vocabSize`, or `probs`, a `[1, K]`
+ * buffer that is reused (nothing is allocated per call then).
+ */
+export interface GenerateOptions extends SamplingOptions {
+  vocabSize?: number;
+  probs?: Tensor;
 }
 
 /** Working memory for `sampleToken`, allocated once per vocabulary size by `createSamplingScratch`. */
@@ -33,7 +60,7 @@ export function createSamplingScratch(size: number): SamplingScratch {
 
 /**
  * Checks sampling options and throws an `Error` naming the bad one
- * (the CLI reports them as user errors).
+ * (a CLI can report them as user errors).
  */
 export function checkSamplingOptions(options: SamplingOptions): void {
   const { temperature, topK, topP } = options;
@@ -48,8 +75,8 @@ export function checkSamplingOptions(options: SamplingOptions): void {
 
 /**
  * Draws the index of the next token from the probability row `probs`
- * (length K, non-negative; e.g. row 0 of the `[1, K]` output of
- * `CharRnnModel.step`) with `rng`. Without top-k/top-p this is exactly
+ * (length K, non-negative; e.g. row 0 of the `[1, K]` output of a
+ * {@link StepModel}) with `rng`. Without top-k/top-p this is exactly
  * `rng.categorical(probs, temperature)`; with them, the tempered weights are
  * filtered in `scratch` first. Allocates nothing; `probs` is not modified.
  */
@@ -115,39 +142,87 @@ function sortByWeightDescending(order: Int32Array, weights: Float64Array): void 
   }
 }
 
+/** The `[1, K]` probability buffer named by `options` (given, or new for `vocabSize`). */
+function probsBuffer(who: string, options: GenerateOptions): Tensor {
+  const { probs, vocabSize } = options;
+  if (probs !== undefined) {
+    if (probs.shape.length !== 2 || probs.shape[0] !== 1 || !probs.isContiguous) {
+      throw new Error(`${who}: probs must be a contiguous [1, K] tensor, got [${probs.shape.join(',')}]`);
+    }
+    if (vocabSize !== undefined && probs.shape[1] !== vocabSize) {
+      throw new Error(`${who}: probs is [1,${probs.shape[1]}] but vocabSize is ${vocabSize}`);
+    }
+    return probs;
+  }
+  if (vocabSize === undefined) throw new Error(`${who}: pass the vocabulary size, as options.vocabSize or a [1, K] options.probs buffer`);
+  if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new Error(`${who}: vocabSize must be a positive integer, got ${vocabSize}`);
+  return zeros([1, vocabSize]);
+}
+
 /**
- * Generates `length` token ids with `model` (batch 1): feeds the ids of
- * `context` (at least one; e.g. the prime text, or the next character of the
- * text) one by one from the model's current state, then draws each next id
- * from the output and feeds it back. Advances `model.state`; the returned ids
- * do not include `context`.
+ * Yields `length` token ids drawn from `model` (batch 1), one at a time, so a
+ * caller can show them as they are drawn: feeds the ids of `context` (at least
+ * one; e.g. the prime text, or the next character of the text) one by one
+ * from the model's current state, then draws each next id from the output and
+ * feeds it back. Advances `model`'s state; the ids of `context` are not yielded.
+ * Checks its arguments when called, before the first id is asked for.
  */
-export function generateIds(
-  model: CharRnnModel,
+export function sampleIds(
+  model: StepModel,
   context: ArrayLike<number>,
   length: number,
   rng: Rng,
-  options: SamplingOptions = {},
-): Int32Array {
-  if (model.batch !== 1) throw new Error(`generateIds: the model must have batch 1, got ${model.batch} (use model.withBatch(1))`);
-  if (context.length < 1) throw new Error('generateIds: context must hold at least one id');
-  if (!Number.isInteger(length) || length < 0) throw new Error(`generateIds: length must be a non-negative integer, got ${length}`);
-  const vocabSize = model.parameters()[4]!.value.size; // c is [K]
-  const probs = zeros([1, vocabSize]);
-  const scratch = createSamplingScratch(vocabSize);
+  options: GenerateOptions,
+): Generator<number, void, undefined> {
+  const who = 'sampleIds';
+  if (model.batch !== 1) throw new Error(`${who}: the model must have batch 1, got ${model.batch} (e.g. model.withBatch(1))`);
+  if (context.length < 1) throw new Error(`${who}: context must hold at least one id`);
+  if (!Number.isInteger(length) || length < 0) throw new Error(`${who}: length must be a non-negative integer, got ${length}`);
+  checkSamplingOptions(options);
+  const probs = probsBuffer(who, options);
+  return drawIds(model, context, length, rng, options, probs);
+}
+
+function* drawIds(
+  model: StepModel,
+  context: ArrayLike<number>,
+  length: number,
+  rng: Rng,
+  options: SamplingOptions,
+  probs: Tensor,
+): Generator<number, void, undefined> {
+  const scratch = createSamplingScratch(probs.shape[1]!);
+  // The row as a typed array: sampleToken reads probabilities by index.
+  const row = probs.data.subarray(probs.offset, probs.offset + probs.shape[1]!) as TypedArray;
   const input = new Int32Array(1);
   for (let i = 0; i < context.length; i++) {
     input[0] = context[i]!;
     model.step(input, probs);
   }
-  const out = new Int32Array(length);
   for (let i = 0; i < length; i++) {
-    const next = sampleToken(probs.data, rng, options, scratch);
-    out[i] = next;
+    const next = sampleToken(row, rng, options, scratch);
+    yield next;
+    // The last id is not fed back: the state ends after the last input, as before.
     if (i + 1 < length) {
       input[0] = next;
       model.step(input, probs);
     }
   }
+}
+
+/**
+ * Generates `length` token ids with `model` (batch 1); {@link sampleIds}
+ * collected into an array. The returned ids do not include `context`.
+ */
+export function generateIds(
+  model: StepModel,
+  context: ArrayLike<number>,
+  length: number,
+  rng: Rng,
+  options: GenerateOptions,
+): Int32Array {
+  const out = new Int32Array(length);
+  let i = 0;
+  for (const id of sampleIds(model, context, length, rng, options)) out[i++] = id;
   return out;
 }
