@@ -19,8 +19,11 @@ import { zeros, type Rng, type Tensor, type TypedArray } from '@weft/tensor';
  * transformers), and the kept probabilities are renormalised.
  */
 export interface SamplingOptions {
+  /** T > 0: P(i) ∝ p[i]^(1/T); default 1. */
   temperature?: number;
+  /** Draw only from the K most likely tokens; default all. */
   topK?: number;
+  /** Draw only from the smallest most-likely set whose probability reaches P, in (0, 1]; default 1. */
   topP?: number;
 }
 
@@ -30,6 +33,7 @@ export interface SamplingOptions {
  * `probs`, advances the model's state and returns `probs`.
  */
 export interface StepModel {
+  /** B: the rows `step` takes (generation needs 1). */
   readonly batch: number;
   step(ids: Int32Array, probs: Tensor): Tensor;
 }
@@ -40,7 +44,9 @@ export interface StepModel {
  * buffer that is reused (nothing is allocated per call then).
  */
 export interface GenerateOptions extends SamplingOptions {
+  /** K, the number of tokens (when `probs` is not given). */
   vocabSize?: number;
+  /** A `[1, K]` buffer for the probabilities, reused by every step. */
   probs?: Tensor;
 }
 
