@@ -35,6 +35,7 @@ export interface SamplingOptions {
 export interface StepModel {
   /** B: the rows `step` takes (generation needs 1). */
   readonly batch: number;
+  /** Feeds `ids` `[B]`, writes the next-token probabilities into `probs` `[B, K]` and returns it. */
   step(ids: Int32Array, probs: Tensor): Tensor;
 }
 
