@@ -13,7 +13,7 @@ export { Rng, type RngState } from './rng.js';
 export { fromNdarray, toNdarray, type NdarrayFactory, type NdarrayLike } from './ndarray.js';
 export { addOuter, gemm, matmul, matvec, matvecT } from './kernels/blas.js';
 export { add, addRowVector, axpy, clip, copy, fill, mul, scale, scaleShift, sub } from './kernels/elementwise.js';
-export { exp, logSoftmax, relu, reluBackward, sigmoid, sigmoidBackward, softmax, tanh, tanhBackward } from './kernels/activations.js';
+export { exp, logSoftmax, relu, reluBackward, sigmoid, sigmoidBackward, softmax, tanh, tanhBackward, type LogSumExp } from './kernels/activations.js';
 export { argmax, colSums, dot, max, norm, rowSums, sum } from './kernels/reductions.js';
 export { allClose } from './kernels/compare.js';
 export { overlaps } from './kernels/check.js';

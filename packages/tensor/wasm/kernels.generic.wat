@@ -622,3 +622,115 @@
         (local.set $j (i32.add (local.get $j) (i32.const <S>)))
         (br $sloop)))
     (local.get $count))
+
+  ;; out[i] = dy[i]·(1 − y[i]²) for i < n (tanh's backward from its output);
+  ;; out may be y or dy. Same operations in the same order as the JavaScript kernel.
+  (func (export "tanhBackward<X>") (param $out i32) (param $y i32) (param $dy i32) (param $n i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $s <T>)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $v (v128.load (i32.add (local.get $y) (local.get $j))))
+        (v128.store (i32.add (local.get $out) (local.get $j))
+          (<V>.mul (v128.load (i32.add (local.get $dy) (local.get $j)))
+            (<V>.sub (<V>.splat (<T>.const 1)) (<V>.mul (local.get $v) (local.get $v)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $s (<T>.load (i32.add (local.get $y) (local.get $j))))
+        (<T>.store (i32.add (local.get $out) (local.get $j))
+          (<T>.mul (<T>.load (i32.add (local.get $dy) (local.get $j)))
+            (<T>.sub (<T>.const 1) (<T>.mul (local.get $s) (local.get $s)))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; out[i] = dy[i]·y[i]·(1 − y[i]) for i < n (sigmoid's backward from its
+  ;; output); out may be y or dy. Same operations and order as the JavaScript kernel.
+  (func (export "sigmoidBackward<X>") (param $out i32) (param $y i32) (param $dy i32) (param $n i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $s <T>)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $v (v128.load (i32.add (local.get $y) (local.get $j))))
+        (v128.store (i32.add (local.get $out) (local.get $j))
+          (<V>.mul
+            (<V>.mul (v128.load (i32.add (local.get $dy) (local.get $j))) (local.get $v))
+            (<V>.sub (<V>.splat (<T>.const 1)) (local.get $v))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $s (<T>.load (i32.add (local.get $y) (local.get $j))))
+        (<T>.store (i32.add (local.get $out) (local.get $j))
+          (<T>.mul
+            (<T>.mul (<T>.load (i32.add (local.get $dy) (local.get $j))) (local.get $s))
+            (<T>.sub (<T>.const 1) (local.get $s))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; Row-wise softmax of a [rows, n] into out (out may be a):
+  ;; out[r, :] = exp(a[r, :] − max_r) / Σ exp(a[r, :] − max_r).
+  ;; When $stats ≠ 0 it also writes max_r to maxOut[r] and the sum
+  ;; Σ exp(a[r, :] − max_r) to sumOut[r] (the caller takes its log).
+  ;; The maximum ignores NaN as the JavaScript loop does (`x > max`): pmax
+  ;; keeps its first operand when the compare is false, so lanes are never NaN.
+  (func (export "softmax<X>") (param $out i32) (param $a i32) (param $rows i32) (param $n i32)
+    (param $stats i32) (param $maxOut i32) (param $sumOut i32)
+    (local $r i32) (local $j i32) (local $end i32) (local $vecEnd i32) (local $ar i32) (local $or i32)
+    (local $mv v128) (local $m <T>) (local $x <T>) (local $total <T>) (local $inv v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $rdone
+      (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $ar (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $end))))
+        (local.set $or (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $end))))
+        ;; the row maximum
+        (local.set $mv (<V>.splat (<T>.const -inf)))
+        (local.set $j (i32.const 0))
+        (block $vdone
+          (loop $vloop
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+            (local.set $mv (<V>.pmax (local.get $mv) (v128.load (i32.add (local.get $ar) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vloop)))
+        (local.set $m (call $hmax<X> (local.get $mv)))
+        (block $sdone
+          (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $x (<T>.load (i32.add (local.get $ar) (local.get $j))))
+            (local.set $m (select (local.get $x) (local.get $m) (<T>.gt (local.get $x) (local.get $m))))
+            (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+            (br $sloop)))
+        ;; e = exp(a − max) into out, summed
+        (local.set $total (call $expShiftSum<X> (local.get $or) (local.get $ar) (local.get $n) (local.get $m)))
+        ;; normalise: multiply by 1/total, as the JavaScript kernel does
+        (local.set $inv (<V>.splat (<T>.div (<T>.const 1) (local.get $total))))
+        (local.set $j (i32.const 0))
+        (block $vdone
+          (loop $vloop
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+            (v128.store (i32.add (local.get $or) (local.get $j))
+              (<V>.mul (v128.load (i32.add (local.get $or) (local.get $j))) (local.get $inv)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vloop)))
+        (block $sdone
+          (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+            (<T>.store (i32.add (local.get $or) (local.get $j))
+              (<T>.mul (<T>.load (i32.add (local.get $or) (local.get $j))) (<V>.extract_lane 0 (local.get $inv))))
+            (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+            (br $sloop)))
+        (if (local.get $stats)
+          (then
+            (<T>.store (i32.add (local.get $maxOut) (i32.shl (local.get $r) (i32.const <SH>))) (local.get $m))
+            (<T>.store (i32.add (local.get $sumOut) (i32.shl (local.get $r) (i32.const <SH>))) (local.get $total))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop))))
