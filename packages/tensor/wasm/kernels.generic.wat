@@ -623,8 +623,9 @@
         (br $sloop)))
     (local.get $count))
 
-  ;; out[i] = dy[i]·(1 − y[i]²) for i < n (tanh's backward from its output);
-  ;; out may be y or dy. Same operations in the same order as the JavaScript kernel.
+  ;; out[i] = dy[i]·((1 − y[i])·(1 + y[i])) for i < n (tanh's backward from its
+  ;; output, 1 − y² without cancellation); out may be y or dy. Same operations in
+  ;; the same order as the JavaScript kernel.
   (func (export "tanhBackward<X>") (param $out i32) (param $y i32) (param $dy i32) (param $n i32)
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $s <T>)
     (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
@@ -635,7 +636,9 @@
         (local.set $v (v128.load (i32.add (local.get $y) (local.get $j))))
         (v128.store (i32.add (local.get $out) (local.get $j))
           (<V>.mul (v128.load (i32.add (local.get $dy) (local.get $j)))
-            (<V>.sub (<V>.splat (<T>.const 1)) (<V>.mul (local.get $v) (local.get $v)))))
+            (<V>.mul
+              (<V>.sub (<V>.splat (<T>.const 1)) (local.get $v))
+              (<V>.add (<V>.splat (<T>.const 1)) (local.get $v)))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $vloop)))
     (block $sdone
@@ -644,7 +647,9 @@
         (local.set $s (<T>.load (i32.add (local.get $y) (local.get $j))))
         (<T>.store (i32.add (local.get $out) (local.get $j))
           (<T>.mul (<T>.load (i32.add (local.get $dy) (local.get $j)))
-            (<T>.sub (<T>.const 1) (<T>.mul (local.get $s) (local.get $s)))))
+            (<T>.mul
+              (<T>.sub (<T>.const 1) (local.get $s))
+              (<T>.add (<T>.const 1) (local.get $s)))))
         (local.set $j (i32.add (local.get $j) (i32.const <S>)))
         (br $sloop))))
 

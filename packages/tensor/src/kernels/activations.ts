@@ -42,8 +42,10 @@ export function tanh(out: Tensor, a: Tensor): Tensor {
 }
 
 /**
- * Backward of tanh from its output: out = dy ⊙ (1 − y²), where y = tanh(a).
- * Using the output saves recomputing tanh. `out` may be `dy`. Returns out.
+ * Backward of tanh from its output: out = dy ⊙ (1 − y²), where y = tanh(a),
+ * all three of one shape. Using the output saves recomputing tanh; 1 − y² is
+ * computed as (1 − y)(1 + y), which does not cancel when |y| is near 1.
+ * `out` may be `dy`. Returns out.
  */
 export function tanhBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
   outputBackwardChecks('tanhBackward', out, y, dy);
@@ -52,7 +54,7 @@ export function tanhBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
   const oo = out.offset, yo = y.offset, go = dy.offset;
   for (let i = 0, n = out.size; i < n; i++) {
     const v = yd[yo + i]!;
-    o[oo + i] = g[go + i]! * (1 - v * v);
+    o[oo + i] = g[go + i]! * ((1 - v) * (1 + v));
   }
   return out;
 }
