@@ -204,3 +204,28 @@ export function exactSigmoid(x: number): number {
   ddDiv(eh, el, dh, dl); // σ(x) = 2^k · (e / (1 + e)) for x < 0, rounded once even when subnormal
   return roundScaled(dd.hi, dd.lo, k);
 }
+
+/** tanh(x) correctly rounded to float64 (up to ties within 1e-30). */
+export function exactTanh(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  let r: number;
+  if (ax < 1e-5) {
+    // x − x³/3 + 2x⁵/15 − 17x⁷/315: the next term is below 2^-110 relative
+    const u = ax * ax;
+    const corr = ax * u * (-1 / 3 + u * (2 / 15 - (u * 17) / 315));
+    r = ax + corr;
+  } else if (ax > 20) {
+    r = 1; // 1 − tanh(20) = 8.5e-18 is below half an ulp of 1
+  } else {
+    // (1 − e)/(1 + e), e = e^−2|x| ≥ e^−40: both in double-double
+    const k = ddExpScaled(-2 * ax);
+    const eh = dd.hi * 2 ** k, el = dd.lo * 2 ** k;
+    ddAdd(1, 0, -eh, -el);
+    const nh = dd.hi, nl = dd.lo;
+    ddAdd(1, 0, eh, el);
+    ddDiv(nh, nl, dd.hi, dd.lo);
+    r = dd.hi + dd.lo;
+  }
+  return x < 0 || Object.is(x, -0) ? -r : r;
+}
