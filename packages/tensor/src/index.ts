@@ -21,3 +21,4 @@ export { getBackend, initWasm, isWasmTensor, setBackend, wasmHeapStats, wasmSupp
 export { type WasmHeapStats } from './wasm/heap.js';
 export { wasmAllocate } from './wasm/state.js';
 export { clipAdagradStep } from './wasm/adagrad.js';
+export { adamStep, rmspropStep } from './wasm/optim-steps.js';

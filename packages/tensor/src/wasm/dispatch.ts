@@ -123,3 +123,32 @@ export function wasmSoftmax(out: Tensor, a: Tensor, rows: number, n: number, max
   k.softmax(address(out), address(a), rows, n, stats ? 1 : 0, stats ? address(max) : 0, stats ? address(sum) : 0);
   return true;
 }
+
+/** One RMSProp step in wasm; `b` is the momentum buffer (ignored, may be `s`, when mu = 0). */
+export function wasmRmsprop(theta: Tensor, g: Tensor, s: Tensor, b: Tensor, lr: number, alpha: number, eps: number, mu: number, wd: number): boolean {
+  const k = kernelsFor(theta, g, s, b);
+  if (k === null) return false;
+  k.rmsprop(address(theta), address(g), address(s), address(b), theta.size, lr, alpha, eps, mu, wd);
+  return true;
+}
+
+/** One Adam/AdamW step in wasm (c1, c2: the bias corrections). */
+export function wasmAdam(
+  theta: Tensor,
+  g: Tensor,
+  m: Tensor,
+  v: Tensor,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  c1: number,
+  c2: number,
+  eps: number,
+  l2: number,
+  shrink: number,
+): boolean {
+  const k = kernelsFor(theta, g, m, v);
+  if (k === null) return false;
+  k.adam(address(theta), address(g), address(m), address(v), theta.size, lr, beta1, beta2, c1, c2, eps, l2, shrink);
+  return true;
+}

@@ -46,6 +46,24 @@ export interface KernelSet {
    * max into maxOut[r] and Σ exp(a − max) (not its log) into sumOut[r].
    */
   softmax(out: number, a: number, rows: number, n: number, stats: number, maxOut: number, sumOut: number): void;
+  /** One RMSProp step over n elements (b untouched when mu = 0). */
+  rmsprop(theta: number, g: number, s: number, b: number, n: number, lr: number, alpha: number, eps: number, mu: number, wd: number): void;
+  /** One Adam/AdamW step over n elements. */
+  adam(
+    theta: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    l2: number,
+    shrink: number,
+  ): void;
 }
 
 /** Both element types' kernels. */
@@ -67,6 +85,8 @@ const KERNEL_NAMES = [
   'tanhBackward',
   'sigmoidBackward',
   'softmax',
+  'rmsprop',
+  'adam',
 ] as const;
 
 let bytes: Uint8Array | null = null;
