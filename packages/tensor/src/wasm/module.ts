@@ -10,7 +10,7 @@
  * Compilation is synchronous (`new WebAssembly.Module`) so that
  * `setBackend('wasm')` works anywhere without await: fine in Node and in
  * workers. Browsers limit synchronous compilation on the main thread to small
- * modules (Chrome: a few MB); this one is about 22 KB, but `initWasm()` offers
+ * modules (Chrome: a few MB); this one is about 24 KB, but `initWasm()` offers
  * the asynchronous path (`WebAssembly.compile`) for pages that prefer it.
  */
 import { decodeBase64 } from './base64.js';
