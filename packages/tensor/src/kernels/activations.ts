@@ -31,7 +31,7 @@ function outputBackwardChecks(who: string, out: Tensor, y: Tensor, dy: Tensor): 
   checkExactOrNoAlias(who, 'dy', out, dy);
 }
 
-/** out = tanh(a). Returns out. */
+/** out = tanh(a) elementwise; out and a of one shape (out may be a). Returns out. */
 export function tanh(out: Tensor, a: Tensor): Tensor {
   unaryChecks('tanh', out, a);
   if (wasmUnary('tanh', out, a)) return out;
@@ -60,8 +60,9 @@ export function tanhBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
 }
 
 /**
- * out = σ(a) = 1 / (1 + exp(−a)), computed without overflow for large |a|
- * (exp of a non-positive number only). Returns out.
+ * out = σ(a) = 1 / (1 + exp(−a)) elementwise, out and a of one shape (out may
+ * be a), computed without overflow for large |a| (exp of a non-positive
+ * number only). Returns out.
  */
 export function sigmoid(out: Tensor, a: Tensor): Tensor {
   unaryChecks('sigmoid', out, a);
@@ -119,7 +120,7 @@ export function reluBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
   return out;
 }
 
-/** out = exp(a). Returns out. */
+/** out = exp(a) elementwise; out and a of one shape (out may be a). Returns out. */
 export function exp(out: Tensor, a: Tensor): Tensor {
   unaryChecks('exp', out, a);
   if (wasmUnary('exp', out, a)) return out;
