@@ -17,6 +17,7 @@ import {
   sum,
   tensor,
   transpose,
+  setBackend,
   zeros,
   type Tensor,
 } from '@weft/tensor';
@@ -131,23 +132,39 @@ describe('softmax and logSoftmax', () => {
     );
   });
 
-  it('log-probabilities keep the digits of log Σ below the largest logit (issue 15.8)', () => {
-    const lse = { max: zeros([2]), logSum: zeros([2]) };
-    const a = tensor([
-      [1e16, 1e16],
-      [1000, 970],
-    ]);
-    softmax(zeros([2, 2]), a, lse);
-    const lp = logSoftmax(zeros([2, 2]), a);
-    // exact: log 2 (rounded), and log(1 + e^-30) = 9.357622968839737e-14 (mpmath, 50 digits)
-    expect(lp.get(0, 0)).toBe(-0.6931471805599453);
-    expect(lp.get(0, 1)).toBe(-0.6931471805599453);
-    expect(lse.logSum.data[0]).toBe(0.6931471805599453);
-    // the sum 1 + e^-30 is rounded near 1 (half an ulp, 1.1e-16); the old
-    // a − (max + log Σ) was off by 2e-14
-    expect(Math.abs(-lp.get(1, 0) - 9.357622968839737e-14)).toBeLessThanOrEqual(2.3e-16);
-    expect(Math.abs(lse.logSum.data[1]! - 9.357622968839737e-14)).toBeLessThanOrEqual(2.3e-16);
-    expect(lp.get(1, 1)).toBeCloseTo(-30.000000000000092, 13);
+  it('log-probabilities keep the digits of log Σ below the largest logit (issue 15.8), on both backends', () => {
+    for (const backend of ['js', 'wasm'] as const) {
+      expect(setBackend(backend)).toBe(backend);
+      try {
+        const lse = { max: zeros([2]), logSum: zeros([2]) };
+        const a = tensor([
+          [1e16, 1e16],
+          [1000, 970],
+        ]);
+        softmax(zeros([2, 2]), a, lse);
+        const lp = logSoftmax(zeros([2, 2]), a);
+        // exact: log 2 (rounded), and log(1 + e^-30) = 9.357622968839737e-14 (mpmath, 50 digits)
+        expect(lp.get(0, 0)).toBe(-0.6931471805599453);
+        expect(lp.get(0, 1)).toBe(-0.6931471805599453);
+        expect(lse.logSum.data[0]).toBe(0.6931471805599453);
+        // to 2 ulps relative: log Σ is log1p of the terms other than the max's 1,
+        // never rounded near 1 (the old a − (max + log Σ) gave 1.14e-13, 22 % off)
+        const tiny = 9.357622968839737e-14;
+        expect(Math.abs(-lp.get(1, 0) - tiny)).toBeLessThanOrEqual(3e-16 * tiny);
+        expect(Math.abs(lse.logSum.data[1]! - tiny)).toBeLessThanOrEqual(3e-16 * tiny);
+        expect(lp.get(1, 1)).toBeCloseTo(-30.000000000000092, 13);
+        // ties: each maximum counts 1 (log(2 + e^-1) = 0.8619948040582511, mpmath)
+        const tie = { max: zeros([1]), logSum: zeros([1]) };
+        softmax(zeros([3]), tensor([5, 4, 5]), tie);
+        expect(Math.abs(tie.logSum.data[0]! - 0.8619948040582511)).toBeLessThanOrEqual(3e-16);
+        // ties in vector lanes and in the remainder: log(4 + e^-1 + … + e^-5) = 1.521274318150906 (mpmath)
+        const ties = { max: zeros([1]), logSum: zeros([1]) };
+        softmax(zeros([9]), tensor([5, 4, 5, 3, 5, 2, 1, 0, 5]), ties);
+        expect(Math.abs(ties.logSum.data[0]! - 1.521274318150906)).toBeLessThanOrEqual(5e-16);
+      } finally {
+        setBackend('js');
+      }
+    }
   });
 
   it('out === a gives the same result as a separate out', () => {

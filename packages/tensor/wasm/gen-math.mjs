@@ -269,10 +269,13 @@ ${indent(f.body('(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0
 }
 
 /**
- * softmax's middle pass: out[j] = exp(a[j] - m) for j < n, returning the sum
- * of those values (float32: subtraction, exp and sum in float64, as the
- * JavaScript kernel does; the values stored are rounded to float32, the sum
- * once at the end).
+ * softmax's middle pass: out[j] = exp(a[j] - m) for j < n, returning their
+ * sum and "rest" = the sum less one term exp(0) = 1 for one element equal to
+ * m, computed without ever adding that 1 (the sum of the terms of elements
+ * other than m, plus the count of elements equal to m, minus 1), so that the
+ * caller's log1p(rest) keeps full relative precision when the other terms are
+ * tiny (float32: subtraction, exp and sums in float64; out rounded to float32,
+ * the sums once at the end).
  */
 function expShiftSum(dtype) {
   const f = EXP;
@@ -296,10 +299,18 @@ function expShiftSum(dtype) {
   const storeScalar = f64
     ? '(f64.store (i32.add (local.get $outp) (local.get $j)) (local.get $x))'
     : '(f32.store (i32.add (local.get $outp) (local.get $j)) (f32.demote_f64 (local.get $x)))';
-  return `  ;; out[j] = exp(a[j] - m) for j < n (${T}), returning their sum: softmax's middle pass${f64 ? '' : '\n  ;; (difference, exp and sum in float64; out rounded to float32)'}
-  (func $expShiftSum_${T} (param $outp i32) (param $a i32) (param $n i32) (param $m ${T}) (result ${T})
+  const accumulate = (u) => `        ;; lanes equal to m go to the count (a true compare is -1), the others to rest
+        (local.set $eq${u} (f64x2.eq (local.get $in${u}) ${mv}))
+        (local.set $acc${u} (f64x2.add (local.get $acc${u}) (local.get $o${u})))
+        (local.set $rest${u} (f64x2.add (local.get $rest${u}) (v128.andnot (local.get $o${u}) (local.get $eq${u}))))
+        (local.set $ties (i64x2.sub (local.get $ties) (local.get $eq${u})))`;
+  return `  ;; out[j] = exp(a[j] - m) for j < n (${T}), returning (sum, rest): softmax's middle pass
+  ;; (rest: the sum less 1 for one element equal to m, without adding that 1; see gen-math.mjs)
+  (func $expShiftSum_${T} (param $outp i32) (param $a i32) (param $n i32) (param $m ${T}) (result ${T} ${T})
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $mv v128) (local $o0 v128) (local $o1 v128)
-    (local $acc0 v128) (local $acc1 v128) (local $total f64) (local $x f64)
+    (local $in0 v128) (local $in1 v128) (local $eq0 v128) (local $eq1 v128)
+    (local $acc0 v128) (local $acc1 v128) (local $rest0 v128) (local $rest1 v128) (local $ties v128)
+    (local $total f64) (local $rest f64) (local $count f64) (local $x f64) (local $xin f64)
     ${localsOf([...f.locals('0'), ...f.locals('1')])} ${constLocals(f.consts)}
 ${constInits(f.consts)}
     (local.set $mv (f64x2.splat ${f64 ? '(local.get $m)' : '(f64.promote_f32 (local.get $m))'}))
@@ -308,23 +319,33 @@ ${constInits(f.consts)}
     (block $vdone
       (loop $vloop
         (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))${f64 ? '' : '\n        (local.set $v (v128.load (i32.add (local.get $a) (local.get $j))))'}
-${indent(f.body(op('sub', loadLo, mv), 'o0', '0'), '        ')}
-${indent(f.body(op('sub', loadHi, mv), 'o1', '1'), '        ')}
+        (local.set $in0 ${loadLo})
+        (local.set $in1 ${loadHi})
+${indent(f.body(op('sub', g('in0'), mv), 'o0', '0'), '        ')}
+${indent(f.body(op('sub', g('in1'), mv), 'o1', '1'), '        ')}
 ${store}
-        (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $o0)))
-        (local.set $acc1 (f64x2.add (local.get $acc1) (local.get $o1)))
+${accumulate(0)}
+${accumulate(1)}
         (local.set $j (i32.add (local.get $j) (i32.const ${f64 ? 32 : 16})))
         (br $vloop)))
     (local.set $total (call $hsum_f64 (f64x2.add (local.get $acc0) (local.get $acc1))))
+    (local.set $rest (call $hsum_f64 (f64x2.add (local.get $rest0) (local.get $rest1))))
+    (local.set $count (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $ties)) (i64x2.extract_lane 1 (local.get $ties)))))
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
-        (local.set $x (f64x2.extract_lane 0 (call $vexp_f64 (f64x2.sub (f64x2.splat ${loadScalar}) (local.get $mv)))))
+        (local.set $xin ${loadScalar})
+        (local.set $x (f64x2.extract_lane 0 (call $vexp_f64 (f64x2.sub (f64x2.splat (local.get $xin)) (local.get $mv)))))
         ${storeScalar}
         (local.set $total (f64.add (local.get $total) (local.get $x)))
+        (if (f64.eq (local.get $xin) (f64x2.extract_lane 0 (local.get $mv)))
+          (then (local.set $count (f64.add (local.get $count) (f64.const 1))))
+          (else (local.set $rest (f64.add (local.get $rest) (local.get $x)))))
         (local.set $j (i32.add (local.get $j) (i32.const ${1 << S})))
         (br $sloop)))
-    ${f64 ? '(local.get $total)' : '(f32.demote_f64 (local.get $total))'})`;
+    ;; count - 1 is 0 in the usual case of one maximum (and -1 only for an all-NaN row, whose rest is NaN)
+    (local.set $rest (f64.add (local.get $rest) (f64.sub (local.get $count) (f64.const 1))))
+    ${f64 ? '(local.get $total) (local.get $rest)' : '(f32.demote_f64 (local.get $total)) (f32.demote_f64 (local.get $rest))'})`;
 }
 
 /** The generated section's text (between the markers). */

@@ -682,14 +682,14 @@
 
   ;; Row-wise softmax of a [rows, n] into out (out may be a):
   ;; out[r, :] = exp(a[r, :] − max_r) / Σ exp(a[r, :] − max_r).
-  ;; When $stats ≠ 0 it also writes max_r to maxOut[r] and the sum
-  ;; Σ exp(a[r, :] − max_r) to sumOut[r] (the caller takes its log).
+  ;; When $stats ≠ 0 it also writes max_r to maxOut[r] and Σ exp(a[r, :] − max_r) − 1
+  ;; to sumOut[r], computed without adding the max's term 1 (the caller takes log1p).
   ;; The maximum ignores NaN as the JavaScript loop does (`x > max`): pmax
   ;; keeps its first operand when the compare is false, so lanes are never NaN.
   (func (export "softmax<X>") (param $out i32) (param $a i32) (param $rows i32) (param $n i32)
     (param $stats i32) (param $maxOut i32) (param $sumOut i32)
     (local $r i32) (local $j i32) (local $end i32) (local $vecEnd i32) (local $ar i32) (local $or i32)
-    (local $mv v128) (local $m <T>) (local $x <T>) (local $total <T>) (local $inv v128)
+    (local $mv v128) (local $m <T>) (local $x <T>) (local $total <T>) (local $rest <T>) (local $inv v128)
     (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
     (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
     (block $rdone
@@ -714,8 +714,10 @@
             (local.set $m (select (local.get $x) (local.get $m) (<T>.gt (local.get $x) (local.get $m))))
             (local.set $j (i32.add (local.get $j) (i32.const <S>)))
             (br $sloop)))
-        ;; e = exp(a − max) into out, summed
-        (local.set $total (call $expShiftSum<X> (local.get $or) (local.get $ar) (local.get $n) (local.get $m)))
+        ;; e = exp(a − max) into out, summed (and the sum less the max's 1, for log1p)
+        (call $expShiftSum<X> (local.get $or) (local.get $ar) (local.get $n) (local.get $m))
+        (local.set $rest)
+        (local.set $total)
         ;; normalise: multiply by 1/total, as the JavaScript kernel does
         (local.set $inv (<V>.splat (<T>.div (<T>.const 1) (local.get $total))))
         (local.set $j (i32.const 0))
@@ -736,7 +738,7 @@
         (if (local.get $stats)
           (then
             (<T>.store (i32.add (local.get $maxOut) (i32.shl (local.get $r) (i32.const <SH>))) (local.get $m))
-            (<T>.store (i32.add (local.get $sumOut) (i32.shl (local.get $r) (i32.const <SH>))) (local.get $total))))
+            (<T>.store (i32.add (local.get $sumOut) (i32.shl (local.get $r) (i32.const <SH>))) (local.get $rest))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rloop))))
 

@@ -142,7 +142,10 @@ function rowsOf(who: string, a: Tensor): [rows: number, n: number] {
  * `logSum[r] = log Σ_j exp(a[r, j] − max[r])` lies in [0, log n]. Added
  * together they would round log Σ to the precision of the largest logit (for
  * logits [1e16, 1e16] the log 2 would vanish); kept apart, a log-probability
- * `(a[r, j] − max[r]) − logSum[r]` loses nothing to that rounding.
+ * `(a[r, j] − max[r]) − logSum[r]` loses nothing to that rounding. logSum is
+ * computed as log1p of the sum less the max's own term 1 (never added), so it
+ * keeps its relative precision when it is tiny: logits [1000, 970] give
+ * log(1 + e^−30) = 9.357622968839737e-14 to the last digits.
  */
 export interface LogSumExp {
   /** Each row's maximum, `[rows]` (any shape of `rows` elements). */
@@ -177,10 +180,10 @@ export function softmax(out: Tensor, a: Tensor, lse?: LogSumExp): Tensor {
     if (overlaps(lse.max, lse.logSum)) throw new Error('softmax: lse.max and lse.logSum must not share memory');
   }
   if (wasmSoftmax(out, a, rows, n, lse?.max, lse?.logSum)) {
-    // the kernel leaves Σ exp(a − max) in logSum (WebAssembly has no log)
+    // the kernel leaves Σ exp(a − max) − 1 in logSum (WebAssembly has no log)
     if (lse !== undefined) {
       const s = lse.logSum.data, so = lse.logSum.offset;
-      for (let r = 0; r < rows; r++) s[so + r] = Math.log(s[so + r]!);
+      for (let r = 0; r < rows; r++) s[so + r] = Math.log1p(s[so + r]!);
     }
     return out;
   }
@@ -190,17 +193,22 @@ export function softmax(out: Tensor, a: Tensor, lse?: LogSumExp): Tensor {
     const oo = out.offset + r * n;
     let max = -Infinity;
     for (let j = 0; j < n; j++) if (x[xo + j]! > max) max = x[xo + j]!;
-    let total = 0;
+    // rest = total − 1 without ever adding the max's term 1: the other terms
+    // plus one more 1 per tie (ties starts at −1 for the max itself)
+    let total = 0, rest = 0, ties = -1;
     for (let j = 0; j < n; j++) {
-      const e = Math.exp(x[xo + j]! - max);
+      const v = x[xo + j]!;
+      const e = Math.exp(v - max);
       o[oo + j] = e;
       total += e;
+      if (v === max) ties++;
+      else rest += e;
     }
     const inv = 1 / total;
     for (let j = 0; j < n; j++) o[oo + j] *= inv;
     if (lse !== undefined) {
       lse.max.data[lse.max.offset + r] = max;
-      lse.logSum.data[lse.logSum.offset + r] = Math.log(total);
+      lse.logSum.data[lse.logSum.offset + r] = Math.log1p(rest + ties);
     }
   }
   return out;
@@ -221,9 +229,13 @@ export function logSoftmax(out: Tensor, a: Tensor): Tensor {
     const oo = out.offset + r * n;
     let max = -Infinity;
     for (let j = 0; j < n; j++) if (x[xo + j]! > max) max = x[xo + j]!;
-    let total = 0;
-    for (let j = 0; j < n; j++) total += Math.exp(x[xo + j]! - max);
-    const logSum = Math.log(total);
+    let rest = 0, ties = -1; // as in softmax: log Σ = log1p(Σ − 1), Σ − 1 without rounding
+    for (let j = 0; j < n; j++) {
+      const v = x[xo + j]!;
+      if (v === max) ties++;
+      else rest += Math.exp(v - max);
+    }
+    const logSum = Math.log1p(rest + ties);
     for (let j = 0; j < n; j++) o[oo + j] = x[xo + j]! - max - logSum;
   }
   return out;

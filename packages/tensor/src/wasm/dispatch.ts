@@ -114,7 +114,8 @@ export function wasmOutputBackward(f: 'tanhBackward' | 'sigmoidBackward', out: T
 
 /**
  * Row-wise softmax of a [rows, n] in wasm; when `max` and `sum` are given,
- * also each row's maximum and Σ exp(a − max) (the caller takes the log).
+ * also each row's maximum and Σ exp(a − max) − 1, computed without adding the
+ * max's term 1 (the caller takes log1p).
  */
 export function wasmSoftmax(out: Tensor, a: Tensor, rows: number, n: number, max?: Tensor, sum?: Tensor): boolean {
   const stats = max !== undefined && sum !== undefined;

@@ -43,7 +43,8 @@ export interface KernelSet {
   sigmoidBackward(out: number, y: number, dy: number, n: number): void;
   /**
    * Row-wise softmax of a [rows, n] into out; when stats ≠ 0 also each row's
-   * max into maxOut[r] and Σ exp(a − max) (not its log) into sumOut[r].
+   * max into maxOut[r] and Σ exp(a − max) − 1 (computed without adding the
+   * max's term 1; not its log) into sumOut[r].
    */
   softmax(out: number, a: number, rows: number, n: number, stats: number, maxOut: number, sumOut: number): void;
   /** One RMSProp step over n elements (b untouched when mu = 0). */
