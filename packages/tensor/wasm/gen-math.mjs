@@ -106,12 +106,30 @@ function constInits(names) {
 const EXP = {
   consts: EXP_CONSTS,
   locals: (s) => ['x', 'k', 'hi', 'lo', 'r', 't', 'c', 'y', 'k1'].map((n) => n + s),
-  body: (input, out, s) => {
+  /**
+   * `narrow`: the caller guarantees input in [-700, 700] (or NaN), so that
+   * 2^k is a normal float64: no clamp and one scaling step (tanh: [-40, 0]).
+   */
+  body: (input, out, s, narrow = false) => {
     const [x, k, hi, lo, r, t, c, y, k1] = EXP.locals(s);
     const pow2 = (kk) => `(i64x2.shl ${op('add', kk, cst('magic'))} (i32.const 52))`;
+    const scale = narrow
+      ? [
+          `;; times 2^k (k in [-1010, 1010]: exact, no overflow or subnormal)`,
+          `(local.set $${out} ${op('mul', g(y), pow2(g(k)))})`,
+        ]
+      : [
+          `;; times 2^k1 (exact) then 2^(k - k1) (one rounding: overflow to +Inf, subnormals rounded once)`,
+          `(local.set $${k1} ${op('floor', op('mul', g(k), cst('half')))})`,
+          `(local.set $${out} ${op('mul', op('mul', g(y), pow2(g(k1))), pow2(op('sub', g(k), g(k1))))})`,
+        ];
     return [
-      `;; exp: clamp (NaN passes: pmin/pmax return their first operand when the compare is false)`,
-      `(local.set $${x} ${op('pmax', op('pmin', input, cst('expMax')), cst('expMin'))})`,
+      ...(narrow
+        ? [`(local.set $${x} ${input})`]
+        : [
+            `;; exp: clamp (NaN passes: pmin/pmax return their first operand when the compare is false)`,
+            `(local.set $${x} ${op('pmax', op('pmin', input, cst('expMax')), cst('expMin'))})`,
+          ]),
       `(local.set $${k} ${op('nearest', op('mul', g(x), cst('invln2')))})`,
       `;; r = x - k*ln2 = hi - lo (x - k*LN2HI is exact)`,
       `(local.set $${hi} ${op('sub', g(x), op('mul', g(k), cst('ln2hi')))})`,
@@ -126,9 +144,7 @@ const EXP = {
               op('add', cst('q4'), op('mul', g(t), cst('q5')))))))))))})`,
       `;; exp(r) = 1 - ((lo - r*c/(2 - c)) - hi): r's low part added last`,
       `(local.set $${y} ${op('sub', cst('one'), op('sub', op('sub', g(lo), op('div', op('mul', g(r), g(c)), op('sub', cst('two'), g(c)))), g(hi)))})`,
-      `;; times 2^k1 (exact) then 2^(k - k1) (one rounding: overflow to +Inf, subnormals rounded once)`,
-      `(local.set $${k1} ${op('floor', op('mul', g(k), cst('half')))})`,
-      `(local.set $${out} ${op('mul', op('mul', g(y), pow2(g(k1))), pow2(op('sub', g(k), g(k1))))})`,
+      ...scale,
     ];
   },
 };
@@ -151,7 +167,7 @@ const TANH = {
       ...horner,
       `(local.set $${small} ${op('add', g(ax), op('mul', g(ax), op('mul', g(u), g(p))))})`,
       `;; otherwise 1 - 2e/(1 + e), e = exp(-2 min(|x|, 20)) <= 1/3: no overflow`,
-      ...EXP.body(op('mul', op('pmin', g(ax), cst('tanhCap')), cst('minusTwo')), e, s),
+      ...EXP.body(op('mul', op('pmin', g(ax), cst('tanhCap')), cst('minusTwo')), e, s, true),
       `;; a NaN lane fails the compare and takes the (NaN) exp branch`,
       `(local.set $${out} (v128.or`,
       `  (v128.bitselect ${g(small)} ${op('sub', cst('one'), op('div', op('add', g(e), g(e)), op('add', cst('one'), g(e))))} ${op('lt', g(ax), cst('tanhCut'))})`,

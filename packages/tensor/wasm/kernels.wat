@@ -149,8 +149,7 @@
     (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $u)) (local.get $c_p0)))
     (local.set $small (f64x2.add (local.get $ax) (f64x2.mul (local.get $ax) (f64x2.mul (local.get $u) (local.get $p)))))
     ;; otherwise 1 - 2e/(1 + e), e = exp(-2 min(|x|, 20)) <= 1/3: no overflow
-    ;; exp: clamp (NaN passes: pmin/pmax return their first operand when the compare is false)
-    (local.set $x (f64x2.pmax (f64x2.pmin (f64x2.mul (f64x2.pmin (local.get $ax) (local.get $c_tanhCap)) (local.get $c_minusTwo)) (local.get $c_expMax)) (local.get $c_expMin)))
+    (local.set $x (f64x2.mul (f64x2.pmin (local.get $ax) (local.get $c_tanhCap)) (local.get $c_minusTwo)))
     (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (local.get $c_invln2))))
     ;; r = x - k*ln2 = hi - lo (x - k*LN2HI is exact)
     (local.set $hi (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (local.get $c_ln2hi))))
@@ -161,9 +160,8 @@
     (local.set $c (f64x2.sub (local.get $r) (f64x2.mul (local.get $t) (f64x2.add (local.get $c_q1) (f64x2.mul (local.get $t) (f64x2.add (local.get $c_q2) (f64x2.mul (local.get $t) (f64x2.add (local.get $c_q3) (f64x2.mul (local.get $t) (f64x2.add (local.get $c_q4) (f64x2.mul (local.get $t) (local.get $c_q5))))))))))))
     ;; exp(r) = 1 - ((lo - r*c/(2 - c)) - hi): r's low part added last
     (local.set $y (f64x2.sub (local.get $c_one) (f64x2.sub (f64x2.sub (local.get $lo) (f64x2.div (f64x2.mul (local.get $r) (local.get $c)) (f64x2.sub (local.get $c_two) (local.get $c)))) (local.get $hi))))
-    ;; times 2^k1 (exact) then 2^(k - k1) (one rounding: overflow to +Inf, subnormals rounded once)
-    (local.set $k1 (f64x2.floor (f64x2.mul (local.get $k) (local.get $c_half))))
-    (local.set $e (f64x2.mul (f64x2.mul (local.get $y) (i64x2.shl (f64x2.add (local.get $k1) (local.get $c_magic)) (i32.const 52))) (i64x2.shl (f64x2.add (f64x2.sub (local.get $k) (local.get $k1)) (local.get $c_magic)) (i32.const 52))))
+    ;; times 2^k (k in [-1010, 1010]: exact, no overflow or subnormal)
+    (local.set $e (f64x2.mul (local.get $y) (i64x2.shl (f64x2.add (local.get $k) (local.get $c_magic)) (i32.const 52))))
     ;; a NaN lane fails the compare and takes the (NaN) exp branch
     (local.set $out (v128.or
       (v128.bitselect (local.get $small) (f64x2.sub (local.get $c_one) (f64x2.div (f64x2.add (local.get $e) (local.get $e)) (f64x2.add (local.get $c_one) (local.get $e)))) (f64x2.lt (local.get $ax) (local.get $c_tanhCut)))
@@ -417,8 +415,7 @@
         (local.set $p0 (f64x2.add (f64x2.mul (local.get $p0) (local.get $u0)) (local.get $c_p0)))
         (local.set $small0 (f64x2.add (local.get $ax0) (f64x2.mul (local.get $ax0) (f64x2.mul (local.get $u0) (local.get $p0)))))
         ;; otherwise 1 - 2e/(1 + e), e = exp(-2 min(|x|, 20)) <= 1/3: no overflow
-        ;; exp: clamp (NaN passes: pmin/pmax return their first operand when the compare is false)
-        (local.set $x0 (f64x2.pmax (f64x2.pmin (f64x2.mul (f64x2.pmin (local.get $ax0) (local.get $c_tanhCap)) (local.get $c_minusTwo)) (local.get $c_expMax)) (local.get $c_expMin)))
+        (local.set $x0 (f64x2.mul (f64x2.pmin (local.get $ax0) (local.get $c_tanhCap)) (local.get $c_minusTwo)))
         (local.set $k0 (f64x2.nearest (f64x2.mul (local.get $x0) (local.get $c_invln2))))
         ;; r = x - k*ln2 = hi - lo (x - k*LN2HI is exact)
         (local.set $hi0 (f64x2.sub (local.get $x0) (f64x2.mul (local.get $k0) (local.get $c_ln2hi))))
@@ -429,9 +426,8 @@
         (local.set $c0 (f64x2.sub (local.get $r0) (f64x2.mul (local.get $t0) (f64x2.add (local.get $c_q1) (f64x2.mul (local.get $t0) (f64x2.add (local.get $c_q2) (f64x2.mul (local.get $t0) (f64x2.add (local.get $c_q3) (f64x2.mul (local.get $t0) (f64x2.add (local.get $c_q4) (f64x2.mul (local.get $t0) (local.get $c_q5))))))))))))
         ;; exp(r) = 1 - ((lo - r*c/(2 - c)) - hi): r's low part added last
         (local.set $y0 (f64x2.sub (local.get $c_one) (f64x2.sub (f64x2.sub (local.get $lo0) (f64x2.div (f64x2.mul (local.get $r0) (local.get $c0)) (f64x2.sub (local.get $c_two) (local.get $c0)))) (local.get $hi0))))
-        ;; times 2^k1 (exact) then 2^(k - k1) (one rounding: overflow to +Inf, subnormals rounded once)
-        (local.set $k10 (f64x2.floor (f64x2.mul (local.get $k0) (local.get $c_half))))
-        (local.set $e0 (f64x2.mul (f64x2.mul (local.get $y0) (i64x2.shl (f64x2.add (local.get $k10) (local.get $c_magic)) (i32.const 52))) (i64x2.shl (f64x2.add (f64x2.sub (local.get $k0) (local.get $k10)) (local.get $c_magic)) (i32.const 52))))
+        ;; times 2^k (k in [-1010, 1010]: exact, no overflow or subnormal)
+        (local.set $e0 (f64x2.mul (local.get $y0) (i64x2.shl (f64x2.add (local.get $k0) (local.get $c_magic)) (i32.const 52))))
         ;; a NaN lane fails the compare and takes the (NaN) exp branch
         (local.set $o0 (v128.or
           (v128.bitselect (local.get $small0) (f64x2.sub (local.get $c_one) (f64x2.div (f64x2.add (local.get $e0) (local.get $e0)) (f64x2.add (local.get $c_one) (local.get $e0)))) (f64x2.lt (local.get $ax0) (local.get $c_tanhCut)))
@@ -454,8 +450,7 @@
         (local.set $p1 (f64x2.add (f64x2.mul (local.get $p1) (local.get $u1)) (local.get $c_p0)))
         (local.set $small1 (f64x2.add (local.get $ax1) (f64x2.mul (local.get $ax1) (f64x2.mul (local.get $u1) (local.get $p1)))))
         ;; otherwise 1 - 2e/(1 + e), e = exp(-2 min(|x|, 20)) <= 1/3: no overflow
-        ;; exp: clamp (NaN passes: pmin/pmax return their first operand when the compare is false)
-        (local.set $x1 (f64x2.pmax (f64x2.pmin (f64x2.mul (f64x2.pmin (local.get $ax1) (local.get $c_tanhCap)) (local.get $c_minusTwo)) (local.get $c_expMax)) (local.get $c_expMin)))
+        (local.set $x1 (f64x2.mul (f64x2.pmin (local.get $ax1) (local.get $c_tanhCap)) (local.get $c_minusTwo)))
         (local.set $k1 (f64x2.nearest (f64x2.mul (local.get $x1) (local.get $c_invln2))))
         ;; r = x - k*ln2 = hi - lo (x - k*LN2HI is exact)
         (local.set $hi1 (f64x2.sub (local.get $x1) (f64x2.mul (local.get $k1) (local.get $c_ln2hi))))
@@ -466,9 +461,8 @@
         (local.set $c1 (f64x2.sub (local.get $r1) (f64x2.mul (local.get $t1) (f64x2.add (local.get $c_q1) (f64x2.mul (local.get $t1) (f64x2.add (local.get $c_q2) (f64x2.mul (local.get $t1) (f64x2.add (local.get $c_q3) (f64x2.mul (local.get $t1) (f64x2.add (local.get $c_q4) (f64x2.mul (local.get $t1) (local.get $c_q5))))))))))))
         ;; exp(r) = 1 - ((lo - r*c/(2 - c)) - hi): r's low part added last
         (local.set $y1 (f64x2.sub (local.get $c_one) (f64x2.sub (f64x2.sub (local.get $lo1) (f64x2.div (f64x2.mul (local.get $r1) (local.get $c1)) (f64x2.sub (local.get $c_two) (local.get $c1)))) (local.get $hi1))))
-        ;; times 2^k1 (exact) then 2^(k - k1) (one rounding: overflow to +Inf, subnormals rounded once)
-        (local.set $k11 (f64x2.floor (f64x2.mul (local.get $k1) (local.get $c_half))))
-        (local.set $e1 (f64x2.mul (f64x2.mul (local.get $y1) (i64x2.shl (f64x2.add (local.get $k11) (local.get $c_magic)) (i32.const 52))) (i64x2.shl (f64x2.add (f64x2.sub (local.get $k1) (local.get $k11)) (local.get $c_magic)) (i32.const 52))))
+        ;; times 2^k (k in [-1010, 1010]: exact, no overflow or subnormal)
+        (local.set $e1 (f64x2.mul (local.get $y1) (i64x2.shl (f64x2.add (local.get $k1) (local.get $c_magic)) (i32.const 52))))
         ;; a NaN lane fails the compare and takes the (NaN) exp branch
         (local.set $o1 (v128.or
           (v128.bitselect (local.get $small1) (f64x2.sub (local.get $c_one) (f64x2.div (f64x2.add (local.get $e1) (local.get $e1)) (f64x2.add (local.get $c_one) (local.get $e1)))) (f64x2.lt (local.get $ax1) (local.get $c_tanhCut)))
@@ -543,8 +537,7 @@
         (local.set $p0 (f64x2.add (f64x2.mul (local.get $p0) (local.get $u0)) (local.get $c_p0)))
         (local.set $small0 (f64x2.add (local.get $ax0) (f64x2.mul (local.get $ax0) (f64x2.mul (local.get $u0) (local.get $p0)))))
         ;; otherwise 1 - 2e/(1 + e), e = exp(-2 min(|x|, 20)) <= 1/3: no overflow
-        ;; exp: clamp (NaN passes: pmin/pmax return their first operand when the compare is false)
-        (local.set $x0 (f64x2.pmax (f64x2.pmin (f64x2.mul (f64x2.pmin (local.get $ax0) (local.get $c_tanhCap)) (local.get $c_minusTwo)) (local.get $c_expMax)) (local.get $c_expMin)))
+        (local.set $x0 (f64x2.mul (f64x2.pmin (local.get $ax0) (local.get $c_tanhCap)) (local.get $c_minusTwo)))
         (local.set $k0 (f64x2.nearest (f64x2.mul (local.get $x0) (local.get $c_invln2))))
         ;; r = x - k*ln2 = hi - lo (x - k*LN2HI is exact)
         (local.set $hi0 (f64x2.sub (local.get $x0) (f64x2.mul (local.get $k0) (local.get $c_ln2hi))))
@@ -555,9 +548,8 @@
         (local.set $c0 (f64x2.sub (local.get $r0) (f64x2.mul (local.get $t0) (f64x2.add (local.get $c_q1) (f64x2.mul (local.get $t0) (f64x2.add (local.get $c_q2) (f64x2.mul (local.get $t0) (f64x2.add (local.get $c_q3) (f64x2.mul (local.get $t0) (f64x2.add (local.get $c_q4) (f64x2.mul (local.get $t0) (local.get $c_q5))))))))))))
         ;; exp(r) = 1 - ((lo - r*c/(2 - c)) - hi): r's low part added last
         (local.set $y0 (f64x2.sub (local.get $c_one) (f64x2.sub (f64x2.sub (local.get $lo0) (f64x2.div (f64x2.mul (local.get $r0) (local.get $c0)) (f64x2.sub (local.get $c_two) (local.get $c0)))) (local.get $hi0))))
-        ;; times 2^k1 (exact) then 2^(k - k1) (one rounding: overflow to +Inf, subnormals rounded once)
-        (local.set $k10 (f64x2.floor (f64x2.mul (local.get $k0) (local.get $c_half))))
-        (local.set $e0 (f64x2.mul (f64x2.mul (local.get $y0) (i64x2.shl (f64x2.add (local.get $k10) (local.get $c_magic)) (i32.const 52))) (i64x2.shl (f64x2.add (f64x2.sub (local.get $k0) (local.get $k10)) (local.get $c_magic)) (i32.const 52))))
+        ;; times 2^k (k in [-1010, 1010]: exact, no overflow or subnormal)
+        (local.set $e0 (f64x2.mul (local.get $y0) (i64x2.shl (f64x2.add (local.get $k0) (local.get $c_magic)) (i32.const 52))))
         ;; a NaN lane fails the compare and takes the (NaN) exp branch
         (local.set $o0 (v128.or
           (v128.bitselect (local.get $small0) (f64x2.sub (local.get $c_one) (f64x2.div (f64x2.add (local.get $e0) (local.get $e0)) (f64x2.add (local.get $c_one) (local.get $e0)))) (f64x2.lt (local.get $ax0) (local.get $c_tanhCut)))
@@ -580,8 +572,7 @@
         (local.set $p1 (f64x2.add (f64x2.mul (local.get $p1) (local.get $u1)) (local.get $c_p0)))
         (local.set $small1 (f64x2.add (local.get $ax1) (f64x2.mul (local.get $ax1) (f64x2.mul (local.get $u1) (local.get $p1)))))
         ;; otherwise 1 - 2e/(1 + e), e = exp(-2 min(|x|, 20)) <= 1/3: no overflow
-        ;; exp: clamp (NaN passes: pmin/pmax return their first operand when the compare is false)
-        (local.set $x1 (f64x2.pmax (f64x2.pmin (f64x2.mul (f64x2.pmin (local.get $ax1) (local.get $c_tanhCap)) (local.get $c_minusTwo)) (local.get $c_expMax)) (local.get $c_expMin)))
+        (local.set $x1 (f64x2.mul (f64x2.pmin (local.get $ax1) (local.get $c_tanhCap)) (local.get $c_minusTwo)))
         (local.set $k1 (f64x2.nearest (f64x2.mul (local.get $x1) (local.get $c_invln2))))
         ;; r = x - k*ln2 = hi - lo (x - k*LN2HI is exact)
         (local.set $hi1 (f64x2.sub (local.get $x1) (f64x2.mul (local.get $k1) (local.get $c_ln2hi))))
@@ -592,9 +583,8 @@
         (local.set $c1 (f64x2.sub (local.get $r1) (f64x2.mul (local.get $t1) (f64x2.add (local.get $c_q1) (f64x2.mul (local.get $t1) (f64x2.add (local.get $c_q2) (f64x2.mul (local.get $t1) (f64x2.add (local.get $c_q3) (f64x2.mul (local.get $t1) (f64x2.add (local.get $c_q4) (f64x2.mul (local.get $t1) (local.get $c_q5))))))))))))
         ;; exp(r) = 1 - ((lo - r*c/(2 - c)) - hi): r's low part added last
         (local.set $y1 (f64x2.sub (local.get $c_one) (f64x2.sub (f64x2.sub (local.get $lo1) (f64x2.div (f64x2.mul (local.get $r1) (local.get $c1)) (f64x2.sub (local.get $c_two) (local.get $c1)))) (local.get $hi1))))
-        ;; times 2^k1 (exact) then 2^(k - k1) (one rounding: overflow to +Inf, subnormals rounded once)
-        (local.set $k11 (f64x2.floor (f64x2.mul (local.get $k1) (local.get $c_half))))
-        (local.set $e1 (f64x2.mul (f64x2.mul (local.get $y1) (i64x2.shl (f64x2.add (local.get $k11) (local.get $c_magic)) (i32.const 52))) (i64x2.shl (f64x2.add (f64x2.sub (local.get $k1) (local.get $k11)) (local.get $c_magic)) (i32.const 52))))
+        ;; times 2^k (k in [-1010, 1010]: exact, no overflow or subnormal)
+        (local.set $e1 (f64x2.mul (local.get $y1) (i64x2.shl (f64x2.add (local.get $k1) (local.get $c_magic)) (i32.const 52))))
         ;; a NaN lane fails the compare and takes the (NaN) exp branch
         (local.set $o1 (v128.or
           (v128.bitselect (local.get $small1) (f64x2.sub (local.get $c_one) (f64x2.div (f64x2.add (local.get $e1) (local.get $e1)) (f64x2.add (local.get $c_one) (local.get $e1)))) (f64x2.lt (local.get $ax1) (local.get $c_tanhCut)))
