@@ -6,14 +6,21 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { charRnn, type CellName } from '@weft/layers';
 import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
-import { trainConfigSchema, configErrorMessage, type TrainConfig } from './config.js';
+import { trainConfigSchema, configErrorMessage, withModelDefaults, type TrainConfig } from './config.js';
 import { UserError } from './errors.js';
 
-/** The value of the `format` metadata entry. */
-export const CHECKPOINT_FORMAT = 'weft-char-rnn/1';
+/** The value of the `format` metadata entry of the checkpoints this version writes. */
+export const CHECKPOINT_FORMAT = 'weft-char-rnn/2';
 
-/** The model's parameters, by the report's names. */
+/** Format 1: the report's model only (tensors U, W, V, b, c, h); still read, never written. */
+export const CHECKPOINT_FORMAT_V1 = 'weft-char-rnn/1';
+
+/** The prefix of the state tensors in format 2: `state.h` (the report's model), `state.l0.h`, `state.l0.c`, … */
+export const STATE_PREFIX = 'state.';
+
+/** The report's parameters by name (format 1; also the names of the default model in format 2). */
 export interface CharRnnParams {
   /** [m, K] input-to-hidden. */
   U: Tensor;
@@ -27,15 +34,34 @@ export interface CharRnnParams {
   c: Tensor;
 }
 
+/** The architecture a checkpoint records (the `architecture` metadata, `CharRnnModel.architecture`). */
+export interface CheckpointArchitecture {
+  cell: CellName;
+  layers: number;
+  hidden: number;
+  vocabSize: number;
+  dropout: number;
+}
+
 /** Everything needed to resume training or to sample. */
 export interface CharRnnCheckpoint {
-  params: CharRnnParams;
-  /** Hidden state [B, m] carried into the next window. */
+  /**
+   * Every parameter by the model's name (`CharRnnModel.parameters()`, i.e. `stateDict`):
+   * U, W, V, b, c for the report's model; `l0.weight_ih`, …, `head.weight`, `head.bias` otherwise.
+   */
+  params: Record<string, Tensor>;
+  /** The first carried state [B, m] (`h` of the report's model, `l0.h` otherwise): `states[stateNames[0]]`. */
   h: Tensor;
-  /** The optimizer's `stateDict()`: names prefixed `<config.optimizer>.` (e.g. `adagrad.U`). */
+  /**
+   * Every carried state [B, m] by the model's state name (`h`; or `l0.h`, `l0.c`, `l1.h`, …).
+   * Optional when writing the report's model (then `{ h }`); always set by `decodeCheckpoint`.
+   */
+  states?: Record<string, Tensor>;
+  /** The optimizer's `stateDict()`: names prefixed `<config.optimizer>.` (e.g. `adagrad.U`, `adam.m.l0.weight_ih`). */
   optimizer: Record<string, Tensor>;
   /** The characters in index order (K of them, each one code point). */
   vocab: string[];
+  /** The settings; `decodeCheckpoint` fills cell, layers, dropout, valFraction and evalEvery (format 1: rnn, 1, 0, 0, 1000). */
   config: TrainConfig;
   /** Updates done so far. */
   update: number;
@@ -44,16 +70,22 @@ export interface CharRnnCheckpoint {
   /** Index in the text of the next window: a number when batch = 1, one per stream when batch > 1. */
   position: number | number[];
   smoothLoss: number;
-  /** State of the run's random number generator. */
+  /** State of the run's random number generator (the weights' and the dropout masks'). */
   rng: RngState;
   /** Lowest smooth loss seen so far (optional). */
   bestSmoothLoss?: number;
   /** The loss of the run's first update (optional): divergence is a loss above three times it. */
   initialLoss?: number;
-  /** The update at which `bestSmoothLoss` was reached (optional). */
+  /** The update at which the best model was reached (optional). */
   bestUpdate?: number;
   /** The smooth loss at the end of every epoch so far (optional; report.md's epoch table across resumes). */
   epochEnds?: EpochEnd[];
+  /** With a validation set: the lowest validation loss so far (per window of seq-length characters). */
+  bestValLoss?: number;
+  /** With a validation set: the last validation loss and the update it was measured at. */
+  lastVal?: { update: number; loss: number };
+  /** The format the checkpoint was read from (set by `decodeCheckpoint`; 1 or 2). */
+  formatVersion?: 1 | 2;
 }
 
 /** The end of one epoch: its number (1-based), the update that ended it, and the smooth loss there. */
@@ -115,19 +147,56 @@ function littleEndianBytes(t: Tensor): Uint8Array {
   return out;
 }
 
-/** The parameter names in file order. */
+/** The report's parameter names, in file order (format 1, and the default model of format 2). */
 export const PARAM_NAMES = ['U', 'W', 'V', 'b', 'c'] as const;
 
-/** Expected shape of each parameter for hidden size m and vocabulary size K. */
+/** Expected shape of each of the report's parameters for hidden size m and vocabulary size K. */
 export function paramShapes(m: number, K: number): Record<(typeof PARAM_NAMES)[number], number[]> {
   return { U: [m, K], W: [m, m], V: [K, m], b: [m], c: [K] };
 }
 
 /**
- * Serialises a checkpoint to safetensors bytes. Throws an `Error` (a bug in the
- * caller, not a user mistake) if it would not load back: shapes that disagree
- * with config and vocab, non-float64 tensors, non-finite numbers, badly named
- * optimizer state.
+ * The parameter names and shapes, and the state names, of the model an
+ * architecture describes, in the model's order (built once with `charRnn`, so
+ * they are the model's own, whatever the cell).
+ */
+export function architectureLayout(arch: CheckpointArchitecture): ArchitectureLayout {
+  const key = JSON.stringify([arch.cell, arch.layers, arch.hidden, arch.vocabSize, arch.dropout]);
+  let layout = layouts.get(key);
+  if (layout === undefined) {
+    const model = charRnn({ vocabSize: arch.vocabSize, hidden: arch.hidden, rng: new Rng(1), cell: arch.cell, layers: arch.layers, dropout: arch.dropout });
+    layout = { params: model.parameters().map((p) => ({ name: p.name, shape: [...p.value.shape] })), states: [...model.stateNames] };
+    if (layouts.size >= 8) layouts.delete(layouts.keys().next().value!);
+    layouts.set(key, layout);
+  }
+  return layout;
+}
+
+/** Parameter names and shapes, and state names, of a model. */
+export interface ArchitectureLayout {
+  readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  readonly states: readonly string[];
+}
+
+/** Layouts already worked out (every save decodes what it wrote). */
+const layouts = new Map<string, ArchitectureLayout>();
+
+/** One line: "lstm, 2 layers of 8, vocabulary 12, dropout 0.1". */
+export function describeArchitecture(arch: CheckpointArchitecture): string {
+  return `${arch.cell}, ${arch.layers} layer${arch.layers === 1 ? '' : 's'} of ${arch.hidden}, vocabulary ${arch.vocabSize}, dropout ${arch.dropout}`;
+}
+
+/** The architecture a (filled-in) config and vocabulary describe. */
+function configArchitecture(config: TrainConfig, K: number): CheckpointArchitecture {
+  const full = withModelDefaults(config);
+  return { cell: full.cell, layers: full.layers, hidden: full.hidden, vocabSize: K, dropout: full.dropout };
+}
+
+/**
+ * Serialises a checkpoint to safetensors bytes (format 2). Throws an `Error`
+ * (a bug in the caller, not a user mistake) if it would not load back: shapes
+ * that disagree with config and vocab, non-float64 tensors, non-finite
+ * numbers, badly named optimizer state.
  */
 export function encodeCheckpoint(ckpt: CharRnnCheckpoint): Uint8Array {
   const tensors = checkpointTensors(ckpt);
@@ -144,7 +213,11 @@ export function encodeCheckpoint(ckpt: CharRnnCheckpoint): Uint8Array {
   return bytes;
 }
 
-/** Decodes and validates checkpoint bytes (what `loadCheckpoint` reads); `source` names them in error messages. */
+/**
+ * Decodes and validates checkpoint bytes (what `loadCheckpoint` reads) of
+ * format 2, or of format 1 (the report's model: read as an `rnn` of one
+ * layer); `source` names them in error messages.
+ */
 export function decodeCheckpoint(bytes: Uint8Array, source: string, options: DecodeOptions = {}): CharRnnCheckpoint {
   const bad: (why: string) => never = (why) => {
     throw new UserError(`${source} is not a usable char-rnn checkpoint: ${why}`);
@@ -161,9 +234,10 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
   if (format === undefined) {
     throw new UserError(`${source} is a safetensors file but not a weft char-rnn checkpoint (no "format" metadata)`);
   }
-  if (format !== CHECKPOINT_FORMAT) {
-    throw new UserError(`${source} has format ${JSON.stringify(format)}; this version reads ${JSON.stringify(CHECKPOINT_FORMAT)}`);
+  if (format !== CHECKPOINT_FORMAT && format !== CHECKPOINT_FORMAT_V1) {
+    throw new UserError(`${source} has format ${JSON.stringify(format)}; this version reads ${JSON.stringify(CHECKPOINT_FORMAT)} and ${JSON.stringify(CHECKPOINT_FORMAT_V1)}`);
   }
+  const v1 = format === CHECKPOINT_FORMAT_V1;
 
   // Integrity before meaning: a changed bit anywhere is damage, whatever it would decode to.
   const damaged = (why: string): never => {
@@ -218,9 +292,25 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
   const rawConfig = json('config');
   const parsed = trainConfigSchema.safeParse(rawConfig);
   if (!parsed.success) bad(`invalid config: ${configErrorMessage(parsed.error, rawConfig)}`);
-  const config = parsed.data!;
+  if (v1) {
+    const c = parsed.data!;
+    if ((c.cell ?? 'rnn') !== 'rnn' || (c.layers ?? 1) !== 1 || (c.dropout ?? 0) !== 0) bad(`format 1 holds only the report's model (rnn, 1 layer, no dropout), but its config says ${describeArchitecture(configArchitecture(c, K))}`);
+  }
+  const config: TrainConfig = withModelDefaults(parsed.data!);
   const m = config.hidden;
   const B = config.batch;
+
+  // The architecture: format 2 records it, and it must agree with the config and the vocabulary.
+  const arch = configArchitecture(config, K);
+  if (!v1) {
+    const raw = json('architecture') as Record<string, unknown> | null;
+    const recorded = raw !== null && typeof raw === 'object' ? raw : bad(`"architecture" must be a JSON object, got ${abbreviate(field('architecture'))}`);
+    for (const key of ['cell', 'layers', 'hidden', 'vocabSize', 'dropout'] as const) {
+      if (recorded[key] !== arch[key]) {
+        bad(`its architecture says ${key} ${abbreviate(JSON.stringify(recorded[key]))} but its config and vocabulary say ${JSON.stringify(arch[key])}`);
+      }
+    }
+  }
 
   const update = count('update', finite('update'));
   const epoch = count('epoch', finite('epoch'));
@@ -228,6 +318,13 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
   const bestSmoothLoss = metadata.bestSmoothLoss === undefined ? undefined : finite('bestSmoothLoss');
   const initialLoss = metadata.initialLoss === undefined ? undefined : finite('initialLoss');
   const bestUpdate = metadata.bestUpdate === undefined ? undefined : count('bestUpdate', finite('bestUpdate'));
+  const bestValLoss = metadata.bestValLoss === undefined ? undefined : finite('bestValLoss');
+  let lastVal: { update: number; loss: number } | undefined;
+  if (metadata.lastVal !== undefined) {
+    const r = (json('lastVal') ?? {}) as Record<string, unknown>;
+    if (typeof r.loss !== 'number' || !Number.isFinite(r.loss)) bad(`"lastVal" must be {update, loss}, got ${abbreviate(field('lastVal'))}`);
+    lastVal = { update: count('lastVal', r.update), loss: r.loss as number };
+  }
   let epochEnds: EpochEnd[] | undefined;
   if (metadata.epochEnds !== undefined) {
     const raw = json('epochEnds');
@@ -256,50 +353,74 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
     return bad(`"rng" is not a generator state: ${abbreviate(field('rng'))}`);
   }
 
-  // Tensors: parameters and h with the shapes config and vocab imply, all F64.
-  const expected: Record<string, number[]> = { ...paramShapes(m, K), h: [B, m] };
-  const checkTensor = (name: string, shape: readonly number[]): Tensor => {
-    const t = (Object.hasOwn(tensors, name) ? tensors[name] : undefined) ?? bad(`the tensor "${name}" is missing`);
+  // Tensors: the model's parameters and states with the shapes the architecture implies, all F64.
+  const layout = v1
+    ? { params: PARAM_NAMES.map((name) => ({ name, shape: paramShapes(m, K)[name] })), states: ['h'] }
+    : architectureLayout(arch);
+  const stateTensor = (name: string): string => (v1 ? name : `${STATE_PREFIX}${name}`);
+  const expected = new Map<string, readonly number[]>();
+  for (const p of layout.params) expected.set(p.name, p.shape);
+  for (const name of layout.states) expected.set(stateTensor(name), [B, m]);
+  const what = v1 ? `hidden ${m}, vocabulary ${K} and batch ${B}` : `its architecture (${describeArchitecture(arch)}) and batch ${B}`;
+  const checkTensor = (name: string): Tensor => {
+    const t = (Object.hasOwn(tensors, name) ? tensors[name] : undefined) ?? bad(`the tensor "${name}" is missing (${what} need it)`);
     if (t.dtype !== 'float64') bad(`the tensor "${name}" is F32; checkpoints hold F64`);
-    if (!shapesEqual(t.shape, shape)) {
-      bad(`the tensor "${name}" is ${formatShape(t.shape)} but hidden ${m}, vocabulary ${K} and batch ${B} need ${formatShape(shape)}`);
-    }
+    const shape = expected.get(name)!;
+    if (!shapesEqual(t.shape, shape)) bad(`the tensor "${name}" is ${formatShape(t.shape)} but ${what} need ${formatShape(shape)}`);
     return t;
   };
-  const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, checkTensor(name, expected[name]!)])) as unknown as CharRnnParams;
-  const h = checkTensor('h', expected.h!);
+  const params: Record<string, Tensor> = {};
+  for (const p of layout.params) params[p.name] = checkTensor(p.name);
+  const states: Record<string, Tensor> = {};
+  for (const name of layout.states) states[name] = checkTensor(stateTensor(name));
 
   // Optimizer state: every other tensor, named `<optimizer>.…`; a name ending in a
-  // parameter's name (adagrad.U, adam.m.W) must have that parameter's shape.
+  // parameter's name (adagrad.U, adam.m.l0.weight_ih) must have that parameter's shape.
   const prefix = `${config.optimizer}.`;
+  const paramNames = layout.params.map((p) => p.name);
   const optimizer: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
-    if (Object.hasOwn(expected, name)) continue;
-    if (!name.startsWith(prefix)) bad(`unexpected tensor "${name}" (optimizer state must be named "${prefix}…" for optimizer ${config.optimizer})`);
-    if (t.dtype !== 'float64') bad(`the tensor "${name}" is F32; checkpoints hold F64`);
-    const last = name.slice(name.lastIndexOf('.') + 1);
-    if (!(PARAM_NAMES as readonly string[]).includes(last) && name !== `${prefix}step`) {
-      bad(`the optimizer tensor "${name}" names no parameter (optimizer state is "${prefix}[slot.]<U|W|V|b|c>" or "${prefix}step")`);
+    if (expected.has(name)) continue;
+    if (!name.startsWith(prefix)) {
+      bad(`unexpected tensor "${name}" (${what} have no such tensor; optimizer state must be named "${prefix}…" for optimizer ${config.optimizer})`);
     }
-    const shape = Object.hasOwn(expected, last) ? expected[last] : undefined;
-    if (last !== 'h' && shape !== undefined && !shapesEqual(t.shape, shape)) {
-      bad(`the optimizer tensor "${name}" is ${formatShape(t.shape)} but parameter ${last} is ${formatShape(shape)}`);
+    if (t.dtype !== 'float64') bad(`the tensor "${name}" is F32; checkpoints hold F64`);
+    const rest = name.slice(prefix.length);
+    const param = paramNames.find((p) => rest === p || rest.endsWith(`.${p}`));
+    if (param === undefined && rest !== 'step') {
+      bad(`the optimizer tensor "${name}" names no parameter (optimizer state is "${prefix}[slot.]<parameter>" or "${prefix}step"; the parameters are ${paramNames.join(', ')})`);
+    }
+    const shape = param === undefined ? undefined : expected.get(param);
+    if (shape !== undefined && !shapesEqual(t.shape, shape)) {
+      bad(`the optimizer tensor "${name}" is ${formatShape(t.shape)} but parameter ${param} is ${formatShape(shape)}`);
     }
     optimizer[name] = t;
   }
 
-  const ckpt: CharRnnCheckpoint = { params, h, optimizer, vocab: vocab as string[], config, update, epoch, position, smoothLoss, rng };
+  const h = states[layout.states[0]!]!;
+  const ckpt: CharRnnCheckpoint = { params, h, states, optimizer, vocab: vocab as string[], config, update, epoch, position, smoothLoss, rng, formatVersion: v1 ? 1 : 2 };
   if (bestSmoothLoss !== undefined) ckpt.bestSmoothLoss = bestSmoothLoss;
   if (initialLoss !== undefined) ckpt.initialLoss = initialLoss;
   if (bestUpdate !== undefined) ckpt.bestUpdate = bestUpdate;
   if (epochEnds !== undefined) ckpt.epochEnds = epochEnds;
+  if (bestValLoss !== undefined) ckpt.bestValLoss = bestValLoss;
+  if (lastVal !== undefined) ckpt.lastVal = lastVal;
   return ckpt;
+}
+
+/** The states of a checkpoint by name: `states`, or `{ h }` for the report's model. */
+export function checkpointStates(ckpt: CharRnnCheckpoint): Record<string, Tensor> {
+  return ckpt.states ?? { h: ckpt.h };
 }
 
 function checkpointTensors(ckpt: CharRnnCheckpoint): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  for (const name of PARAM_NAMES) out[name] = ckpt.params[name];
-  out.h = ckpt.h;
+  for (const [name, t] of Object.entries(ckpt.params)) out[name] = t;
+  for (const [name, t] of Object.entries(checkpointStates(ckpt))) {
+    const key = `${STATE_PREFIX}${name}`;
+    if (Object.hasOwn(out, key)) throw new Error(`saveCheckpoint: state "${name}" collides with a parameter`);
+    out[key] = t;
+  }
   for (const [name, t] of Object.entries(ckpt.optimizer)) {
     if (Object.hasOwn(out, name)) throw new Error(`saveCheckpoint: optimizer state "${name}" collides with a model tensor`);
     out[name] = t;
@@ -308,11 +429,13 @@ function checkpointTensors(ckpt: CharRnnCheckpoint): Record<string, Tensor> {
 }
 
 function checkpointMetadata(ckpt: CharRnnCheckpoint): Record<string, string> {
+  const config = withModelDefaults(ckpt.config);
   // JSON.stringify(number) is the shortest text that parses back to the same double.
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
+    architecture: JSON.stringify(configArchitecture(config, ckpt.vocab.length)),
     vocab: JSON.stringify(ckpt.vocab),
-    config: JSON.stringify(ckpt.config),
+    config: JSON.stringify(config),
     update: JSON.stringify(ckpt.update),
     epoch: JSON.stringify(ckpt.epoch),
     position: JSON.stringify(ckpt.position),
@@ -323,6 +446,8 @@ function checkpointMetadata(ckpt: CharRnnCheckpoint): Record<string, string> {
   if (ckpt.initialLoss !== undefined) metadata.initialLoss = JSON.stringify(ckpt.initialLoss);
   if (ckpt.bestUpdate !== undefined) metadata.bestUpdate = JSON.stringify(ckpt.bestUpdate);
   if (ckpt.epochEnds !== undefined) metadata.epochEnds = JSON.stringify(ckpt.epochEnds);
+  if (ckpt.bestValLoss !== undefined) metadata.bestValLoss = JSON.stringify(ckpt.bestValLoss);
+  if (ckpt.lastVal !== undefined) metadata.lastVal = JSON.stringify(ckpt.lastVal);
   return metadata;
 }
 

@@ -4,9 +4,11 @@
  * text, Y = characters 2..T+1; every entry of U, W, V, b and c is compared
  * with a finite-difference estimate (@weft/gradcheck), and the count of
  * relative errors above the threshold and the maximum are printed per parameter.
+ * With `--cell lstm|gru` or `--layers N` the model is `charRnn`'s other
+ * architectures (PyTorch's parameter names, PyTorch's initialisation).
  */
 import { checkGradients, formatReport, type GradcheckReport } from '@weft/gradcheck';
-import { charRnn } from '@weft/layers';
+import { CELLS, charRnn, type CellName } from '@weft/layers';
 import { Rng } from '@weft/tensor';
 import { readCorpus } from './corpus.js';
 import { checkModelSize } from './limits.js';
@@ -20,6 +22,10 @@ export interface GradcheckCommandOptions {
   data?: string;
   hidden: number;
   seqLength: number;
+  /** The recurrent cell; default rnn (the report's). */
+  cell?: CellName;
+  /** Stacked layers; default 1. */
+  layers?: number;
   /** Finite-difference step. */
   h: number;
   stencil: 'central' | 'five-point';
@@ -36,6 +42,8 @@ export interface GradcheckJson {
   threshold: number;
   hidden: number;
   seqLength: number;
+  cell: CellName;
+  layers: number;
   vocabularySize: number;
   /** True when no entry is above the threshold with the first stencil. */
   passed: boolean;
@@ -47,6 +55,8 @@ export interface GradcheckJson {
 
 /** Checks the flags; throws `UserError` naming the first bad one. */
 function checkOptions(o: GradcheckCommandOptions): void {
+  if (o.cell !== undefined && !CELLS.includes(o.cell)) throw new UserError(`--cell must be one of ${CELLS.join(', ')}, got ${JSON.stringify(o.cell)}`);
+  if (o.layers !== undefined && !(Number.isInteger(o.layers) && o.layers >= 1)) throw new UserError(`--layers must be a positive integer, got ${o.layers}`);
   if (!(Number.isInteger(o.hidden) && o.hidden >= 1)) throw new UserError(`--hidden must be a positive integer, got ${o.hidden}`);
   if (!(Number.isInteger(o.seqLength) && o.seqLength >= 1)) throw new UserError(`--seq-length must be a positive integer, got ${o.seqLength}`);
   if (!(o.h > 0 && Number.isFinite(o.h))) throw new UserError(`--h must be a positive number, got ${o.h}`);
@@ -61,14 +71,16 @@ function checkOptions(o: GradcheckCommandOptions): void {
 export async function runGradcheck(o: GradcheckCommandOptions): Promise<{ report: GradcheckReport; recheck: Recheck; vocabularySize: number }> {
   checkOptions(o);
   const { vocab, ids } = await readCorpus(o.data);
-  checkModelSize({ hidden: o.hidden, vocabSize: vocab.size, batch: 1, seqLength: o.seqLength, optimizer: 'sgd' }, `--hidden ${o.hidden}`);
+  checkModelSize({ hidden: o.hidden, vocabSize: vocab.size, batch: 1, seqLength: o.seqLength, optimizer: 'sgd', cell: o.cell ?? 'rnn', layers: o.layers ?? 1 }, `--hidden ${o.hidden}`);
   if (ids.length < o.seqLength + 1) {
     throw new UserError(`the text has ${ids.length} characters but --seq-length ${o.seqLength} needs at least ${o.seqLength + 1}`);
   }
   const inputs = Int32Array.from(ids.subarray(0, o.seqLength));
   const targets = Int32Array.from(ids.subarray(1, o.seqLength + 1));
   // charRnn draws U, W, V from N(0, std²) with std 0.01 and sets b = c = 0: the report's initialisation.
-  const model = charRnn({ vocabSize: vocab.size, hidden: o.hidden, rng: new Rng(o.seed), batch: 1, std: 0.01 });
+  // LSTM and GRU layers keep PyTorch's U(−1/√m, 1/√m) (charRnn's default for them).
+  const cell = o.cell ?? 'rnn';
+  const model = charRnn({ vocabSize: vocab.size, hidden: o.hidden, rng: new Rng(o.seed), batch: 1, cell, layers: o.layers ?? 1, ...(cell === 'rnn' ? { std: 0.01 } : {}) });
   const loss = (): number => {
     model.resetState(); // h0 = 0 for every probe: the loss is a pure function of the weights
     return model.lossAndGradients(inputs, targets);
@@ -98,6 +110,8 @@ export async function gradcheckCommand(o: GradcheckCommandOptions, io: CliIO): P
       threshold: report.threshold,
       hidden: o.hidden,
       seqLength: o.seqLength,
+      cell: o.cell ?? 'rnn',
+      layers: o.layers ?? 1,
       vocabularySize,
       passed: report.passed,
       recheck,
@@ -106,7 +120,7 @@ export async function gradcheckCommand(o: GradcheckCommandOptions, io: CliIO): P
     io.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     io.stdout.write(
-      `m = ${o.hidden}, K = ${vocabularySize}, X = the first ${o.seqLength} characters, Y = characters 2..${o.seqLength + 1}, h0 = 0\n` +
+      `${o.cell === undefined || (o.cell === 'rnn' && (o.layers ?? 1) === 1) ? '' : `cell ${o.cell ?? 'rnn'}, ${o.layers ?? 1} layer(s), `}m = ${o.hidden}, K = ${vocabularySize}, X = the first ${o.seqLength} characters, Y = characters 2..${o.seqLength + 1}, h0 = 0\n` +
         `${formatReport(report)}\n\n${formatRecheck(recheck, o.stencil)}\n`,
     );
   }

@@ -21,16 +21,44 @@ export const MAX_TENSOR_ENTRIES = 2 ** 28;
 /** Optimizer state tensors per parameter. */
 const OPTIMIZER_SLOTS: Record<OptimizerName, number> = { sgd: 1, adagrad: 1, rmsprop: 1, adam: 2 };
 
+/** The size of a model to check: `cell` and `layers` default to the report's one-layer vanilla RNN. */
+export interface ModelSize {
+  hidden: number;
+  vocabSize: number;
+  batch: number;
+  seqLength: number;
+  optimizer: OptimizerName;
+  cell?: 'rnn' | 'lstm' | 'gru';
+  layers?: number;
+}
+
+/** Gate blocks per cell: each is an [m, in] and an [m, m] matrix and two biases. */
+const GATES = { rnn: 1, gru: 3, lstm: 4 } as const;
+
+/** The entries of a model's weights, and of its largest matrix. */
+function weightEntries(o: ModelSize): { total: number; largest: number } {
+  const { hidden: m, vocabSize: K } = o;
+  const g = GATES[o.cell ?? 'rnn'];
+  let total = K * m + K; // the output layer V, c
+  let largest = K * m;
+  for (let l = 0; l < (o.layers ?? 1); l++) {
+    const inputs = l === 0 ? K : m;
+    total += g * (m * inputs + m * m + 2 * m);
+    largest = Math.max(largest, g * m * inputs, g * m * m);
+  }
+  return { total, largest };
+}
+
 /**
- * Bytes a model of `hidden` units over `vocabSize` characters needs while
- * training, roughly: weights, gradients and optimizer state, three copies
- * while a checkpoint is encoded, and the per-step caches of a window.
+ * Bytes a model needs while training, roughly: weights, gradients and
+ * optimizer state, three copies while a checkpoint is encoded, and the
+ * per-step caches of a window.
  */
-export function trainingBytes(o: { hidden: number; vocabSize: number; batch: number; seqLength: number; optimizer: OptimizerName }): number {
+export function trainingBytes(o: ModelSize): number {
   const { hidden: m, vocabSize: K, batch: B, seqLength: T } = o;
-  const weights = 2 * m * K + m * m + m + K;
   const copies = 2 + OPTIMIZER_SLOTS[o.optimizer] + 3;
-  return 8 * (weights * copies + T * B * (3 * m + 3 * K));
+  const perStep = (3 * GATES[o.cell ?? 'rnn'] * m + 2 * m) * (o.layers ?? 1) + 3 * K;
+  return 8 * (weightEntries(o).total * copies + T * B * perStep);
 }
 
 /** The memory a run may plan to use: half of this machine's. */
@@ -43,9 +71,9 @@ export function memoryBudget(): number {
  * weight matrix over MAX_TENSOR_ENTRIES, or more than half of the machine's
  * memory. `what` names the flag to change (`--hidden 30000`).
  */
-export function checkModelSize(o: { hidden: number; vocabSize: number; batch: number; seqLength: number; optimizer: OptimizerName }, what: string): void {
-  const { hidden: m, vocabSize: K } = o;
-  const largest = Math.max(m * K, m * m);
+export function checkModelSize(o: ModelSize, what: string): void {
+  const K = o.vocabSize;
+  const { largest } = weightEntries(o);
   const need = trainingBytes(o);
   const budget = memoryBudget();
   if (largest > MAX_TENSOR_ENTRIES || need > budget) {

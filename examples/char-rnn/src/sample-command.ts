@@ -11,6 +11,7 @@
  * prime (or after that first character). The same checkpoint, flags and
  * `--seed` give the same text.
  */
+import { checkSamplingOptions, generateIds, type SamplingOptions } from '@weft/layers';
 import { Rng } from '@weft/tensor';
 import { loadCheckpoint } from './checkpoint.js';
 import { modelFromCheckpoint } from './model-checkpoint.js';
@@ -18,7 +19,6 @@ import { describeChar, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
 import { MAX_SAMPLE_LENGTH } from './limits.js';
 import type { CliIO } from './cli-io.js';
-import { checkSamplingOptions, generateIds, type SamplingOptions } from './sampling.js';
 
 /** The flags of `char-rnn sample` (already parsed as numbers). */
 export interface SampleCommandOptions {
@@ -65,7 +65,7 @@ export async function generateSample(o: SampleCommandOptions, onNote?: (note: st
     context = Int32Array.of(rng.int(vocab.size));
   }
   const model = modelFromCheckpoint(ckpt);
-  const ids = generateIds(model, context, o.length, rng, sampling);
+  const ids = generateIds(model, context, o.length, rng, { ...sampling, vocabSize: vocab.size });
   return vocab.decode(context) + vocab.decode(ids);
 }
 

@@ -8,14 +8,15 @@
 import type { CharRnnModel, Param } from '@weft/layers';
 import { charRnn } from '@weft/layers';
 import { createOptimizer, type Optimizer } from '@weft/optim';
-import { copy, Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
+import { Rng, setBackend, wasmUnavailableReason, type RngState } from '@weft/tensor';
 import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
 import type { CliIO } from './cli-io.js';
-import { defaultTrainConfig, flagName, parseTrainConfig, type TrainConfig } from './config.js';
+import { defaultTrainConfig, flagName, parseTrainConfig, withModelDefaults, type FullTrainConfig, type TrainConfig } from './config.js';
 import { describeChar, readCorpus, Vocabulary, type EncodedCorpus, type TokenIds } from './corpus.js';
 import { checkModelSize } from './limits.js';
 import { UserError } from './errors.js';
-import { copyParams } from './model-checkpoint.js';
+import { checkpointStates } from './checkpoint-codec.js';
+import { copyParams, copyStates } from './model-checkpoint.js';
 import { TextStreams } from './streams.js';
 
 /** The flags of `char-rnn train`, as `main` parsed them. */
@@ -32,7 +33,7 @@ export interface TrainCommandOptions {
 }
 
 /** Settings a resumed run must keep: they shape the weights, the text walk or the random streams. */
-export const FIXED_ON_RESUME = ['hidden', 'seqLength', 'batch', 'optimizer', 'seed', 'backend'] as const;
+export const FIXED_ON_RESUME = ['cell', 'layers', 'hidden', 'dropout', 'seqLength', 'batch', 'optimizer', 'seed', 'backend', 'valFraction'] as const;
 
 /**
  * The run's settings. A new run: the flags (defaults filled in). A resumed
@@ -40,8 +41,9 @@ export const FIXED_ON_RESUME = ['hidden', 'seqLength', 'batch', 'optimizer', 'se
  * that hidden, seq-length, batch, optimizer and seed cannot change (a
  * different value is a `UserError`). Throws `UserError` on invalid values.
  */
-export function resolveConfig(flags: Partial<TrainConfig>, explicit: ReadonlySet<keyof TrainConfig>, saved?: TrainConfig): TrainConfig {
-  if (!saved) return parseTrainConfig({ ...defaultTrainConfig, ...flags });
+export function resolveConfig(flags: Partial<TrainConfig>, explicit: ReadonlySet<keyof TrainConfig>, saved?: TrainConfig): FullTrainConfig {
+  if (!saved) return withModelDefaults(parseTrainConfig({ ...defaultTrainConfig, ...flags }));
+  saved = withModelDefaults(saved);
   for (const field of FIXED_ON_RESUME) {
     if (explicit.has(field) && flags[field] !== saved[field]) {
       throw new UserError(
@@ -52,15 +54,20 @@ export function resolveConfig(flags: Partial<TrainConfig>, explicit: ReadonlySet
   }
   const merged: Record<string, unknown> = { ...saved };
   for (const field of explicit) merged[field] = flags[field];
-  return parseTrainConfig(merged);
+  return withModelDefaults(parseTrainConfig(merged));
 }
 
 /** Everything a run needs, validated before the run directory is touched. */
 export interface Setup {
-  config: TrainConfig;
+  config: FullTrainConfig;
   corpus: EncodedCorpus;
   vocab: Vocabulary;
+  /** The whole text as ids (training and validation parts), in the smallest typed array that holds them. */
   ids: TokenIds;
+  /** The training part: the first 1 − val-fraction of the text (all of it without validation). */
+  trainIds: TokenIds;
+  /** The held-out part: the last val-fraction of the text (empty without validation). */
+  valIds: TokenIds;
   streams: TextStreams;
   model: CharRnnModel;
   params: Param[];
@@ -106,20 +113,34 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
   }
   const ids = corpus.ids;
   if (!ckpt) checkModelSize({ ...config, vocabSize: vocab.size }, `--hidden ${config.hidden}`);
-  const streams = new TextStreams(ids, config.batch, config.seqLength);
+  const { trainIds, valIds } = splitText(ids, config);
+  const streams = new TextStreams(trainIds, config.batch, config.seqLength);
 
   const trainRng = new Rng(config.seed);
   if (setBackend(config.backend) !== config.backend) {
     throw new UserError(`--backend ${config.backend} is not available here (${wasmUnavailableReason() ?? 'unknown reason'}); use --backend js`);
   }
-  const model = charRnn({ vocabSize: vocab.size, hidden: config.hidden, rng: trainRng, batch: config.batch });
+  // The run's generator draws the initial weights, then the dropout masks (the model keeps it).
+  const model = charRnn({
+    vocabSize: vocab.size,
+    hidden: config.hidden,
+    rng: trainRng,
+    batch: config.batch,
+    cell: config.cell,
+    layers: config.layers,
+    dropout: config.dropout,
+  });
   const params = model.parameters();
   // Clipping happens inside step(): AdaGrad fuses clip, accumulate and update into one pass.
   const optimizer = createOptimizer(config.optimizer, params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
-  const setup: Setup = { config, corpus, vocab, ids, streams, model, params, optimizer, trainRng, update: 0, epoch: 0, smoothLoss: NaN };
+  const setup: Setup = { config, corpus, vocab, ids, trainIds, valIds, streams, model, params, optimizer, trainRng, update: 0, epoch: 0, smoothLoss: NaN };
   if (ckpt) {
-    copyParams(model, ckpt);
-    copy(model.state, ckpt.h);
+    try {
+      copyParams(model, ckpt);
+    } catch (error) {
+      throw new UserError(`${o.resume}: the weights do not fit the model: ${(error as Error).message}`, { cause: error });
+    }
+    copyStates(model, checkpointStates(ckpt));
     try {
       optimizer.loadStateDict(ckpt.optimizer);
     } catch (error) {
@@ -133,7 +154,7 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
       streams.rewind();
       model.resetState();
     }
-    setup.trainRng = Rng.fromState(ckpt.rng);
+    restoreRng(trainRng, ckpt.rng);
     setup.update = ckpt.update;
     setup.epoch = ckpt.epoch;
     setup.smoothLoss = ckpt.smoothLoss;
@@ -146,6 +167,39 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
     }
   }
   return setup;
+}
+
+/**
+ * Sets `rng` (the object the model holds for its dropout masks) to `state`.
+ * @weft/tensor's Rng has no setter; its only field is the generator, which
+ * `Rng.fromState` builds, so it is copied over.
+ */
+function restoreRng(rng: Rng, state: RngState): void {
+  Object.assign(rng, Rng.fromState(state));
+}
+
+/**
+ * The training and validation parts of the text: the last ⌊val-fraction · N⌋
+ * characters are held out. Throws `UserError` when validation is asked for but
+ * the held-out part has fewer than 2 characters (nothing to predict), or the
+ * training part is too short for one window per stream.
+ */
+export function splitText(ids: TokenIds, config: FullTrainConfig): { trainIds: TokenIds; valIds: TokenIds } {
+  const N = ids.length;
+  if (config.valFraction === 0) return { trainIds: ids, valIds: ids.subarray(N) };
+  const nVal = Math.floor(config.valFraction * N);
+  const flag = `--val-fraction ${config.valFraction}`;
+  if (nVal < 2) {
+    throw new UserError(`${flag} holds out ${nVal} of the text's ${N} characters; validation needs at least 2 (raise it, or 0 for no validation)`);
+  }
+  const nTrain = N - nVal;
+  const need = config.batch * (config.seqLength + 1);
+  if (nTrain < need) {
+    throw new UserError(
+      `${flag} leaves ${nTrain} of the text's ${N} characters for training; --batch ${config.batch} and --seq-length ${config.seqLength} need at least ${need} (lower it)`,
+    );
+  }
+  return { trainIds: ids.subarray(0, nTrain), valIds: ids.subarray(nTrain) };
 }
 
 function sameChars(a: readonly string[], b: readonly string[]): boolean {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { getBackend, setBackend } from '@weft/tensor';
 import type { CliIO } from './cli-io.js';
+import { withModelDefaults } from './config.js';
 import { UserError } from './errors.js';
 import { ConsoleReporter, JsonReporter, type TrainReporter } from './progress.js';
 import { defaultRunDir, LOSS_CSV_HEADER, parseSamplesMarkdown, prepareRunDir, readLossCsv, runPaths, type LossRow, type SampleEntry } from './run-dir.js';
@@ -43,7 +44,9 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
   const lock = lockRunDir(outDir);
   try {
     removeStaleTempFiles(outDir);
-    const previousRows = continuing ? readPreviousRows(outDir, setup.update, setup.resumed!.ckpt.config.logEvery) : [];
+    const saved = withModelDefaults(setup.resumed?.ckpt.config ?? setup.config);
+    const onSchedule = (u: number): boolean => u % saved.logEvery === 0 || (setup.valIds.length > 0 && u % saved.evalEvery === 0);
+    const previousRows = continuing ? readPreviousRows(outDir, setup.update, onSchedule) : [];
     const previousSamples = continuing ? readPreviousSamples(outDir, setup.update) : [];
     const reporter: TrainReporter = o.json ? new JsonReporter(io.stdout) : new ConsoleReporter(io.stdout, io.stderr);
     const place = { outDir, paths, continuing, previousRows, previousSamples };
@@ -58,13 +61,13 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
  * later, abandoned continuation are dropped so the curve stays one line), as
  * a straight run would have them.
  */
-function readPreviousRows(dir: string, update: number, logEvery: number): LossRow[] {
+function readPreviousRows(dir: string, update: number, onSchedule: (update: number) => boolean): LossRow[] {
   const file = runPaths(dir).lossCsv;
   if (!existsSync(file)) return [];
   try {
     const rows = readLossCsv(file).filter((r) => r.update <= update);
     // The row a segment adds at its last update is dropped: a straight run has no row there.
-    if (rows.length > 0 && rows.at(-1)!.update === update && update % logEvery !== 0) rows.pop();
+    if (rows.length > 0 && rows.at(-1)!.update === update && !onSchedule(update)) rows.pop();
     return rows;
   } catch (error) {
     throw new UserError(`cannot continue ${file}: ${(error as Error).message} (expected a header "${LOSS_CSV_HEADER}")`, { cause: error });

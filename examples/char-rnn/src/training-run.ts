@@ -9,20 +9,20 @@
  * gradient entry to [-clip, clip], `optimizer.step()`, then
  * smooth = loss on the first update of a run, 0.999·smooth + 0.001·loss after.
  */
-import type { CharRnnModel, Param } from '@weft/layers';
+import { generateIds, stateDict, type CharRnnModel, type Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
 import { resolve } from 'node:path';
-import { copy, reshape, row, Rng } from '@weft/tensor';
+import { Rng } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeCheckpoint, loadCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
 import { abortExitCode, abortSignalName, EXIT, type CliIO } from './cli-io.js';
-import type { TrainConfig } from './config.js';
+import type { FullTrainConfig, TrainConfig } from './config.js';
 import { Vocabulary } from './corpus.js';
-import { modelFromCheckpoint } from './model-checkpoint.js';
+import { copyStreamStates, modelFromCheckpoint } from './model-checkpoint.js';
 import { renderLossSvg } from './plot.js';
 import type { CheckpointReason, ProgressSnapshot, TrainReporter, TrainSummary } from './progress.js';
 import { LossCsv, readLossCsv, reportMarkdown, samplesMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
-import { generateIds } from './sampling.js';
+import type { TokenIds } from './corpus.js';
 import type { TextStreams } from './streams.js';
 import type { Setup } from './train-setup.js';
 
@@ -59,10 +59,16 @@ type StoppedBy = TrainSummary['stoppedBy'];
 
 /** A training run: create it with a validated `Setup` and a prepared run directory, then `run()`. */
 export class TrainingRun {
-  private readonly config: TrainConfig;
+  private readonly config: FullTrainConfig;
   private readonly streams: TextStreams;
   private readonly model: CharRnnModel;
   private readonly sampleModel: CharRnnModel;
+  /** Batch 1, sharing the weights: evaluates the validation text (no dropout), from zero state. */
+  private readonly evalModel: CharRnnModel | undefined;
+  /** The held-out text (empty without --val-fraction). */
+  private readonly valIds: TokenIds;
+  /** The last validation: its update and loss per window of seq-length characters. */
+  private lastVal: { update: number; loss: number } | undefined;
   private readonly params: Param[];
   private readonly optimizer: Optimizer;
   private readonly vocab: Vocabulary;
@@ -103,13 +109,18 @@ export class TrainingRun {
     this.optimizer = s.optimizer;
     this.vocab = s.vocab;
     this.sampleModel = s.model.withBatch(1);
+    this.valIds = s.valIds;
+    this.evalModel = s.valIds.length >= 2 ? s.model.withBatch(1) : undefined;
     this.inputs = new Int32Array(s.config.seqLength * s.config.batch);
     this.targets = new Int32Array(s.config.seqLength * s.config.batch);
     this.update = s.update;
     this.epoch = s.epoch;
     this.smooth = s.smoothLoss;
     // best.safetensors belongs to the run directory: a resume elsewhere starts its own.
-    this.best = place.continuing ? (s.resumed?.ckpt.bestSmoothLoss ?? Infinity) : Infinity;
+    // With a validation set the best model is the one with the lowest validation loss.
+    const savedBest = this.evalModel ? s.resumed?.ckpt.bestValLoss : s.resumed?.ckpt.bestSmoothLoss;
+    this.best = place.continuing ? (savedBest ?? Infinity) : Infinity;
+    if (s.resumed?.ckpt.lastVal !== undefined) this.lastVal = { ...s.resumed.ckpt.lastVal };
     if (place.continuing && s.resumed?.ckpt.bestUpdate !== undefined) this.bestUpdate = s.resumed.ckpt.bestUpdate;
     this.samples = [...place.previousSamples];
     this.milestones = [...(s.resumed?.ckpt.epochEnds ?? [])];
@@ -125,6 +136,7 @@ export class TrainingRun {
       epochs: this.config.epochs,
       loss: this.loss,
       smoothLoss: this.smooth,
+      trainBpc: this.trainBpc(),
       updatesPerSec: 0,
       etaSeconds: NaN,
     };
@@ -179,8 +191,10 @@ export class TrainingRun {
       const now = performance.now();
       this.progress(now);
 
-      if (this.update % config.logEvery === 0) {
-        this.log();
+      const logNow = this.update % config.logEvery === 0;
+      const evalNow = this.evalModel !== undefined && this.update % config.evalEvery === 0;
+      if (logNow || evalNow) {
+        this.log(evalNow);
         if (!(await this.checkBest())) return 'diverged';
       }
       if (config.checkpointEvery !== undefined && this.update % config.checkpointEvery === 0) {
@@ -246,25 +260,64 @@ export class TrainingRun {
     snap.epoch = this.stepEpoch;
     snap.loss = this.loss;
     snap.smoothLoss = this.smooth;
+    snap.trainBpc = this.trainBpc();
     snap.updatesPerSec = rate;
     snap.etaSeconds = (this.totalUpdates - this.update) / rate;
     this.reporter.progress(snap);
   }
 
-  /** A loss.csv row and a log point. */
-  private log(): void {
-    this.csv.append({ update: this.update, smoothLoss: this.smooth, loss: this.loss });
+  /** Training bits per character: smooth loss / seq-length / ln 2. */
+  private trainBpc(): number {
+    return this.smooth / this.config.seqLength / Math.LN2;
+  }
+
+  /** A loss.csv row and a log point; with `evaluate`, the validation loss first (a `validation` event, and in the row). */
+  private log(evaluate: boolean): void {
+    const row: LossRow = { update: this.update, smoothLoss: this.smooth, loss: this.loss, trainBpc: this.trainBpc() };
+    if (evaluate) {
+      const perChar = this.validate();
+      row.valLoss = perChar * this.config.seqLength;
+      row.valBpc = perChar / Math.LN2;
+      this.lastVal = { update: this.update, loss: row.valLoss };
+      this.reporter.validation({ update: this.update, epoch: this.stepEpoch, valLoss: row.valLoss, valBpc: row.valBpc, trainBpc: row.trainBpc! });
+    }
+    this.csv.append(row);
     this.reporter.logPoint(this.snapshot);
+  }
+
+  /**
+   * The mean loss per character (nats) of the whole validation text: the
+   * batch-1 evaluation model (sharing the weights, no dropout) from zero state,
+   * fed windows of seq-length characters (the last one shorter), its state
+   * carried between windows. Training's state is not touched.
+   */
+  private validate(): number {
+    const model = this.evalModel!;
+    const ids = this.valIds;
+    const T = this.config.seqLength;
+    const predictions = ids.length - 1;
+    model.resetState();
+    // The text's ids may be 8 or 16 bits wide; the model takes Int32Array windows.
+    const inputs = new Int32Array(T);
+    const targets = new Int32Array(T);
+    let total = 0;
+    for (let start = 0; start < predictions; start += T) {
+      const n = Math.min(T, predictions - start);
+      inputs.set(ids.subarray(start, start + n));
+      targets.set(ids.subarray(start + 1, start + n + 1));
+      total += model.loss(inputs.subarray(0, n), targets.subarray(0, n));
+    }
+    return total / predictions;
   }
 
   /** The state to save now. */
   private checkpoint(): CharRnnCheckpoint {
     const { config, streams } = this;
-    const byName = Object.fromEntries(this.params.map((p) => [p.name, p.value]));
     const positions = streams.getPositions();
     const ckpt: CharRnnCheckpoint = {
-      params: { U: byName.U!, W: byName.W!, V: byName.V!, b: byName.b!, c: byName.c! },
+      params: stateDict(this.model),
       h: this.model.state,
+      states: { ...this.model.states },
       optimizer: this.optimizer.stateDict(),
       vocab: [...this.vocab.chars],
       config,
@@ -274,10 +327,12 @@ export class TrainingRun {
       smoothLoss: this.smooth,
       rng: this.s.trainRng.getState(),
     };
-    if (Number.isFinite(this.best)) ckpt.bestSmoothLoss = this.best;
+    if (!this.evalModel && Number.isFinite(this.best)) ckpt.bestSmoothLoss = this.best;
     if (this.bestUpdate !== undefined) ckpt.bestUpdate = this.bestUpdate;
     if (this.initialLoss !== undefined) ckpt.initialLoss = this.initialLoss;
     if (this.milestones.length > 0) ckpt.epochEnds = this.milestones.map((e) => ({ ...e }));
+    if (this.evalModel && Number.isFinite(this.best)) ckpt.bestValLoss = this.best;
+    if (this.lastVal !== undefined) ckpt.lastVal = { ...this.lastVal };
     return ckpt;
   }
 
@@ -290,10 +345,15 @@ export class TrainingRun {
     return true;
   }
 
-  /** Saves best.safetensors when the smooth loss is the lowest so far; false when the state is not finite. */
+  /**
+   * Saves best.safetensors when the model is the best so far: the lowest smooth
+   * loss, or with a validation set the lowest validation loss (checked right
+   * after each evaluation). False when the state is not finite.
+   */
   private async checkBest(): Promise<boolean> {
-    if (!(this.smooth < this.best)) return true;
-    this.best = this.smooth;
+    const score = this.evalModel ? (this.lastVal?.update === this.update ? this.lastVal.loss : NaN) : this.smooth;
+    if (!(score < this.best)) return true;
+    this.best = score;
     this.bestUpdate = this.update;
     return this.save(this.place.paths.best, 'best');
   }
@@ -301,10 +361,10 @@ export class TrainingRun {
   /** Draws a text sample from stream 0's state (training is not disturbed) and rewrites samples.md. */
   private async sample(): Promise<void> {
     const { config, update } = this;
-    // Stream 0's state and next character, in a batch-1 model sharing the weights.
-    copy(reshape(this.sampleModel.state, [config.hidden]), row(this.model.state, 0));
+    // Stream 0's states (every layer's h, and c for an LSTM) and next character, in a batch-1 model sharing the weights.
+    copyStreamStates(this.sampleModel, this.model.states, 0);
     const rng = new Rng(samplingSeed(config.seed, update));
-    const text = this.vocab.decode(generateIds(this.sampleModel, [this.streams.nextInput(0)], config.sampleLength, rng));
+    const text = this.vocab.decode(generateIds(this.sampleModel, [this.streams.nextInput(0)], config.sampleLength, rng, { vocabSize: this.vocab.size }));
     const entry: SampleEntry = { update, text, epoch: this.epoch + 1 };
     if (update > 0) entry.smoothLoss = this.smooth;
     this.samples.push(entry);
@@ -320,10 +380,13 @@ export class TrainingRun {
   /** Closes the run: the last loss row and best check, then the files (or the divergence message); returns the exit code. */
   private async finish(stoppedBy: StoppedBy): Promise<number> {
     const seconds = (performance.now() - this.startedAt) / 1000;
+    const { config } = this;
     if (stoppedBy !== 'diverged') {
       // Close the curve and the best-model check on the last update, before the summary reads the best.
-      const { update, config } = this;
-      if (update > this.startUpdate && update % config.logEvery !== 0) this.csv.append({ update, smoothLoss: this.smooth, loss: this.loss });
+      const { update } = this;
+      // With a validation set the run ends with an evaluation (unless one was just done).
+      const logged = update % config.logEvery === 0 || (this.evalModel !== undefined && update % config.evalEvery === 0);
+      if (update > this.startUpdate && !logged) this.log(this.evalModel !== undefined);
       this.csv.close();
       await this.checkBest();
     }
@@ -332,7 +395,10 @@ export class TrainingRun {
       update: this.update,
       epochsDone: this.epoch,
       smoothLoss: this.smooth,
-      bestSmoothLoss: this.best,
+      bestSmoothLoss: this.evalModel ? Infinity : this.best,
+      trainBpc: this.trainBpc(),
+      ...(this.lastVal !== undefined ? { valLoss: this.lastVal.loss, valBpc: this.lastVal.loss / config.seqLength / Math.LN2 } : {}),
+      ...(this.evalModel && Number.isFinite(this.best) ? { bestValLoss: this.best } : {}),
       seconds,
       updatesPerSec: seconds > 0 ? (this.update - this.startUpdate) / seconds : 0,
       outDir: this.place.outDir,
@@ -372,8 +438,10 @@ export class TrainingRun {
 
     const bestText = await sampleBestModel(paths, this.s.ids, config.seed);
     const rows = readLossCsv(paths.lossCsv);
-    const best = this.bestUpdate !== undefined ? { best: { update: this.bestUpdate, smoothLoss: this.best } } : {};
-    await this.write(paths.lossSvg, await renderLossSvg(rows, 'Smooth loss during training', { epochEnds: this.milestones, ...best }));
+    // With a validation set the best is the validation loss's, which the training curve does not show.
+    const best = this.bestUpdate !== undefined && !this.evalModel ? { best: { update: this.bestUpdate, smoothLoss: this.best } } : {};
+    const title = this.evalModel ? 'Training (smooth) and validation loss' : 'Smooth loss during training';
+    await this.write(paths.lossSvg, await renderLossSvg(rows, title, { epochEnds: this.milestones, ...best }));
     await this.writeSamples();
     const notes: string[] = [];
     if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}.`);
@@ -383,7 +451,17 @@ export class TrainingRun {
       corpus: { source: this.s.corpus.source, characters: this.s.ids.length, vocabularySize: this.vocab.size },
       timing: { seconds, updates: update - this.startUpdate },
       finalSmoothLoss: this.smooth,
-      bestSmoothLoss: this.best,
+      bestSmoothLoss: this.evalModel ? NaN : this.best,
+      seqLength: config.seqLength,
+      ...(this.evalModel
+        ? {
+            validation: {
+              characters: this.valIds.length,
+              ...(this.lastVal ? { finalLoss: this.lastVal.loss, finalUpdate: this.lastVal.update } : {}),
+              ...(Number.isFinite(this.best) ? { bestLoss: this.best } : {}),
+            },
+          }
+        : {}),
       ...(this.bestUpdate !== undefined ? { bestUpdate: this.bestUpdate } : {}),
       milestones: this.milestones,
       evolution: this.samples,
@@ -435,6 +513,8 @@ async function sampleBestModel(paths: RunPaths, ids: ArrayLike<number>, seed: nu
   const vocab = Vocabulary.fromChars(best.vocab);
   const position = Array.isArray(best.position) ? best.position[0]! : best.position;
   const next = ids[Math.min(position, ids.length - 1)]!;
-  const generated = generateIds(modelFromCheckpoint(best), [next], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)));
+  const generated = generateIds(modelFromCheckpoint(best), [next], BEST_SAMPLE_LENGTH, new Rng(samplingSeed(seed, -1)), {
+    vocabSize: vocab.size,
+  });
   return vocab.decode([next]) + vocab.decode(generated);
 }
