@@ -47,7 +47,7 @@ export const MAX_RECHECKED = 1000;
  * analytical gradients; `loss` must be a pure function of the parameter values.
  */
 export function recheckAboveThreshold(params: readonly GradParam[], loss: () => number, report: GradcheckReport): Recheck {
-  const h = report.h * 10;
+  const h = round12(report.h * 10); // 1e-6 · 10 is 9.999999999999999e-6 in binary
   const threshold = report.threshold;
   const analytical = params.map((p) => clone(p.grad).data as Float64Array);
   // Five-point weights sum to (1 + 8 + 8 + 1) / 12h; each loss value is off by up to ε·|loss|; 10 for safety.
@@ -95,7 +95,7 @@ export function formatRecheck(recheck: Recheck, firstStencil: string): string {
   for (const e of recheck.entries.slice(0, 20)) {
     const rounding = e.fivePoint > recheck.threshold ? `, |ga - gn| ${e.difference.toExponential(1)} ${e.difference <= e.roundingBound ? 'within' : 'above'} rounding (${e.roundingBound.toExponential(1)})` : '';
     lines.push(
-      `  ${e.param}[${e.index.join(',')}]: ${firstStencil} at h = ${(recheck.h / 10).toExponential()} ${e.first.toExponential(1)}, ` +
+      `  ${e.param}[${e.index.join(',')}]: ${firstStencil} at h = ${round12(recheck.h / 10).toExponential()} ${e.first.toExponential(1)}, ` +
         `five-point at h = ${recheck.h.toExponential()} ${e.fivePoint.toExponential(1)}${rounding}: ` +
         `${e.finiteDifferenceError ? 'finite-difference error' : 'WRONG GRADIENT'}`,
     );
@@ -108,4 +108,9 @@ export function formatRecheck(recheck: Recheck, firstStencil: string): string {
       : `${wrong} still fail${wrong === 1 ? 's' : ''}: the analytical gradient${wrong === 1 ? ' is' : 's are'} wrong there (exit 1).`,
   );
   return lines.join('\n');
+}
+
+/** `x` to 12 significant digits: the step a person typed, without binary noise. */
+function round12(x: number): number {
+  return Number(x.toPrecision(12));
 }
