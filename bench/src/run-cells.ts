@@ -10,7 +10,7 @@
  * process for about as long, after a warm-up.
  */
 import { cpus, loadavg } from 'node:os';
-import { wasmSupported, type Backend } from '@weft/tensor';
+import { setBackend, wasmHeapStats, wasmSupported, type Backend } from '@weft/tensor';
 import { cellUpdateFlops, runTorch, torchUnavailable, WeftCellTrainer, type CellConfig, type CellKind } from './cells.js';
 
 interface Row {
@@ -40,6 +40,12 @@ function main(): void {
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
   const backend: Backend = !argv.includes('--js') && wasmSupported() ? 'wasm' : 'js';
+  // Every trainer of every configuration stays alive in this process: a heap large enough
+  // for all of them, so that none falls back to ordinary arrays (and the JS kernels).
+  if (backend === 'wasm') {
+    setBackend('wasm', { heapBytes: 1024 * 1024 * 1024 });
+    setBackend('js');
+  }
   const rounds = quick ? 3 : 5;
   const roundSeconds = quick ? 0.2 : 0.5;
   const log = json ? (s: string): void => void process.stderr.write(s + '\n') : (s: string): void => console.log(s);
@@ -88,6 +94,8 @@ function main(): void {
     if (torchBlas === 'generic') notes.push('this PyTorch is built on the generic (reference) BLAS (BLAS_INFO=generic, e.g. Debian python3-torch): far slower than a wheel with MKL or OpenBLAS');
   } else notes.push(`PyTorch ${whyNot}`);
 
+  const fallbacks = wasmHeapStats()?.fallbacks ?? 0;
+  if (fallbacks > 0) notes.push(`${fallbacks} buffers did not fit on the WebAssembly heap and ran on the JS kernels: those rows are too slow`);
   rows.sort((a, b) => (a.kind === b.kind ? a.batch - b.batch : a.kind < b.kind ? 1 : -1));
   if (json) {
     console.log(JSON.stringify({ config: { hidden: m, inputSize: m, steps: 25, backend, rounds, roundSeconds }, torch: torchVersion ? { version: torchVersion, blas: torchBlas } : null, rows, notes }, null, 2));
