@@ -7,10 +7,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { charRnn, type CellName } from '@weft/layers';
-import { clone, Rng, formatShape, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
+import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
 import { trainConfigSchema, configErrorMessage, withModelDefaults, type TrainConfig } from './config.js';
 import { UserError } from './errors.js';
-import { decodeSafetensors, encodeSafetensors } from '@weft/tensor';
 
 /** The value of the `format` metadata entry of the checkpoints this version writes. */
 export const CHECKPOINT_FORMAT = 'weft-char-rnn/2';

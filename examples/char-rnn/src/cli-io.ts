@@ -3,6 +3,7 @@
  * signal) and the exit codes they return. Its own module so that commands
  * depend on it, not on `main.ts` or on each other.
  */
+import type { AtomicWriteFs } from './atomic-write.js';
 import type { OutputStream } from './progress.js';
 
 /** Where a command reads its environment from: output streams and an optional stop signal. */
@@ -14,6 +15,8 @@ export interface CliIO {
    * the report, and returns the code of `abortExitCode(signal.reason)`.
    */
   signal?: AbortSignal;
+  /** The file-system calls of atomic writes (node:fs/promises by default; tests inject failures such as ENOSPC). */
+  fs?: AtomicWriteFs;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, type CliIO } from './cli-io.js';
 import { BACKENDS, CELLS, defaultTrainConfig, OPTIMIZERS, type CellName, type TrainConfig } from './config.js';
-import { isUserError } from './errors.js';
+import { isFileWriteError, isUserError } from './errors.js';
 import { gradcheckCommand } from './gradcheck-command.js';
 import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train.js';
@@ -43,7 +43,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 /** Commander argument parser: a decimal number (ranges are checked later, with the flag's name). */
 function parseNumber(value: string): number {
   if (!NUMBER.test(value.trim())) throw new InvalidArgumentError('It must be a number.');
-  return Number(value);
+  const n = Number(value);
+  // 1e-400 parses to 0: for --clip that would silently mean "off".
+  if (n === 0 && /[1-9]/.test(value.replace(/e.*$/i, ''))) throw new InvalidArgumentError('It is too small for a double: it rounds to 0.');
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('It is too large for a double: it rounds to infinity.');
+  return n;
 }
 
 /** Commander argument parser: an integer (ranges are checked later). */
@@ -199,6 +203,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (isUserError(error)) {
       io.stderr.write(`char-rnn: ${oneLine(error.message)}\n`);
       return EXIT.usage;
+    }
+    if (isFileWriteError(error)) {
+      io.stderr.write(`char-rnn: ${oneLine(error.message)}; files written before are intact\n`);
+      return EXIT.failed;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr.write(`char-rnn: internal error (please report it): ${detail}\n`);

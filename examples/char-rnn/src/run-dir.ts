@@ -2,11 +2,11 @@
  * The run directory: where `char-rnn train` writes its checkpoints, loss log,
  * plot, samples and report. We only ever write our own file names into it.
  */
-import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { UserError } from './errors.js';
+import { describeIoError, FileWriteError, UserError } from './errors.js';
 
 /** The files of a run, by role. */
 export const RUN_FILES = {
@@ -45,13 +45,7 @@ export async function prepareRunDir(dir: string, options: { force?: boolean } = 
     if (error instanceof UserError) throw error;
     if ((error as { code?: string }).code !== 'ENOENT') throw new UserError(`cannot use run directory ${dir}: ${(error as Error).message}`);
   }
-  if (existing === undefined) {
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (error) {
-      throw new UserError(`cannot create run directory ${dir}: ${(error as Error).message}`, { cause: error });
-    }
-  } else if (!options.force) {
+  if (existing === undefined) await makeDirectories(dir); else if (!options.force) {
     const ours = new Set<string>(Object.values(RUN_FILES));
     const previous = existing.filter((name) => ours.has(name));
     if (previous.length > 0) {
@@ -59,6 +53,35 @@ export async function prepareRunDir(dir: string, options: { force?: boolean } = 
     }
   }
   return runPaths(dir);
+}
+
+/**
+ * Creates `dir` and its missing parents, one level at a time. Not
+ * `mkdir(…, { recursive: true })`: in /proc, where mkdir fails with ENOENT
+ * under a directory that exists, Node's recursive mkdir retries forever.
+ * Throws `UserError` naming the directory and the cause.
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      await stat(at);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT' || dirname(at) === at) {
+        throw new UserError(`cannot create run directory ${dir}: ${describeIoError(error)}`, { cause: error });
+      }
+      missing.push(at);
+    }
+  }
+  for (const at of missing.reverse()) {
+    try {
+      await mkdir(at);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EEXIST') continue; // made meanwhile by someone else
+      throw new UserError(`cannot create run directory ${dir}: ${describeIoError(error)}`, { cause: error });
+    }
+  }
 }
 
 /**
@@ -100,9 +123,15 @@ export const LOSS_CSV_HEADER_V1 = 'update,smooth_loss,loss';
  */
 export class LossCsv {
   private fd: number | undefined;
+  /** Bytes in the file after the last complete row: a failed append is cut back to it. */
+  private size: number;
 
-  private constructor(fd: number) {
+  private constructor(
+    fd: number,
+    private readonly file: string,
+  ) {
     this.fd = fd;
+    this.size = fstatSync(fd).size;
   }
 
   /**
@@ -110,10 +139,14 @@ export class LossCsv {
    * keeps its rows (writing the header only if the file is new or empty).
    */
   static open(file: string, options: { append?: boolean } = {}): LossCsv {
-    const fd = openSync(file, options.append ? 'a+' : 'w');
-    const csv = new LossCsv(fd);
-    const empty = !options.append || fstatSync(fd).size === 0;
-    if (empty) writeSync(fd, `${LOSS_CSV_HEADER}\n`);
+    let fd: number;
+    try {
+      fd = openSync(file, options.append ? 'a+' : 'w');
+    } catch (error) {
+      throw new FileWriteError(file, error);
+    }
+    const csv = new LossCsv(fd, file);
+    if (csv.size === 0) csv.write(`${LOSS_CSV_HEADER}\n`);
     return csv;
   }
 
@@ -121,7 +154,25 @@ export class LossCsv {
   append(row: LossRow): void {
     if (this.fd === undefined) throw new Error('LossCsv.append: the file is closed');
     const opt = (x: number | undefined): string => (x === undefined ? '' : String(x));
-    writeSync(this.fd, `${row.update},${row.smoothLoss},${row.loss},${opt(row.trainBpc)},${opt(row.valLoss)},${opt(row.valBpc)}\n`);
+    this.write(`${row.update},${row.smoothLoss},${row.loss},${opt(row.trainBpc)},${opt(row.valLoss)},${opt(row.valBpc)}\n`);
+  }
+
+  /** Appends `text` whole, or cuts a partial write back and throws `FileWriteError`. */
+  private write(text: string): void {
+    const fd = this.fd!;
+    try {
+      const bytes = Buffer.from(text, 'utf8');
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.size + done);
+      this.size += bytes.length;
+    } catch (error) {
+      try {
+        ftruncateSync(fd, this.size);
+      } catch {
+        // The row stays partial; readLossCsv names the line on a resume.
+      }
+      throw new FileWriteError(this.file, error);
+    }
   }
 
   /** Closes the file; later calls do nothing. */

@@ -17,6 +17,7 @@ import { loadCheckpoint } from './checkpoint.js';
 import { modelFromCheckpoint } from './model-checkpoint.js';
 import { describeChar, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
+import { MAX_SAMPLE_LENGTH } from './limits.js';
 import type { CliIO } from './cli-io.js';
 
 /** The flags of `char-rnn sample` (already parsed as numbers). */
@@ -33,7 +34,9 @@ export interface SampleCommandOptions {
 
 /** Generates the text `sample` prints (prime or first character included). */
 export async function generateSample(o: SampleCommandOptions, onNote?: (note: string) => void): Promise<string> {
-  if (!(Number.isInteger(o.length) && o.length >= 1)) throw new UserError(`--length must be a positive integer, got ${o.length}`);
+  if (!(Number.isInteger(o.length) && o.length >= 1 && o.length <= MAX_SAMPLE_LENGTH)) {
+    throw new UserError(`--length must be a positive integer up to ${MAX_SAMPLE_LENGTH}, got ${o.length}`);
+  }
   if (!Number.isSafeInteger(o.seed)) throw new UserError(`--seed must be an integer, got ${o.seed}`);
   const sampling: SamplingOptions = { temperature: o.temperature };
   if (o.topK !== undefined) sampling.topK = o.topK;

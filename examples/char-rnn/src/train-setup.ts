@@ -12,7 +12,8 @@ import { Rng, setBackend, wasmUnavailableReason, type RngState } from '@weft/ten
 import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
 import type { CliIO } from './cli-io.js';
 import { defaultTrainConfig, flagName, parseTrainConfig, withModelDefaults, type FullTrainConfig, type TrainConfig } from './config.js';
-import { loadCorpus, Vocabulary, type Corpus } from './corpus.js';
+import { describeChar, readCorpus, Vocabulary, type EncodedCorpus, type TokenIds } from './corpus.js';
+import { checkModelSize } from './limits.js';
 import { UserError } from './errors.js';
 import { checkpointStates } from './checkpoint-codec.js';
 import { copyParams, copyStates } from './model-checkpoint.js';
@@ -59,12 +60,12 @@ export function resolveConfig(flags: Partial<TrainConfig>, explicit: ReadonlySet
 /** Everything a run needs, validated before the run directory is touched. */
 export interface Setup {
   config: FullTrainConfig;
-  corpus: Corpus;
+  corpus: EncodedCorpus;
   vocab: Vocabulary;
   /** The whole text as ids (training and validation parts). */
-  ids: Int32Array;
+  ids: TokenIds;
   /** The training part: the first 1 − val-fraction of the text (all of it without validation). */
-  trainIds: Int32Array;
+  trainIds: TokenIds;
   /** The held-out part: the last val-fraction of the text (empty without validation). */
   valIds: Int32Array;
   streams: TextStreams;
@@ -84,11 +85,19 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
   if (!o.resume) resolveConfig(o.flags, o.explicit);
   const ckpt = o.resume ? await loadCheckpoint(o.resume, { onNote: (note) => io.stderr.write(`char-rnn: note: ${note}\n`) }) : undefined;
   const config = resolveConfig(o.flags, o.explicit, ckpt?.config);
-  const corpus = await loadCorpus(o.data);
-  const textVocab = Vocabulary.fromText(corpus.text);
+  const corpus = await readCorpus(o.data);
+  const textVocab = corpus.vocab;
   let vocab = textVocab;
   if (ckpt) {
     vocab = Vocabulary.fromChars(ckpt.vocab);
+    if (vocab.size === textVocab.size && textVocab.chars.every((c) => vocab.has(c)) && !sameChars(vocab.chars, textVocab.chars)) {
+      const first = vocab.chars.findIndex((c, i) => c !== textVocab.chars[i]);
+      throw new UserError(
+        `the text ${corpus.source} has the same ${vocab.size} characters as the checkpoint ${o.resume}, but the checkpoint orders them differently ` +
+          `(entry ${first} is ${describeChar(vocab.chars[first]!)} there, ${describeChar(textVocab.chars[first]!)} here; this program sorts them by code point), ` +
+          'so it was written by another program: its ids would mean other characters',
+      );
+    }
     if (!sameChars(vocab.chars, textVocab.chars)) {
       const added = textVocab.chars.filter((c) => !vocab.has(c));
       const dropped = vocab.chars.filter((c) => !textVocab.has(c));
@@ -102,7 +111,8 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
       );
     }
   }
-  const ids = vocab.encode(corpus.text);
+  const ids = corpus.ids;
+  if (!ckpt) checkModelSize({ ...config, vocabSize: vocab.size }, `--hidden ${config.hidden}`);
   const { trainIds, valIds } = splitText(ids, config);
   const streams = new TextStreams(trainIds, config.batch, config.seqLength);
 
@@ -174,9 +184,9 @@ function restoreRng(rng: Rng, state: RngState): void {
  * the held-out part has fewer than 2 characters (nothing to predict), or the
  * training part is too short for one window per stream.
  */
-export function splitText(ids: Int32Array, config: FullTrainConfig): { trainIds: Int32Array; valIds: Int32Array } {
+export function splitText(ids: TokenIds, config: FullTrainConfig): { trainIds: TokenIds; valIds: Int32Array } {
   const N = ids.length;
-  if (config.valFraction === 0) return { trainIds: ids, valIds: ids.subarray(N) };
+  if (config.valFraction === 0) return { trainIds: ids, valIds: new Int32Array(0) };
   const nVal = Math.floor(config.valFraction * N);
   const flag = `--val-fraction ${config.valFraction}`;
   if (nVal < 2) {
@@ -189,7 +199,8 @@ export function splitText(ids: Int32Array, config: FullTrainConfig): { trainIds:
       `${flag} leaves ${nTrain} of the text's ${N} characters for training; --batch ${config.batch} and --seq-length ${config.seqLength} need at least ${need} (lower it)`,
     );
   }
-  return { trainIds: ids.subarray(0, nTrain), valIds: ids.subarray(nTrain) };
+  // Int32Array: the ids model.loss takes (the held-out part is a small copy).
+  return { trainIds: ids.subarray(0, nTrain), valIds: Int32Array.from(ids.subarray(nTrain)) };
 }
 
 function sameChars(a: readonly string[], b: readonly string[]): boolean {

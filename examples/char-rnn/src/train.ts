@@ -12,6 +12,7 @@ import { withModelDefaults } from './config.js';
 import { UserError } from './errors.js';
 import { ConsoleReporter, JsonReporter, type TrainReporter } from './progress.js';
 import { defaultRunDir, LOSS_CSV_HEADER, parseSamplesMarkdown, prepareRunDir, readLossCsv, runPaths, type LossRow, type SampleEntry } from './run-dir.js';
+import { lockRunDir, removeStaleTempFiles } from './run-lock.js';
 import { setUp, type TrainCommandOptions } from './train-setup.js';
 import { TrainingRun } from './training-run.js';
 
@@ -40,12 +41,19 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
   const continuing = o.resume !== undefined && resolve(outDir) === resolve(dirname(o.resume));
   const saved = withModelDefaults(setup.resumed?.ckpt.config ?? setup.config);
   const onSchedule = (u: number): boolean => u % saved.logEvery === 0 || (setup.valIds.length > 0 && u % saved.evalEvery === 0);
-  const previousRows = continuing ? readPreviousRows(outDir, setup.update, onSchedule) : [];
-  const previousSamples = continuing ? readPreviousSamples(outDir, setup.update) : [];
   const paths = await prepareRunDir(outDir, { force: o.force || continuing });
-  const reporter: TrainReporter = o.json ? new JsonReporter(io.stdout) : new ConsoleReporter(io.stdout, io.stderr);
-  const place = { outDir, paths, continuing, previousRows, previousSamples };
-  return new TrainingRun(setup, place, reporter, io).run();
+  // From here until the run ends, the directory is ours alone.
+  const lock = lockRunDir(outDir);
+  try {
+    removeStaleTempFiles(outDir);
+    const previousRows = continuing ? readPreviousRows(outDir, setup.update, onSchedule) : [];
+    const previousSamples = continuing ? readPreviousSamples(outDir, setup.update) : [];
+    const reporter: TrainReporter = o.json ? new JsonReporter(io.stdout) : new ConsoleReporter(io.stdout, io.stderr);
+    const place = { outDir, paths, continuing, previousRows, previousSamples };
+    return await new TrainingRun(setup, place, reporter, io).run();
+  } finally {
+    lock.release();
+  }
 }
 
 /**

@@ -14,14 +14,14 @@ import type { Optimizer } from '@weft/optim';
 import { resolve } from 'node:path';
 import { Rng } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
-import { loadCheckpoint, saveCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
+import { encodeCheckpoint, loadCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
 import { abortExitCode, abortSignalName, type CliIO } from './cli-io.js';
 import type { FullTrainConfig, TrainConfig } from './config.js';
 import { Vocabulary } from './corpus.js';
 import { copyStreamStates, modelFromCheckpoint } from './model-checkpoint.js';
 import { renderLossSvg } from './plot.js';
 import type { CheckpointReason, ProgressSnapshot, TrainReporter, TrainSummary } from './progress.js';
-import { LossCsv, readLossCsv, samplesMarkdown, writeReportMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
+import { LossCsv, readLossCsv, reportMarkdown, samplesMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
 import type { TextStreams } from './streams.js';
 import type { Setup } from './train-setup.js';
 
@@ -143,8 +143,25 @@ export class TrainingRun {
     for (const r of place.previousRows) this.csv.append(r);
   }
 
-  /** Trains until a budget, Ctrl-C or divergence ends the run, writes its files, and returns the exit code. */
+  /**
+   * Trains until a budget, a signal or divergence ends the run, writes its
+   * files, and returns the exit code. A file that cannot be written throws
+   * `FileWriteError` (its previous version is intact).
+   */
   async run(): Promise<number> {
+    try {
+      return await this.trainAndFinish();
+    } finally {
+      this.csv.close();
+    }
+  }
+
+  /** Atomically writes one of the run's files (through `io.fs` when a test injects one). */
+  private write(file: string, data: string | Uint8Array): Promise<void> {
+    return writeFileAtomic(file, data, this.io.fs ? { fs: this.io.fs } : {});
+  }
+
+  private async trainAndFinish(): Promise<number> {
     this.startedAt = performance.now();
     this.reporter.start({
       startUpdate: this.update,
@@ -316,7 +333,7 @@ export class TrainingRun {
   /** Writes a checkpoint; false (and nothing written) when the state is not finite. */
   private async save(file: string, reason: CheckpointReason): Promise<boolean> {
     if (!allFinite(this.params) || !Number.isFinite(this.smooth)) return false; // never replace a good file with a broken state
-    await saveCheckpoint(file, this.checkpoint());
+    await this.write(file, encodeCheckpoint(this.checkpoint()));
     if (reason !== 'best') this.lastGoodCheckpoint = { file, update: this.update };
     this.reporter.checkpoint({ update: this.update, file, reason });
     return true;
@@ -351,7 +368,7 @@ export class TrainingRun {
 
   /** Rewrites samples.md whole: the continued run's samples, then this segment's. */
   private async writeSamples(): Promise<void> {
-    await writeFileAtomic(this.place.paths.samples, samplesMarkdown(this.samples));
+    await this.write(this.place.paths.samples, samplesMarkdown(this.samples));
   }
 
   /** Closes the run: the last loss row, the final checkpoint, the plot, samples and report; returns the exit code. */
@@ -401,12 +418,14 @@ export class TrainingRun {
 
     const bestText = await sampleBestModel(paths, this.s.ids, config.seed);
     const rows = readLossCsv(paths.lossCsv);
-    await writeFileAtomic(paths.lossSvg, await renderLossSvg(rows, this.evalModel ? 'Training (smooth) and validation loss' : 'Smooth loss during training'));
+    const best = this.bestUpdate !== undefined ? { best: { update: this.bestUpdate, smoothLoss: this.best } } : {};
+    const title = this.evalModel ? 'Training (smooth) and validation loss' : 'Smooth loss during training';
+    await this.write(paths.lossSvg, await renderLossSvg(rows, title, { epochEnds: this.milestones, ...best }));
     await this.writeSamples();
     const notes: string[] = [];
     if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}.`);
     if (stoppedBy === 'interrupted') notes.push(`Interrupted (${signal}) at update ${update}.`);
-    await writeReportMarkdown(paths.report, {
+    await this.write(paths.report, reportMarkdown({
       settings: { data: this.s.corpus.source, ...config },
       corpus: { source: this.s.corpus.source, characters: this.s.ids.length, vocabularySize: this.vocab.size },
       timing: { seconds, updates: update - this.startUpdate },
@@ -427,7 +446,7 @@ export class TrainingRun {
       evolution: this.samples,
       bestSample: bestText,
       notes,
-    });
+    }));
 
     reporter.finish({
       ...summary,

@@ -7,11 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, randn, zeros, type Tensor } from '@weft/tensor';
+import { decodeSafetensors, encodeSafetensors, Rng, randn, zeros, type Tensor } from '@weft/tensor';
 import { checkpointChecksum, decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint } from '../src/checkpoint.js';
 import { defaultTrainConfig } from '../src/config.js';
 import { UserError } from '../src/errors.js';
-import { decodeSafetensors, encodeSafetensors } from '@weft/tensor';
 import { makeText, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
 
 jest.setTimeout(60_000);

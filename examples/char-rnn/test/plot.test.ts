@@ -1,5 +1,5 @@
 /** renderLossSvg: a valid standalone SVG line chart, also for thousands of points. */
-import { renderLossSvg } from '../src/plot.js';
+import { focusedRange, renderLossSvg } from '../src/plot.js';
 
 /** A well-formedness check without a DOM: every tag opened is closed, in order. */
 function tagsBalanced(svg: string): boolean {
@@ -48,4 +48,47 @@ test('non-finite points are dropped and an empty series still renders', async ()
   expect(svg.startsWith('<svg')).toBe(true);
   expect(svg).not.toMatch(/ d="[^"]*NaN/);
   expect(svg).toContain('>smooth loss<');
+});
+
+/** The vertices of a path's d attribute as [x, y] pairs. */
+function vertices(d: string): number[][] {
+  return [...d.matchAll(/[ML]([\d.-]+),([\d.-]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+/** A run like a default one: a fast fall from 113 to 55, then slowly to 43, with a jump at each epoch start. */
+function defaultLikeRun(): { points: { update: number; smoothLoss: number }[]; epochEnds: { epoch: number; update: number }[] } {
+  const points = [];
+  for (let u = 100; u <= 146_000; u += 100) {
+    const epochJump = 2 * Math.exp(-(u % 48_695) / 2000);
+    points.push({ update: u, smoothLoss: 43 + 12 * Math.exp(-u / 60_000) + 58 * Math.exp(-u / 1500) + epochJump });
+  }
+  return { points, epochEnds: [{ epoch: 1, update: 48_695 }, { epoch: 2, update: 97_390 }, { epoch: 3, update: 146_000 }] };
+}
+
+test('issue 11.5: the axes end at the data, the y axis is focused past the first 5%, epochs and the best point are marked', async () => {
+  const { points, epochEnds } = defaultLikeRun();
+  const best = points.reduce((a, b) => (b.smoothLoss < a.smoothLoss ? b : a));
+  const svg = await renderLossSvg(points, 'Smooth loss', { epochEnds, best });
+  const line = vertices(linePath(svg));
+  expect(line).toHaveLength(points.length);
+  // x: the first point at the left edge (0) and the last at the right edge (640): no "nice" padding.
+  expect(line[0]![0]).toBeCloseTo(0, 5);
+  expect(line.at(-1)![0]).toBeCloseTo(640, 5);
+  // y: the curve after the first 5% spans the whole height (0 at the top, 360 at the bottom) …
+  const later = line.filter((_, i) => points[i]!.update >= 0.05 * 146_000);
+  expect(Math.min(...later.map((v) => v[1]!))).toBeLessThan(360 * 0.03);
+  expect(Math.max(...line.map((v) => v[1]!))).toBeGreaterThan(360 * 0.97);
+  // … and the start runs off the top (negative y), as the subtitle says.
+  expect(line[0]![1]).toBeLessThan(0);
+  expect(svg).toContain(`the curve starts at ${points[0]!.smoothLoss.toFixed(1)}, above the top`);
+  for (const e of epochEnds.slice(0, 2)) expect(svg).toContain(`>epoch ${e.epoch}<`);
+  expect(svg).toContain(`>best ${best.smoothLoss.toFixed(2)} (update ${best.update.toLocaleString('en-US')})<`);
+});
+
+test('focusedRange shows a short series whole', () => {
+  const points = Array.from({ length: 10 }, (_, i) => ({ update: i, smoothLoss: 100 - i }));
+  const range = focusedRange(points);
+  expect(range.clipped).toBe(false);
+  expect(range.min).toBeLessThan(91);
+  expect(range.max).toBeGreaterThan(100);
 });

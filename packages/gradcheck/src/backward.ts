@@ -6,7 +6,6 @@
 import { Rng, Tensor, zeros } from '@weft/tensor';
 import { checkGradients, type CheckGradientsOptions, type GradcheckReport } from './check.js';
 import type { GradParam } from './params.js';
-import { functionArg } from './validate.js';
 
 /**
  * Anything with a forward and a backward: what `checkBackward` checks. The
@@ -50,8 +49,9 @@ export function checkBackward(target: BackwardTarget, options: CheckBackwardOpti
   if (target === null || typeof target !== 'object' || !Array.isArray(target.params)) {
     throw new Error(`${who}: target must be { params, forward, backward }, got ${target === null ? 'null' : typeof target}`);
   }
-  functionArg(who, 'target.forward', target.forward);
-  functionArg(who, 'target.backward', target.backward);
+  for (const name of ['forward', 'backward'] as const) {
+    if (typeof target[name] !== 'function') throw new Error(`${who}: target.${name} must be a function, got ${typeof target[name]}`);
+  }
   // The seed is validated by checkGradients; an invalid one must not reach Rng first.
   const rng = new Rng(Number.isSafeInteger(options.seed) ? options.seed : 0);
   let weights: Tensor[] | null = null;

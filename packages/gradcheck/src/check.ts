@@ -42,6 +42,7 @@ export interface WorstEntry {
 
 /** The check of one parameter. */
 export interface ParamReport {
+  /** The parameter's name. */
   name: string;
   /** The parameter's shape. */
   shape: number[];
@@ -61,13 +62,19 @@ export interface ParamReport {
 
 /** What `checkGradients` returns: one row per parameter, in the order given. */
 export interface GradcheckReport {
+  /** One report per parameter, in the order given. */
   params: ParamReport[];
+  /** Relative errors above this count as failures. */
   threshold: number;
+  /** The finite-difference step. */
   h: number;
+  /** The finite-difference formula. */
   stencil: Stencil;
+  /** Floor of the relative error's denominator. */
   eps: number;
   /** The per-parameter sampling limit, or null when every entry was checked. */
   maxEntries: number | null;
+  /** Seed of the entry sampling. */
   seed: number;
   /** The loss at the unperturbed parameters. */
   loss: number;

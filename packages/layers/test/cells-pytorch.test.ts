@@ -11,23 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromData, zeros, type Tensor } from '@weft/tensor';
-import {
-  checkGradOutputs,
-  checkInputs,
-  float,
-  graph,
-  GRUCell,
-  LSTMCell,
-  lossAndGradients,
-  port,
-  Recurrent,
-  scalar,
-  type Graph,
-  type Layer,
-  type LayerContext,
-  type Port,
-  type Value,
-} from '@weft/layers';
+import { float, graph, GRUCell, loadStateDict, LSTMCell, Recurrent, type Graph } from '@weft/layers';
 import { Rng } from '@weft/tensor';
 import { unroll } from './cell-helpers.js';
 
@@ -101,13 +85,8 @@ function stepGraph(c: Case): Graph {
     b.output('h_l0', 'l0').output('h_l1', 'l1');
   }
   const step = b.build();
-  const names = step.parameters().map((p) => p.name);
-  expect(names.slice().sort()).toEqual(Object.keys(c.stateDict).sort());
-  for (const p of step.parameters()) {
-    const e = c.stateDict[p.name]!;
-    expect(p.value.shape).toEqual(e.shape);
-    p.value.data.set(e.data);
-  }
+  // PyTorch's state_dict keys (l0.weight_ih, …) are weft's parameter names: strict load by name.
+  loadStateDict(step, Object.fromEntries(Object.entries(c.stateDict).map(([k, e]) => [k, fromData(Float64Array.from(e.data), e.shape)])));
   return step;
 }
 
@@ -142,16 +121,17 @@ describe.each(['lstm', 'gru'] as const)('%s: two stacked cells against PyTorch (
     expect(step.parameters().every((p) => p.grad.toFlatArray().some((v) => v !== 0))).toBe(true);
   });
 
-  it('through Recurrent: the same loss, outputs and parameter gradients to 1e-12', () => {
+  it.each([true, false])('through Recurrent (batchOverTime: %s): the same loss, outputs and gradients of parameters and x to 1e-12', (batchOverTime) => {
     const step = stepGraph(c);
-    const { loss, outputs } = recurrentLossAndGradients(step, c);
+    const { loss, outputs, gradX } = recurrentRun(step, c, batchOverTime);
     const worst = Math.max(
       maxDiff([loss], [c.loss]),
-      ...stateNames(c).map((s) => maxDiff(outputs[s]!, c.outputs[s]!.data)),
+      ...stateNames(c).map((s, k) => maxDiff(outputs[k]!, c.outputs[s]!.data)),
       ...step.parameters().map((p) => maxDiff(p.grad.data, c.grads[p.name]!.data)),
+      maxDiff(gradX, c.gradX.data),
     );
     expect(worst).toBeLessThanOrEqual(TOL);
-    summary[`${kind} (Recurrent)`] = { worst };
+    summary[`${kind} (Recurrent${batchOverTime ? '' : ', batchOverTime: false'})`] = { worst };
   });
 });
 
@@ -166,82 +146,25 @@ afterAll(() => {
 });
 
 /**
- * Test-only loss: Σ_k ⟨a_k, w_k⟩ over pairs of float inputs (a_k, w_k), a
- * scalar summed over rows; da_k = w_k (the weights w_k get no gradient).
+ * The only place that uses the Recurrent API: the step graph unrolled as a
+ * Layer (nested cells inlined, ih before the loop) from the fixture's initial
+ * states; loss = Σ_o ⟨W_o, out_o⟩ over the stacked outputs, backward given W_o.
  */
-class InnerProducts implements Layer {
-  readonly inputs: readonly Port[];
-  readonly outputs: readonly Port[] = [port('loss', scalar())];
-  constructor(size: number, pairs: number) {
-    this.inputs = Array.from({ length: pairs }, (_, k) => [port(`a${k}`, float(size)), port(`w${k}`, float(size))]).flat();
-  }
-  parameters(): [] {
-    return [];
-  }
-  zeroGrad(): void {}
-  createContext(batch: number, steps = 1): LayerContext & { values: Value[] } {
-    const rowsTotal = batch * steps;
-    return {
-      batch,
-      steps,
-      rows: rowsTotal,
-      outputs: [zeros([])],
-      gradInputs: this.inputs.map((p, i) => (i % 2 === 0 ? zeros([rowsTotal, p.size]) : null)),
-      values: [],
-    };
-  }
-  forward(ctx: LayerContext & { values: Value[] }, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('InnerProducts', this.inputs, inputs, ctx.rows);
-    ctx.values = inputs.slice();
-    let s = 0;
-    for (let k = 0; k < inputs.length; k += 2) {
-      const a = inputs[k] as Tensor;
-      const w = inputs[k + 1] as Tensor;
-      for (let j = 0; j < a.size; j++) s += a.data[a.offset + j]! * w.data[w.offset + j]!;
-    }
-    ctx.outputs[0]!.data[0] = s;
-    return ctx.outputs;
-  }
-  backward(ctx: LayerContext & { values: Value[] }, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('InnerProducts', this.outputs, gradOutputs, ctx.rows);
-    const g = gradOutputs[0]!.data[0]!;
-    for (let k = 0; k < this.inputs.length; k += 2) {
-      const out = ctx.gradInputs[k];
-      const w = ctx.values[k + 1] as Tensor;
-      if (out) for (let j = 0; j < out.size; j++) out.data[out.offset + j] = g * w.data[w.offset + j]!;
-    }
-  }
-}
-
-/**
- * The only place that uses the Recurrent API: the step graph plus the loss
- * node, unrolled with the states carried, from the fixture's initial states.
- */
-function recurrentLossAndGradients(step: Graph, c: Case): { loss: number; outputs: Record<string, number[]> } {
+function recurrentRun(step: Graph, c: Case, batchOverTime: boolean): { loss: number; outputs: number[][]; gradX: number[] } {
   const names = stateNames(c);
-  const m = c.hiddenSize;
-  const scored = c.kind === 'lstm' ? ['h_l1', 'c_l1'] : ['h_l1'];
-  const b = graph(`${c.kind}-loss`).input('x', float(c.inputSize));
-  for (const s of names) b.input(s, float(m));
-  scored.forEach((_, k) => b.input(`w${k}`, float(m)));
-  b.node('model', step, Object.fromEntries([['x', 'x'], ...names.map((s) => [s, s])]), { prefix: '' });
-  const pairs: Record<string, string> = {};
-  scored.forEach((s, k) => {
-    pairs[`a${k}`] = `model.${s}`;
-    pairs[`w${k}`] = `w${k}`;
-  });
-  b.node('loss', new InnerProducts(m, scored.length), pairs);
-  for (const s of names) b.output(s, `model.${s}`);
-  b.output('loss', 'loss');
-  const full = b.build();
-  const r = new Recurrent(full, { state: Object.fromEntries(names.map((s) => [s, s])) });
+  const r = new Recurrent(step, { state: Object.fromEntries(names.map((s) => [s, s])), batchOverTime });
   const ctx = r.createContext(c.batch, c.steps);
   names.forEach((s) => ctx.state(s).data.set(c.initial[initialName(s)]!.data));
-  const feed: Record<string, Value> = { x: rows(c.x), w0: rows(c.R) };
-  if (c.kind === 'lstm') feed.w1 = rows(c.S!);
-  full.zeroGrad();
-  const loss = lossAndGradients(r, ctx, feed);
-  // The outputs are the context's buffers: copy their rows.
-  const outputOf = (name: string): number[] => ctx.outputs[r.outputs.findIndex((p) => p.name === name)]!.toFlatArray();
-  return { loss, outputs: Object.fromEntries(names.map((s) => [s, outputOf(s)])) };
+  const W = lossWeights(c);
+  // The outputs of the Recurrent layer are the step graph's, in its order.
+  expect(r.outputs.map((p) => p.name)).toEqual(names);
+  step.zeroGrad();
+  const outs = r.forward(ctx, [rows(c.x)]);
+  let loss = 0;
+  outs.forEach((o, k) => {
+    for (let j = 0; j < o.size; j++) loss += o.data[o.offset + j]! * W[k]!.data[j]!;
+  });
+  const outputs = outs.map((o) => o.toFlatArray());
+  r.backward(ctx, W);
+  return { loss, outputs, gradX: ctx.gradInputs[0]!.toFlatArray() };
 }

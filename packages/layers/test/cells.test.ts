@@ -4,6 +4,7 @@
  * five-point; B = 1 and 3), BPTT with deferred weight gradients against the
  * per-step unroll, initialisation, and errors.
  */
+import { jest } from '@jest/globals';
 import { randn, Rng, type Tensor } from '@weft/tensor';
 import {
   GRUCell,
@@ -16,6 +17,7 @@ import {
   LSTMCell,
   LSTMCore,
   OneHotEmbedding,
+  Recurrent,
   RNNCell,
   type Layer,
   type Value,
@@ -143,6 +145,31 @@ describe('sequence contexts', () => {
     deferred.forEach((g, i) => expectClose(g, direct[i]!));
   });
 
+  it.each([
+    ['LSTMCore', (rng: Rng) => new LSTMCore(m, { rng, std: STD }), 4 * m, 2],
+    ['GRUCore', (rng: Rng) => new GRUCore(m, { rng, std: STD }), 3 * m, 1],
+  ] as const)('%s without the gradient of x: the same parameter and state gradients, and no dx buffer', (_name, make, xSize, states) => {
+    const rng = new Rng(8);
+    const core = make(rng);
+    randomizeBiases(core.parameters(), rng);
+    const B = 2;
+    const inputs = [randn([B, xSize], rng), ...Array.from({ length: states }, () => randn([B, m], rng))];
+    const up = core.outputs.map(() => randn([B, m], rng));
+    const run = (propagate: boolean[]): { grads: Float64Array[]; dStates: Float64Array[]; dx: unknown } => {
+      const ctx = core.createContext(B, 1, propagate);
+      const grads = gradientsOf(core.parameters(), () => {
+        core.forward(ctx as never, inputs);
+        core.backward(ctx as never, up);
+      });
+      return { grads, dStates: ctx.gradInputs.slice(1).map((g) => Float64Array.from(g!.data)), dx: ctx.gradInputs[0] };
+    };
+    const all = run(inputs.map(() => true));
+    const noX = run([false, ...inputs.slice(1).map(() => true)]);
+    expect(noX.dx).toBeNull();
+    noX.grads.forEach((g, i) => expectClose(g, all.grads[i]!, 0));
+    noX.dStates.forEach((d, k) => expectClose(d, all.dStates[k]!, 0));
+  });
+
   it('defers the weight gradients until accumulateParamGrads()', () => {
     const rng = new Rng(6);
     const core = new LSTMCore(m, { rng, std: STD });
@@ -245,6 +272,39 @@ describe('LSTMCell and GRUCell', () => {
       'l0.weight_ih', 'l0.bias_ih', 'l0.weight_hh', 'l0.bias_hh',
       'l1.weight_ih', 'l1.bias_ih', 'l1.weight_hh', 'l1.bias_hh',
     ]);
+  });
+
+  it('run their input side once over all T·B rows in Recurrent (ih before the loop, hh in it)', () => {
+    const rng = new Rng(1);
+    const lstm = graph('s').input('x', float(5)).input('h', float(4)).input('c', float(4)).node('l0', new LSTMCell(5, 4, { rng }), { x: 'x', h: 'h', c: 'c' }).output('h', 'l0.h').output('c', 'l0.c').build();
+    expect(new Recurrent(lstm, { state: { h: 'h', c: 'c' } }).phases).toEqual({ 'l0/ih': 'before', 'l0/hh': 'loop' });
+    const gru = graph('s').input('x', ids()).input('h', float(4)).node('l0', new GRUCell(7, 4, { rng, input: 'ids' }), { x: 'x', h: 'h' }).output('h', 'l0').build();
+    expect(new Recurrent(gru, { state: { h: 'h' } }).phases).toEqual({ 'l0/ih': 'before', 'l0/hh': 'loop' });
+  });
+
+  it.each([
+    ['LSTMCell', true],
+    ['GRUCell', false],
+  ] as const)('%s in Recurrent: the hidden-side weight gradient of all T steps is one product after the loop', (_name, lstm) => {
+    const rng = new Rng(2);
+    const T = 5;
+    const B = 3;
+    const cell = lstm ? new LSTMCell(4, m, { rng }) : new GRUCell(4, m, { rng });
+    const b = graph('s').input('x', float(4)).input('h', float(m));
+    const step = lstm
+      ? b.input('c', float(m)).node('l0', cell, { x: 'x', h: 'h', c: 'c' }).output('h', 'l0.h').output('c', 'l0.c').build()
+      : b.node('l0', cell, { x: 'x', h: 'h' }).output('h', 'l0').build();
+    const r = new Recurrent(step, { state: lstm ? { h: 'h', c: 'c' } : { h: 'h' } });
+    const ctx = r.createContext(B, T);
+    const core = (cell as LSTMCell | GRUCell).hh as { accumulateParamGrads: (...args: never[]) => void };
+    const spy = jest.spyOn(core, 'accumulateParamGrads');
+    const outs = r.forward(ctx, [randn([T * B, 4], rng)]);
+    r.backward(ctx, outs.map((o) => randn(o.shape, rng)));
+    expect(spy).toHaveBeenCalledTimes(1);
+    const [delta, hPrev] = spy.mock.calls[0] as unknown as [Tensor, Tensor];
+    expect(delta.shape).toEqual([T * B, (lstm ? 4 : 3) * m]);
+    expect(hPrev.shape).toEqual([T * B, m]);
+    spy.mockRestore();
   });
 
   it('throw one-line errors for bad options', () => {

@@ -23,6 +23,9 @@ describe('docs/custom-recurrent-model.md', () => {
       'sampled',
       'loss',
       'K',
+      'composed',
+      'gruReport',
+      'fusedLoss',
     ]);
     const report = values.report as GradcheckReport;
     expect(report.passed).toBe(true);
@@ -38,5 +41,15 @@ describe('docs/custom-recurrent-model.md', () => {
     // What the guide says it prints is what it prints.
     expect(printed).toContain('embed.U [8,12], lower.W [8,8], lower.b [8], upper.W [6,6], upper.Wx [6,8], upper.b [6], head.W [12,6], head.b [12]');
     expect(printed).toContain(JSON.stringify({ embed: 'before', lower: 'loop', upper: 'loop', head: 'after', loss: 'after' }));
+    // The GRU from elementwise layers: its input side leaves the loop, it passes the check, and equals the fused cell.
+    const composed = values.composed as layers.Recurrent;
+    expect(composed.phases['cell/ih']).toBe('before');
+    expect(composed.phases['cell/hh']).toBe('loop');
+    const gruReport = values.gruReport as GradcheckReport;
+    expect(gruReport.passed).toBe(true);
+    expect(gruReport.params.map((p) => p.name)).toEqual(['cell.weight_ih', 'cell.bias_ih', 'cell.weight_hh', 'cell.bias_hh', 'head.W', 'head.b']);
+    expect(Number.isFinite(values.fusedLoss as number)).toBe(true);
+    expect(printed).toContain('before loop');
+    expect(printed.filter((line) => line === 'true').length).toBeGreaterThanOrEqual(2);
   });
 });

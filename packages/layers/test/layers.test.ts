@@ -155,8 +155,8 @@ describe('RNNCell', () => {
       expect(seq.steps[t]!.hPrev.data).toBe(seq.steps[t - 1]!.outputs[0]!.data);
       expect(seq.steps[t]!.hPrev.offset).toBe(seq.steps[t - 1]!.outputs[0]!.offset);
     }
-    expect(seq.h.toFlatArray()).toEqual(seq.steps.flatMap((s) => s.outputs[0]!.toFlatArray()));
-    expect(seq.hPrev.toFlatArray().slice(0, B * m)).toEqual(foreign[0]!.toFlatArray());
+    expect(seq.hidden.h.toFlatArray()).toEqual(seq.steps.flatMap((s) => s.outputs[0]!.toFlatArray()));
+    expect(seq.hidden.hPrev.toFlatArray().slice(0, B * m)).toEqual(foreign[0]!.toFlatArray());
   });
 
   it('rejects mismatched inputs with the shapes', () => {

@@ -183,6 +183,18 @@ describe('the elementwise formulas', () => {
     expect(report.params.map((p) => p.name)).toEqual(['input:a']);
   });
 
+  it('keeps its own references to the inputs: a caller may reuse its inputs array between forward and backward', () => {
+    const layer = new Mul(2);
+    const ctx = layer.createContext(2);
+    const args = [a, b];
+    layer.forward(ctx, args);
+    args[0] = zeros([2, 2]);
+    args[1] = zeros([2, 2]);
+    layer.backward(ctx, [dy]);
+    expect(ctx.gradInputs.map((g) => g!.toArray())).toEqual([[[4, 10], [-3, 8]], [[1, -4], [1.5, 12]]]);
+    expect(ctx.inputs).toEqual([a, b]);
+  });
+
   it('writes zeros into the requested input gradients when no gradient arrives', () => {
     const layer = new Add(2);
     const ctx = layer.createContext(2);

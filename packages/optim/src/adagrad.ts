@@ -13,7 +13,7 @@ export interface AdaGradOptions extends ClipOptions {
   initialAccumulator?: number;
 }
 
-const ADAGRAD_OPTIONS = ['lr', 'clipValue', 'eps', 'initialAccumulator'] as const;
+const ADAGRAD_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'eps', 'initialAccumulator'] as const;
 
 /**
  * AdaGrad exactly as in the report (Duchi et al.; the update of Karpathy's min-char-rnn):
@@ -42,7 +42,7 @@ export class AdaGrad extends Optimizer {
   /** `params`: `{ name, value, grad }` of any shapes. */
   constructor(params: readonly OptimParam[], options: AdaGradOptions = {}) {
     checkOptions('AdaGrad', options, ADAGRAD_OPTIONS);
-    super(params, { lr: options.lr ?? 0.1, name: 'AdaGrad', clipValue: options.clipValue });
+    super(params, { lr: options.lr ?? 0.1, name: 'AdaGrad', clipValue: options.clipValue, nonFinite: options.nonFinite });
     this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
     this.initial = checkNonNegative(this.name, 'initialAccumulator', options.initialAccumulator ?? 0);
     for (const p of this.params) {
@@ -55,6 +55,7 @@ export class AdaGrad extends Optimizer {
     return this.epsilon;
   }
 
+  /** Sets ε; throws unless it is a finite number >= 0. */
   set eps(value: number) {
     this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
@@ -75,7 +76,7 @@ export class AdaGrad extends Optimizer {
    * and update are one fused pass (@weft/tensor's `clipAdagradStep`, in
    * WebAssembly SIMD when the tensors live on the wasm heap). Allocates nothing.
    */
-  step(): void {
+  protected update(): void {
     const lr = this.lr, eps = this.epsilon, limit = this.clipValue;
     let clipped = 0;
     for (let i = 0; i < this.params.length; i++) {

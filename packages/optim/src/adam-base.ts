@@ -17,7 +17,7 @@ export interface AdamOptions extends ClipOptions {
   weightDecay?: number;
 }
 
-const ADAM_OPTIONS = ['lr', 'clipValue', 'beta1', 'beta2', 'eps', 'weightDecay'] as const;
+const ADAM_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'beta1', 'beta2', 'eps', 'weightDecay'] as const;
 
 /**
  * The shared implementation of Adam and AdamW (Kingma & Ba; Loshchilov & Hutter).
@@ -45,7 +45,7 @@ export abstract class AdamBase extends Optimizer {
   /** `decoupled` picks AdamW's weight decay; `defaultWeightDecay` applies when the option is absent. */
   protected constructor(name: string, params: readonly OptimParam[], options: AdamOptions, decoupled: boolean, defaultWeightDecay: number) {
     checkOptions(name, options, ADAM_OPTIONS);
-    super(params, { lr: options.lr ?? 1e-3, name, clipValue: options.clipValue });
+    super(params, { lr: options.lr ?? 1e-3, name, clipValue: options.clipValue, nonFinite: options.nonFinite });
     this.b1 = checkUnitInterval(name, 'beta1', options.beta1 ?? 0.9);
     this.b2 = checkUnitInterval(name, 'beta2', options.beta2 ?? 0.999);
     this.epsilon = checkNonNegative(name, 'eps', options.eps ?? 1e-8);
@@ -63,6 +63,7 @@ export abstract class AdamBase extends Optimizer {
     return this.b1;
   }
 
+  /** Sets β₁; throws unless it is in [0, 1). */
   set beta1(value: number) {
     this.b1 = checkUnitInterval(this.name, 'beta1', value);
   }
@@ -72,6 +73,7 @@ export abstract class AdamBase extends Optimizer {
     return this.b2;
   }
 
+  /** Sets β₂; throws unless it is in [0, 1). */
   set beta2(value: number) {
     this.b2 = checkUnitInterval(this.name, 'beta2', value);
   }
@@ -81,6 +83,7 @@ export abstract class AdamBase extends Optimizer {
     return this.epsilon;
   }
 
+  /** Sets ε; throws unless it is a finite number >= 0. */
   set eps(value: number) {
     this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
@@ -90,6 +93,7 @@ export abstract class AdamBase extends Optimizer {
     return this.decay;
   }
 
+  /** Sets λ; throws unless it is a finite number >= 0. */
   set weightDecay(value: number) {
     this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }
@@ -105,7 +109,7 @@ export abstract class AdamBase extends Optimizer {
   }
 
   /** One bias-corrected update of every parameter (see the class comment). Allocates nothing. */
-  step(): void {
+  protected update(): void {
     this.clipGradients();
     const lr = this.lr, beta1 = this.b1, beta2 = this.b2, eps = this.epsilon;
     const t = this.stepCount.data[0]! + 1;

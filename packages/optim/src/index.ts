@@ -4,9 +4,11 @@
  *
  * Steps and clipping allocate nothing; optimizer state exports and imports as
  * named tensors, so a resumed run continues bit for bit.
+ *
+ * @module @weft/optim
  */
 export type { GradHolder, OptimParam } from './param.js';
-export { Optimizer, type OptimizerHyper, type StateKind } from './optimizer.js';
+export { Optimizer, type ClipOptions, type NonFiniteMode, type OptimizerHyper, type StateKind } from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { AdaGrad, type AdaGradOptions } from './adagrad.js';
 export { RMSProp, type RMSPropOptions } from './rmsprop.js';

@@ -3,7 +3,14 @@ import { clipGradsInPlace } from './clip.js';
 import type { OptimParam } from './param.js';
 import { checkPositive, describe, validateParams } from './validate.js';
 
-/** The option every optimizer takes besides its own. */
+/**
+ * What `step()` does when a gradient holds NaN or ±Infinity (checked for every
+ * entry of every parameter before anything changes): `'error'` throws, `'skip'`
+ * skips the step (PyTorch's GradScaler does the same), counting it in `skippedSteps`.
+ */
+export type NonFiniteMode = 'error' | 'skip';
+
+/** The options every optimizer takes besides its own. */
 export interface ClipOptions {
   /**
    * Clip every gradient entry to [−clipValue, clipValue] at the start of each
@@ -11,6 +18,12 @@ export interface ClipOptions {
    * AdaGrad fuses the clip into its update (one pass, WebAssembly when on the heap).
    */
   clipValue?: number;
+  /**
+   * What a step does with a NaN or ±Infinity gradient entry: `'error'` (default)
+   * throws, `'skip'` leaves everything as it was and returns false. Either way no
+   * weight, state or gradient changes. See {@link NonFiniteMode}.
+   */
+  nonFinite?: NonFiniteMode;
 }
 
 /** What the base constructor needs: the learning rate, and a name for error messages. */
@@ -21,6 +34,8 @@ export interface OptimizerHyper {
   name?: string;
   /** See {@link ClipOptions}. */
   clipValue?: number;
+  /** See {@link ClipOptions}; default `'error'`. */
+  nonFinite?: NonFiniteMode;
 }
 
 /** What values a state tensor may hold; checked by `loadStateDict`. */
@@ -34,12 +49,13 @@ interface StateEntry {
 /**
  * The optimizer contract. A subclass registers its state tensors once with
  * `addState` (so `stateDict`/`loadStateDict` need nothing more) and implements
- * `step()` as plain loops over the preallocated typed arrays: a step allocates nothing.
+ * `update()` as plain loops over the preallocated typed arrays: a step allocates
+ * nothing. `step()` checks the gradients are finite, then calls `update()`.
  *
  * ```ts
  * opt.zeroGrad();
  * model.lossAndGradients(x, y); // accumulates into every param.grad
- * opt.step();                   // updates every param.value in place
+ * opt.step();                   // updates every param.value in place (throws on NaN/±Infinity gradients)
  * ```
  */
 export abstract class Optimizer {
@@ -51,9 +67,15 @@ export abstract class Optimizer {
   private readonly state = new Map<string, StateEntry>();
   private learningRate: number;
   private clipLimit: number;
-  /** Fraction of gradient entries the last `step()` clipped (0 before the first step or with clipping off). */
+  /** Fraction of gradient entries the last applied `step()` clipped (0 before the first step or with clipping off). */
   lastClipFraction = 0;
   private readonly totalSize: number;
+  private nonFiniteMode: NonFiniteMode;
+  private skipped = 0;
+  // Where the last gradient check found a non-finite entry (fields, so the check allocates nothing).
+  private badParam = -1;
+  private badIndex = -1;
+  private badValue = 0;
 
   /**
    * Validates `params` (see `validateParams`: unique names, contiguous value and
@@ -65,7 +87,23 @@ export abstract class Optimizer {
     this.sizes = this.params.map((p) => p.value.size);
     this.learningRate = checkPositive(this.name, 'lr', hyper.lr);
     this.clipLimit = checkClipValue(this.name, hyper.clipValue ?? Infinity);
+    this.nonFiniteMode = checkNonFiniteMode(this.name, hyper.nonFinite ?? 'error');
     this.totalSize = this.sizes.reduce((a, b) => a + b, 0);
+  }
+
+  /** `'error'` (default) or `'skip'`: what `step()` does with a NaN or ±Infinity gradient entry. */
+  get nonFinite(): NonFiniteMode {
+    return this.nonFiniteMode;
+  }
+
+  /** Sets what `step()` does with a non-finite gradient: `'error'` (throw) or `'skip'` (skip the step). */
+  set nonFinite(value: NonFiniteMode) {
+    this.nonFiniteMode = checkNonFiniteMode(this.name, value);
+  }
+
+  /** How many `step()` calls were skipped for non-finite gradients (with `nonFinite: 'skip'`). */
+  get skippedSteps(): number {
+    return this.skipped;
   }
 
   /** Gradient entries are clipped to [−clipValue, clipValue] at each step; Infinity turns it off. */
@@ -73,6 +111,7 @@ export abstract class Optimizer {
     return this.clipLimit;
   }
 
+  /** Sets the clip limit; throws unless it is a number > 0 (Infinity turns clipping off). */
   set clipValue(value: number) {
     this.clipLimit = checkClipValue(this.name, value);
   }
@@ -98,12 +137,63 @@ export abstract class Optimizer {
     return this.learningRate;
   }
 
+  /** Sets the learning rate; throws unless it is a finite number > 0. */
   set lr(value: number) {
     this.learningRate = checkPositive(this.name, 'lr', value);
   }
 
-  /** Updates every `param.value` in place from its `grad` and this optimizer's state. Allocates nothing. */
-  abstract step(): void;
+  /**
+   * Updates every `param.value` in place from its `grad` and this optimizer's
+   * state, and returns true. First checks every gradient entry of every
+   * parameter (one pass, before any clipping): if one is NaN or ±Infinity,
+   * nothing at all changes — weights, state, gradients — and the step throws
+   * (`nonFinite: 'error'`, the default; the message names the parameter and
+   * the first bad entry) or returns false and counts it in `skippedSteps`
+   * (`nonFinite: 'skip'`). Allocates nothing.
+   */
+  step(): boolean {
+    if (!this.gradientsFinite()) {
+      if (this.nonFiniteMode === 'error') {
+        const p = this.params[this.badParam]!;
+        throw new Error(
+          `${this.name}.step: parameter '${p.name}' has a non-finite gradient, grad[${this.badIndex}] = ${this.badValue}; nothing was updated (the option nonFinite: 'skip' skips such steps)`,
+        );
+      }
+      this.skipped++;
+      return false;
+    }
+    this.update();
+    return true;
+  }
+
+  /**
+   * The update itself, called by `step()` once every gradient entry is known to
+   * be finite: clip (`clipGradients()`, unless fused), then update every
+   * parameter and the state in place. Must allocate nothing.
+   */
+  protected abstract update(): void;
+
+  /**
+   * True when every gradient entry is finite; otherwise records the first bad
+   * one (badParam, badIndex, badValue) and returns false. One pass, no allocation.
+   */
+  private gradientsFinite(): boolean {
+    for (let i = 0; i < this.params.length; i++) {
+      const grad = this.param(i).grad;
+      const g = grad.data, go = grad.offset;
+      for (let k = 0, n = grad.size; k < n; k++) {
+        const v = g[go + k]!;
+        // v − v is 0 for every finite v, and NaN for NaN and ±Infinity.
+        if (v - v !== 0) {
+          this.badParam = i;
+          this.badIndex = k;
+          this.badValue = v;
+          return false;
+        }
+      }
+    }
+    return true;
+  }
 
   /** A snapshot of the hyperparameters (`{ lr, … }`), for logs and reports. */
   abstract hyperparameters(): Record<string, number | boolean>;
@@ -206,6 +296,11 @@ function checkLoaded(who: string, key: string, t: unknown, entry: StateEntry): v
     const rule = entry.kind === 'count' ? 'a whole number >= 0' : entry.kind === 'nonNegative' ? 'finite and >= 0' : 'finite';
     throw new Error(`${who}: '${key}' must be ${rule}, but holds ${bad}`);
   }
+}
+
+function checkNonFiniteMode(who: string, value: unknown): NonFiniteMode {
+  if (value !== 'error' && value !== 'skip') throw new Error(`${who}: nonFinite must be 'error' or 'skip', got ${describe(value)}`);
+  return value;
 }
 
 function checkClipValue(who: string, value: unknown): number {

@@ -17,7 +17,7 @@ export interface RMSPropOptions extends ClipOptions {
   weightDecay?: number;
 }
 
-const RMSPROP_OPTIONS = ['lr', 'clipValue', 'alpha', 'eps', 'momentum', 'weightDecay'] as const;
+const RMSPROP_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'alpha', 'eps', 'momentum', 'weightDecay'] as const;
 
 /**
  * RMSProp with PyTorch's semantics (`torch.optim.RMSprop`, not centered). Per
@@ -42,7 +42,7 @@ export class RMSProp extends Optimizer {
   /** `params`: `{ name, value, grad }` of any shapes. */
   constructor(params: readonly OptimParam[], options: RMSPropOptions = {}) {
     checkOptions('RMSProp', options, RMSPROP_OPTIONS);
-    super(params, { lr: options.lr ?? 0.01, name: 'RMSProp', clipValue: options.clipValue });
+    super(params, { lr: options.lr ?? 0.01, name: 'RMSProp', clipValue: options.clipValue, nonFinite: options.nonFinite });
     this.decayRate = checkUnitInterval(this.name, 'alpha', options.alpha ?? 0.99);
     this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
@@ -58,6 +58,7 @@ export class RMSProp extends Optimizer {
     return this.decayRate;
   }
 
+  /** Sets α; throws unless it is in [0, 1). */
   set alpha(value: number) {
     this.decayRate = checkUnitInterval(this.name, 'alpha', value);
   }
@@ -67,6 +68,7 @@ export class RMSProp extends Optimizer {
     return this.epsilon;
   }
 
+  /** Sets ε; throws unless it is a finite number >= 0. */
   set eps(value: number) {
     this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
@@ -79,6 +81,7 @@ export class RMSProp extends Optimizer {
     return this.mu;
   }
 
+  /** Sets the momentum; throws unless it is in [0, 1) (a buffer is allocated on first use). */
   set momentum(value: number) {
     this.mu = checkUnitInterval(this.name, 'momentum', value);
     if (this.mu > 0 && this.buffers.length === 0) this.allocateMomentum();
@@ -89,6 +92,7 @@ export class RMSProp extends Optimizer {
     return this.decay;
   }
 
+  /** Sets λ; throws unless it is a finite number >= 0. */
   set weightDecay(value: number) {
     this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }
@@ -99,7 +103,7 @@ export class RMSProp extends Optimizer {
   }
 
   /** One RMSProp update of every parameter (see the class comment). Allocates nothing. */
-  step(): void {
+  protected update(): void {
     this.clipGradients();
     const lr = this.lr, alpha = this.decayRate, eps = this.epsilon, mu = this.mu, wd = this.decay;
     for (let i = 0; i < this.params.length; i++) {

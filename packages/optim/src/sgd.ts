@@ -15,7 +15,7 @@ export interface SGDOptions extends ClipOptions {
   weightDecay?: number;
 }
 
-const SGD_OPTIONS = ['lr', 'clipValue', 'momentum', 'nesterov', 'weightDecay'] as const;
+const SGD_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'momentum', 'nesterov', 'weightDecay'] as const;
 
 /**
  * Stochastic gradient descent, with PyTorch's semantics. Per element, with
@@ -39,7 +39,7 @@ export class SGD extends Optimizer {
   constructor(params: readonly OptimParam[], options: SGDOptions) {
     checkOptions('SGD', options, SGD_OPTIONS);
     if (options === undefined || options.lr === undefined) throw new Error('SGD: lr is required, e.g. new SGD(params, { lr: 0.1 })');
-    super(params, { lr: options.lr, name: 'SGD', clipValue: options.clipValue });
+    super(params, { lr: options.lr, name: 'SGD', clipValue: options.clipValue, nonFinite: options.nonFinite });
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
     this.useNesterov = checkBoolean(this.name, 'nesterov', options.nesterov ?? false);
     this.decay = checkNonNegative(this.name, 'weightDecay', options.weightDecay ?? 0);
@@ -55,6 +55,7 @@ export class SGD extends Optimizer {
     return this.mu;
   }
 
+  /** Sets μ; throws unless it is in [0, 1), and on 0 while Nesterov is on. */
   set momentum(value: number) {
     const mu = checkUnitInterval(this.name, 'momentum', value);
     this.checkNesterov(mu, this.useNesterov);
@@ -67,6 +68,7 @@ export class SGD extends Optimizer {
     return this.useNesterov;
   }
 
+  /** Turns Nesterov momentum on or off; throws when turned on while momentum is 0. */
   set nesterov(value: boolean) {
     const on = checkBoolean(this.name, 'nesterov', value);
     this.checkNesterov(this.mu, on);
@@ -78,6 +80,7 @@ export class SGD extends Optimizer {
     return this.decay;
   }
 
+  /** Sets λ; throws unless it is a finite number >= 0. */
   set weightDecay(value: number) {
     this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }
@@ -88,7 +91,7 @@ export class SGD extends Optimizer {
   }
 
   /** One SGD update of every parameter (see the class comment). Allocates nothing. */
-  step(): void {
+  protected update(): void {
     this.clipGradients();
     const lr = this.lr, mu = this.mu, wd = this.decay, nesterov = this.useNesterov;
     for (let i = 0; i < this.params.length; i++) {

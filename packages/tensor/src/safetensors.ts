@@ -23,7 +23,9 @@ import { Tensor } from './tensor.js';
  * and nothing inherited is ever mistaken for one.
  */
 export interface Safetensors {
+  /** The tensors by name (a null-prototype object: no inherited keys). */
   tensors: Record<string, Tensor>;
+  /** The `__metadata__` strings by key (null-prototype, empty when absent). */
   metadata: Record<string, string>;
 }
 
@@ -39,6 +41,9 @@ export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
  * header of a million empty tensors fails at once instead of building them all.
  */
 export const SAFETENSORS_MAX_ENTRIES = 65_536;
+
+/** Tensors of more dimensions are refused (numpy's limit, NPY_MAXDIMS). */
+export const SAFETENSORS_MAX_RANK = 64;
 
 /**
  * The WHATWG text codecs (browsers, workers, Node ≥ 11), typed locally: the
@@ -66,7 +71,8 @@ const OTHER_DTYPES = new Set([
  * Tensors are laid out F64 first, then F32, each group in the order of
  * `tensors`' keys, so every tensor's data is aligned to its element size.
  * Throws on an empty name, the reserved name `__metadata__`, a value that is not
- * a Tensor, a non-string metadata value, or more than
+ * a Tensor, a non-string metadata value, a name or value UTF-8 cannot encode
+ * (a lone surrogate), or more than
  * {@link SAFETENSORS_MAX_ENTRIES} tensors or metadata entries (a file
  * `decodeSafetensors` would refuse).
  */
@@ -77,6 +83,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
     if (name.length === 0 || name === SAFETENSORS_METADATA_KEY) {
       throw new Error(`encodeSafetensors: a tensor cannot be named ${JSON.stringify(name)}`);
     }
+    checkWellFormed('tensor name', name);
     if (!(t instanceof Tensor)) throw new Error(`encodeSafetensors: tensor ${JSON.stringify(name)} is not a Tensor`);
     const dtype: SupportedDtype = t.dtype === 'float32' ? 'F32' : 'F64';
     return { name, t, dtype };
@@ -97,6 +104,8 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
     const copy: Record<string, string> = Object.create(null);
     for (const [key, value] of meta) {
       if (typeof value !== 'string') throw new Error(`encodeSafetensors: metadata ${JSON.stringify(key)} must be a string, got ${typeof value}`);
+      checkWellFormed('metadata key', key);
+      checkWellFormed(`metadata ${JSON.stringify(key)}`, value);
       copy[key] = value;
     }
     header[SAFETENSORS_METADATA_KEY] = copy;
@@ -132,6 +141,24 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
     }
   }
   return out;
+}
+
+/**
+ * Throws if `text` holds a lone UTF-16 surrogate: UTF-8 cannot encode it
+ * (TextEncoder would write U+FFFD), so the name would not come back, and two
+ * such names could come back equal.
+ */
+function checkWellFormed(what: string, text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1); // NaN past the end
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++; // a whole pair
+      continue;
+    }
+    throw new Error(`encodeSafetensors: ${what} ${JSON.stringify(text)} holds a lone UTF-16 surrogate, which UTF-8 cannot encode`);
+  }
 }
 
 /** Row-major walk over a tensor's data indices (a fast path for contiguous tensors). */
@@ -173,7 +200,7 @@ interface Entry {
  * an object starting with `{`; a key appears twice (a tensor name, a key of
  * `__metadata__`, a field of an entry); there are more than {@link SAFETENSORS_MAX_ENTRIES} tensors
  * or metadata entries; an entry has an unknown or unsupported dtype, a bad
- * shape or data_offsets, a size that is not a safe integer, or a byte span that
+ * shape (or more than {@link SAFETENSORS_MAX_RANK} dimensions) or data_offsets, a size that is not a safe integer, or a byte span that
  * disagrees with its shape; offsets fall outside the data buffer, overlap,
  * leave a gap or leave bytes unused at the end; or a metadata value is not a
  * string. Nothing is allocated for tensor data until every size is known to
@@ -255,6 +282,7 @@ function readEntry(name: string, info: unknown, dataLength: number): Entry {
         : `${what} has unknown dtype ${JSON.stringify(dtype)}; supported dtypes are F64 and F32`,
     );
   }
+  if (Array.isArray(shape) && shape.length > SAFETENSORS_MAX_RANK) fail(`${what} has ${shape.length} dimensions, more than the ${SAFETENSORS_MAX_RANK} supported`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
     fail(`${what} has shape ${show(shape)}; expected an array of non-negative integers`);
   }

@@ -1,7 +1,9 @@
 /**
  * safetensors encode/decode: round trips, bytes built by hand from the
- * specification, every kind of corruption, and (when python3 with numpy is
- * installed) a file read back by an independent numpy reader.
+ * specification, every kind of corruption (duplicate keys, sizes and counts
+ * over the limits, names that are Object.prototype members), two fixed-seed
+ * fuzz tests, and (when python3 with numpy is installed) a file read back by an
+ * independent numpy reader.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -98,6 +100,16 @@ describe('round trip', () => {
     expect(Array.from(back.data)).toEqual([1, 4, 2, 5, 3, 6]);
   });
 
+  test('encode rejects names and metadata with lone surrogates, which would not come back', () => {
+    expect(() => encodeSafetensors({ ['a\uD800']: tensor([1]) })).toThrow(/^encodeSafetensors: tensor name "a\\ud800" holds a lone UTF-16 surrogate/);
+    expect(() => encodeSafetensors({ a: tensor([1]) }, { ['\uDC00']: 'v' })).toThrow(/metadata key "\\udc00" holds a lone UTF-16 surrogate/);
+    expect(() => encodeSafetensors({ a: tensor([1]) }, { k: 'x\uDBFFy' })).toThrow(/metadata "k" "x\\udbffy" holds a lone UTF-16 surrogate/);
+    // A whole pair is fine.
+    const back = decodeSafetensors(encodeSafetensors({ ['\uD83D\uDC0B']: tensor([1]) }, { k: '\uD83D\uDC0B' }));
+    expect(Object.keys(back.tensors)).toEqual(['🐋']);
+    expect(back.metadata.k).toBe('🐋');
+  });
+
   test('encode rejects the reserved name, empty names and non-string metadata', () => {
     expect(() => encodeSafetensors({ __metadata__: tensor([1]) })).toThrow(/cannot be named/);
     expect(() => encodeSafetensors({ '': tensor([1]) })).toThrow(/cannot be named/);
@@ -134,6 +146,16 @@ describe('corruption: one-line errors', () => {
   const good = { x: { dtype: 'F64', shape: [2], data_offsets: [0, 16] } };
   const data = f64(1, 2);
 
+  test('not a Uint8Array', () => {
+    expect(decodeError('{"x": 1}' as never)).toMatch(/expected a Uint8Array, got string/);
+    expect(decodeError(null as never)).toMatch(/expected a Uint8Array, got null/);
+  });
+  test('more dimensions than numpy allows', () => {
+    const shape = new Array<number>(65).fill(1);
+    expect(decodeError(build({ x: { dtype: 'F64', shape, data_offsets: [0, 8] } }, f64(1)))).toMatch(/tensor "x" has 65 dimensions, more than the 64 supported/);
+    shape.pop();
+    expect(decodeSafetensors(build({ x: { dtype: 'F64', shape, data_offsets: [0, 8] } }, f64(1))).tensors.x!.rank).toBe(64);
+  });
   test('shorter than 8 bytes', () => {
     expect(decodeError(new Uint8Array(5))).toMatch(/5 bytes long, too short/);
   });
@@ -370,6 +392,40 @@ describe('fuzz: damaged files decode or throw a one-line decodeSafetensors error
     // Both outcomes happen, so the cases reach past the first checks.
     expect(decoded).toBeGreaterThan(50);
     expect(refused).toBeGreaterThan(1000);
+  });
+});
+
+describe('fuzz: headers with one field replaced by an odd JSON value decode or throw a one-line error', () => {
+  const rng = new Rng(7);
+  const header: Record<string, Record<string, unknown>> = {
+    a: { dtype: 'F64', shape: [2, 1], data_offsets: [0, 16] },
+    b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] },
+  };
+  const data = Buffer.concat([f64(1, 2), f32(3, 4)]);
+  const odd: unknown[] = [
+    null, true, 0, -1, 0.5, 1e300, -0, 2 ** 53, 2 ** 53 - 1, '', 'F16', 'F64', 'F32', 'f64', [], [0], [0, 0], [16, 0],
+    [0, 2 ** 60], [1e9, 1e9], [2, -1], [[2]], ['2'], {}, { dtype: 'F64' }, new Array(70).fill(1),
+  ];
+
+  test('1000 mutated headers', () => {
+    const names = ['a', 'b', '__metadata__'];
+    const fields = ['dtype', 'shape', 'data_offsets', 'extra'];
+    for (let i = 0; i < 1000; i++) {
+      const h: Record<string, unknown> = JSON.parse(JSON.stringify(header));
+      const name = names[rng.int(names.length)]!;
+      const value = odd[rng.int(odd.length)];
+      if (name === '__metadata__' || rng.uniform() < 0.2) h[name] = value;
+      else (h[name] as Record<string, unknown>)[fields[rng.int(fields.length)]!] = value;
+      const bytes = build(h, data);
+      try {
+        const { tensors } = decodeSafetensors(bytes);
+        for (const t of Object.values(tensors)) expect(t.size * t.data.BYTES_PER_ELEMENT).toBeLessThanOrEqual(data.length);
+      } catch (error) {
+        expect(error).toBeInstanceOf(Error);
+        const message = (error as Error).message;
+        if (!/^decodeSafetensors: [^\n]*$/.test(message)) throw new Error(`case ${i}: unexpected error ${JSON.stringify(message)}`);
+      }
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { addOuter, addRowVector, colSums, copy, fill, gemm, matvec, matvecT, Tensor, zeros } from '@weft/tensor';
+import { addOuter, addRowVector, colSums, gemm, matvec, matvecT, Tensor, zeros } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
@@ -12,7 +12,9 @@ import {
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
 import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
-import { blockOf, sameStorage, sigmoidOf } from './common.js';
+import { HiddenStates } from '../hidden-states.js';
+import { rowBlock } from '../step-rows.js';
+import { sigmoidOf } from './common.js';
 
 /**
  * The per-call cache of {@link GRUCore}: the output h, the gate activations,
@@ -29,7 +31,7 @@ export class GRUCoreContext implements LayerContext {
   readonly gh: Tensor;
   /** Δ = ∂loss/∂gh `[rows, 3m]`; differs from dx in the n block (dgh_n = dx_n ⊙ r). */
   readonly delta: Tensor;
-  /** h_{t−1} of the last forward: a reference, or `hPrevStore` in a sequence. */
+  /** h_{t−1} of the last forward: a reference, or a block of the sequence's shared states. */
   hPrev: Tensor;
 
   /** @internal Built by GRUCore.createContext / createSequenceContexts. */
@@ -42,8 +44,6 @@ export class GRUCoreContext implements LayerContext {
     delta: Tensor,
     gradX: Tensor | null,
     gradH: Tensor | null,
-    /** In a sequence: where h_{t−1} sits for the deferred weight gemm (see {@link GRUCoreSequence}). */
-    readonly hPrevStore: Tensor | null,
     /** The sequence this step belongs to, which accumulates its parameter gradients. */
     readonly sequence: GRUCoreSequence | null,
     /** The time step of this context within `sequence`. */
@@ -70,12 +70,8 @@ export class GRUCoreContext implements LayerContext {
  */
 export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
   readonly steps: readonly GRUCoreContext[];
-  /** Which steps ran backward since their forward (the others contribute 0). */
-  readonly ran: Uint8Array;
-  /** Δ `[T·B, 3m]`: ∂loss/∂gh of every step. */
-  readonly delta: Tensor;
-  /** H_prev `[T·B, m]`: h_{t−1} of every step. */
-  readonly hPrev: Tensor;
+  /** The hidden states, Δ `[T·B, 3m]` and which steps ran backward (see {@link HiddenStates}). */
+  readonly hidden: HiddenStates;
 
   /** @internal Built by GRUCore.createSequenceContexts. */
   constructor(
@@ -86,26 +82,22 @@ export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
   ) {
     const m = core.hiddenSize;
     const rows = batch * count;
-    const states = zeros([rows + batch, m]);
+    this.hidden = new HiddenStates(batch, count, m, 3 * m);
     const gates = zeros([rows, 3 * m]);
     const gh = zeros([rows, 3 * m]);
     const dx = propagate[0] ? zeros([rows, 3 * m]) : null;
-    this.hPrev = new Tensor(states.data, [rows, m]);
-    this.delta = zeros([rows, 3 * m]);
-    this.ran = new Uint8Array(count);
     const steps: GRUCoreContext[] = [];
     for (let t = 0; t < count; t++) {
       steps.push(
         new GRUCoreContext(
           batch,
           1,
-          blockOf(states, t + 1, batch),
-          blockOf(gates, t, batch),
-          blockOf(gh, t, batch),
-          blockOf(this.delta, t, batch),
-          dx ? blockOf(dx, t, batch) : null,
+          this.hidden.output(t),
+          rowBlock(gates, t, batch),
+          rowBlock(gh, t, batch),
+          this.hidden.deltaOf(t),
+          dx ? rowBlock(dx, t, batch) : null,
           propagate[1] ? zeros([batch, m]) : null,
-          blockOf(states, t, batch),
           this,
           t,
         ),
@@ -114,31 +106,12 @@ export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
     this.steps = steps;
   }
 
-  /**
-   * dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward;
-   * then forgets them. One gemm when every step read its h_{t−1} from the
-   * shared states, else step by step from the h_{t−1} each one was given.
-   */
+  /** dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward (one gemm when it can); then forgets them. */
   accumulateParamGrads(): void {
-    let any = false;
-    let stacked = true;
-    for (let t = 0; t < this.ran.length; t++) {
-      const step = this.steps[t]!;
-      if (!this.ran[t]) fill(step.delta, 0);
-      else {
-        any = true;
-        if (step.hPrev !== step.hPrevStore) stacked = false;
-      }
-    }
-    if (!any) return;
-    if (stacked) this.core.accumulateParamGrads(this.delta, this.hPrev);
-    else {
-      for (let t = 0; t < this.ran.length; t++) {
-        const step = this.steps[t]!;
-        if (this.ran[t]) this.core.accumulateParamGrads(step.delta, step.hPrev);
-      }
-    }
-    this.ran.fill(0);
+    this.hidden.accumulate(
+      (t) => this.steps[t]!.hPrev,
+      (delta, hPrev) => this.core.accumulateParamGrads(delta, hPrev),
+    );
   }
 }
 
@@ -171,7 +144,9 @@ export class GRUCore implements Layer<GRUCoreContext> {
    * A core with `hiddenSize` (m) units. With `options.std`: W_hh ~ N(0, std²),
    * b_hh = 0; without: both U(−1/√m, 1/√m) (PyTorch's default), from `options.rng`.
    */
-  constructor(readonly hiddenSize: number, options: InitOptions) {
+  constructor(
+    /** m, the hidden units. */
+    readonly hiddenSize: number, options: InitOptions) {
     checkSize('GRUCore', 'hiddenSize', hiddenSize);
     const m = hiddenSize;
     this.weight_hh = new Param('weight_hh', initCellParam('GRUCore', [3 * m, m], m, false, options));
@@ -207,7 +182,6 @@ export class GRUCore implements Layer<GRUCoreContext> {
       propagate[0] ? zeros([rows, 3 * m]) : null,
       propagate[1] ? zeros([rows, m]) : null,
       null,
-      null,
       0,
     );
   }
@@ -223,10 +197,7 @@ export class GRUCore implements Layer<GRUCoreContext> {
     checkInputs('GRUCore', this.inputs, inputs, ctx.rows);
     const x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
-    const store = ctx.hPrevStore;
-    if (store && sameStorage(hPrev, store)) hPrev = store;
-    else if (store && ctx.step === 0) hPrev = copy(store, hPrev); // block 0 is no step's output
-    if (ctx.sequence) ctx.sequence.ran[ctx.step] = 0;
+    if (ctx.sequence) hPrev = ctx.sequence.hidden.begin(ctx.step, hPrev);
     ctx.hPrev = hPrev;
     const gh = ctx.gh;
     if (ctx.rows === 1) matvec(gh, this.weight_hh.value, hPrev);
@@ -300,7 +271,7 @@ export class GRUCore implements Layer<GRUCoreContext> {
       else gemm(gradH, ctx.delta, this.weight_hh.value, false, false, 1, 1);
     }
     if (ctx.sequence) {
-      ctx.sequence.ran[ctx.step] = 1; // weight gradients wait for the sequence's gemm
+      ctx.sequence.hidden.finish(ctx.step); // weight gradients wait for the sequence's gemm
       return;
     }
     if (one) {

@@ -1,4 +1,4 @@
-import { addOuter, addRowVector, colSums, copy, fill, gemm, matvec, matvecT, Tensor, zeros } from '@weft/tensor';
+import { addOuter, addRowVector, colSums, gemm, matvec, matvecT, Tensor, zeros } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
@@ -12,7 +12,9 @@ import {
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
 import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
-import { blockOf, sameStorage, sigmoidOf } from './common.js';
+import { HiddenStates } from '../hidden-states.js';
+import { rowBlock } from '../step-rows.js';
+import { sigmoidOf } from './common.js';
 
 /**
  * The per-call cache of {@link LSTMCore}: the outputs h and c, the gate
@@ -29,7 +31,7 @@ export class LSTMCoreContext implements LayerContext {
   readonly tanhC: Tensor;
   /** Δ = ∂loss/∂(gate pre-activations) `[rows, 4m]`; it is dx when x's gradient is asked for. */
   readonly delta: Tensor;
-  /** h_{t−1} of the last forward: a reference, or `hPrevStore` in a sequence. */
+  /** h_{t−1} of the last forward: a reference, or a block of the sequence's shared states. */
   hPrev: Tensor;
   /** c_{t−1} of the last forward (a reference). */
   cPrev: Tensor;
@@ -46,8 +48,6 @@ export class LSTMCoreContext implements LayerContext {
     gradX: Tensor | null,
     gradH: Tensor | null,
     gradC: Tensor | null,
-    /** In a sequence: where h_{t−1} sits for the deferred weight gemm (see {@link LSTMCoreSequence}). */
-    readonly hPrevStore: Tensor | null,
     /** The sequence this step belongs to, which accumulates its parameter gradients. */
     readonly sequence: LSTMCoreSequence | null,
     /** The time step of this context within `sequence`. */
@@ -77,12 +77,8 @@ export class LSTMCoreContext implements LayerContext {
  */
 export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
   readonly steps: readonly LSTMCoreContext[];
-  /** Which steps ran backward since their forward (the others contribute 0). */
-  readonly ran: Uint8Array;
-  /** Δ `[T·B, 4m]`: the gate pre-activation gradients of every step. */
-  readonly delta: Tensor;
-  /** H_prev `[T·B, m]`: h_{t−1} of every step. */
-  readonly hPrev: Tensor;
+  /** The hidden states, Δ `[T·B, 4m]` and which steps ran backward (see {@link HiddenStates}). */
+  readonly hidden: HiddenStates;
 
   /** @internal Built by LSTMCore.createSequenceContexts. */
   constructor(
@@ -93,29 +89,25 @@ export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
   ) {
     const m = core.hiddenSize;
     const rows = batch * count;
-    const hStates = zeros([rows + batch, m]);
-    const cStates = zeros([rows + batch, m]);
+    this.hidden = new HiddenStates(batch, count, m, 4 * m);
+    const cStates = zeros([rows, m]);
     const gates = zeros([rows, 4 * m]);
     const tanhC = zeros([rows, m]);
-    this.hPrev = new Tensor(hStates.data, [rows, m]);
-    this.delta = zeros([rows, 4 * m]);
-    this.ran = new Uint8Array(count);
     const steps: LSTMCoreContext[] = [];
     for (let t = 0; t < count; t++) {
-      const delta = blockOf(this.delta, t, batch);
+      const delta = this.hidden.deltaOf(t);
       steps.push(
         new LSTMCoreContext(
           batch,
           1,
-          blockOf(hStates, t + 1, batch),
-          blockOf(cStates, t + 1, batch),
-          blockOf(gates, t, batch),
-          blockOf(tanhC, t, batch),
+          this.hidden.output(t),
+          rowBlock(cStates, t, batch),
+          rowBlock(gates, t, batch),
+          rowBlock(tanhC, t, batch),
           delta,
           propagate[0] ? delta : null,
           propagate[1] ? zeros([batch, m]) : null,
           propagate[2] ? zeros([batch, m]) : null,
-          blockOf(hStates, t, batch),
           this,
           t,
         ),
@@ -124,31 +116,12 @@ export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
     this.steps = steps;
   }
 
-  /**
-   * dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward;
-   * then forgets them. One gemm when every step read its h_{t−1} from the
-   * shared states, else step by step from the h_{t−1} each one was given.
-   */
+  /** dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward (one gemm when it can); then forgets them. */
   accumulateParamGrads(): void {
-    let any = false;
-    let stacked = true;
-    for (let t = 0; t < this.ran.length; t++) {
-      const step = this.steps[t]!;
-      if (!this.ran[t]) fill(step.delta, 0);
-      else {
-        any = true;
-        if (step.hPrev !== step.hPrevStore) stacked = false;
-      }
-    }
-    if (!any) return;
-    if (stacked) this.core.accumulateParamGrads(this.delta, this.hPrev);
-    else {
-      for (let t = 0; t < this.ran.length; t++) {
-        const step = this.steps[t]!;
-        if (this.ran[t]) this.core.accumulateParamGrads(step.delta, step.hPrev);
-      }
-    }
-    this.ran.fill(0);
+    this.hidden.accumulate(
+      (t) => this.steps[t]!.hPrev,
+      (delta, hPrev) => this.core.accumulateParamGrads(delta, hPrev),
+    );
   }
 }
 
@@ -180,7 +153,9 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
    * A core with `hiddenSize` (m) units. With `options.std`: W_hh ~ N(0, std²),
    * b_hh = 0; without: both U(−1/√m, 1/√m) (PyTorch's default), from `options.rng`.
    */
-  constructor(readonly hiddenSize: number, options: InitOptions) {
+  constructor(
+    /** m, the hidden units. */
+    readonly hiddenSize: number, options: InitOptions) {
     checkSize('LSTMCore', 'hiddenSize', hiddenSize);
     const m = hiddenSize;
     this.weight_hh = new Param('weight_hh', initCellParam('LSTMCore', [4 * m, m], m, false, options));
@@ -219,7 +194,6 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
       propagate[1] ? zeros([rows, m]) : null,
       propagate[2] ? zeros([rows, m]) : null,
       null,
-      null,
       0,
     );
   }
@@ -236,10 +210,7 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
     const x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
     const cPrev = inputs[2] as Tensor;
-    const store = ctx.hPrevStore;
-    if (store && sameStorage(hPrev, store)) hPrev = store;
-    else if (store && ctx.step === 0) hPrev = copy(store, hPrev); // block 0 is no step's output
-    if (ctx.sequence) ctx.sequence.ran[ctx.step] = 0;
+    if (ctx.sequence) hPrev = ctx.sequence.hidden.begin(ctx.step, hPrev);
     ctx.hPrev = hPrev;
     ctx.cPrev = cPrev;
     const a = ctx.gates;
@@ -317,7 +288,7 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
       else gemm(gradH, ctx.delta, this.weight_hh.value);
     }
     if (ctx.sequence) {
-      ctx.sequence.ran[ctx.step] = 1; // weight gradients wait for the sequence's gemm
+      ctx.sequence.hidden.finish(ctx.step); // weight gradients wait for the sequence's gemm
       return;
     }
     if (one) {

@@ -10,7 +10,10 @@ import { letterNames, ParameterlessLayer, type ParameterlessContext } from './pa
  */
 export class Add extends ParameterlessLayer {
   /** A sum of `arity` (1 to 26, default 2) inputs of `size` features. */
-  constructor(readonly size: number, readonly arity = 2) {
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */ readonly size: number,
+    /** How many inputs are summed (a, b, c, …). */ readonly arity = 2,
+  ) {
     super('Add', letterNames('Add', arity).map((n) => [n, size] as const), [['y', size]]);
   }
 
@@ -25,6 +28,9 @@ export class Add extends ParameterlessLayer {
   /** Every input's gradient is dy. */
   protected computeBackward(ctx: ParameterlessContext, gradOutputs: readonly (Tensor | null)[]): void {
     const dy = gradOutputs[0]!;
-    for (const dx of ctx.gradInputs) if (dx) copy(dx, dy);
+    for (let i = 0; i < ctx.gradInputs.length; i++) {
+      const dx = ctx.gradInputs[i];
+      if (dx) copy(dx, dy);
+    }
   }
 }

@@ -15,7 +15,10 @@ export class Concat extends ParameterlessLayer {
   readonly size: number;
 
   /** The concatenation of inputs of `sizes` features. */
-  constructor(readonly sizes: readonly number[]) {
+  constructor(
+    /** Features of each input, in input order; the output has their sum. */
+    readonly sizes: readonly number[],
+  ) {
     if (!Array.isArray(sizes)) throw new Error(`Concat: sizes must be an array of positive integers, got ${String(sizes)}`);
     const total = sizes.reduce((s, n) => s + n, 0);
     super('Concat', letterNames('Concat', sizes.length).map((n, i) => [n, sizes[i]!] as const), [['y', total]]);
@@ -26,16 +29,20 @@ export class Concat extends ParameterlessLayer {
   /** Copies each input row into its columns of y. */
   protected compute(ctx: ParameterlessContext, inputs: readonly Tensor[]): void {
     const y = ctx.outputs[0]!;
-    inputs.forEach((x, i) => copyColumns(y.data, y.offset, this.size, this.offsets[i]!, x.data, x.offset, this.sizes[i]!, 0, this.sizes[i]!, ctx.rows));
+    for (let i = 0; i < inputs.length; i++) {
+      const x = inputs[i]!;
+      copyColumns(y.data, y.offset, this.size, this.offsets[i]!, x.data, x.offset, this.sizes[i]!, 0, this.sizes[i]!, ctx.rows);
+    }
   }
 
   /** Each requested input gradient is its columns of dy. */
   protected computeBackward(ctx: ParameterlessContext, gradOutputs: readonly (Tensor | null)[]): void {
     const dy = gradOutputs[0]!;
-    ctx.gradInputs.forEach((dx, i) => {
+    for (let i = 0; i < ctx.gradInputs.length; i++) {
+      const dx = ctx.gradInputs[i];
       const n = this.sizes[i]!;
       if (dx) copyColumns(dx.data, dx.offset, n, 0, dy.data, dy.offset, this.size, this.offsets[i]!, n, ctx.rows);
-    });
+    }
   }
 }
 

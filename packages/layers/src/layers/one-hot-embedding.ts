@@ -51,7 +51,11 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
   readonly bias: Param | null;
   private readonly params: readonly Param[];
 
-  /** A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²) (and b = 0 with `options.bias`). */
+  /**
+   * A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²) (and b = 0 with `options.bias`).
+   * @param vocabSize - K, the number of token ids (0..K−1); U is `[m, K]`.
+   * @param size - m, the features per token: the output is `[rows, m]`.
+   */
   constructor(readonly vocabSize: number, readonly size: number, options: OneHotEmbeddingOptions) {
     checkSize('OneHotEmbedding', 'vocabSize', vocabSize);
     checkSize('OneHotEmbedding', 'size', size);

@@ -13,8 +13,12 @@ export class ParameterlessContext implements LayerContext {
   readonly rows: number;
   readonly outputs: readonly Tensor[];
   readonly gradInputs: readonly (Tensor | null)[];
-  /** The inputs of the last forward, one per input port (referenced, not copied). */
-  inputs: readonly Tensor[] = [];
+  /**
+   * The inputs of the last forward, one per input port: the tensors are
+   * referenced, not copied (the contract keeps them unchanged until backward);
+   * the array is the context's own, so a caller may reuse its inputs array.
+   */
+  readonly inputs: Tensor[];
 
   /** Buffers for `batch · steps` rows of `inputs` and `outputs` (float ports); `propagate[i]` allocates dInput i. */
   constructor(
@@ -27,6 +31,7 @@ export class ParameterlessContext implements LayerContext {
     this.rows = batch * steps;
     this.outputs = outputs.map((p) => zeros([this.rows, p.size]));
     this.gradInputs = inputs.map((p, i) => (propagate[i] ? zeros([this.rows, p.size]) : null));
+    this.inputs = [];
   }
 }
 
@@ -81,7 +86,8 @@ export abstract class ParameterlessLayer<C extends ParameterlessContext = Parame
   /** Checks `inputs`, keeps them in `ctx.inputs` and computes `ctx.outputs`. Returns them. */
   forward(ctx: C, inputs: readonly Value[]): readonly Tensor[] {
     checkInputs(this.name, this.inputs, inputs, ctx.rows);
-    ctx.inputs = inputs as readonly Tensor[]; // float ports only: checkInputs made sure they are tensors
+    // Float ports only: checkInputs made sure they are tensors.
+    for (let i = 0; i < inputs.length; i++) ctx.inputs[i] = inputs[i] as Tensor;
     this.compute(ctx, ctx.inputs);
     return ctx.outputs;
   }
@@ -89,11 +95,10 @@ export abstract class ParameterlessLayer<C extends ParameterlessContext = Parame
   /** Checks `gradOutputs` and writes the requested input gradients (zeros if no gradient arrived). */
   backward(ctx: C, gradOutputs: readonly (Tensor | null)[]): void {
     checkGradOutputs(this.name, this.outputs, gradOutputs, ctx.rows);
-    if (gradOutputs.every((g) => g === null)) {
-      for (const g of ctx.gradInputs) if (g) fill(g, 0);
-      return;
-    }
-    this.computeBackward(ctx, gradOutputs);
+    let any = false;
+    for (let o = 0; o < gradOutputs.length; o++) if (gradOutputs[o]) any = true;
+    if (any) this.computeBackward(ctx, gradOutputs);
+    else for (let i = 0; i < ctx.gradInputs.length; i++) if (ctx.gradInputs[i]) fill(ctx.gradInputs[i]!, 0);
   }
 
   /** The context of `batch · steps` rows; a subclass with more to cache (Dropout's mask) overrides it. */

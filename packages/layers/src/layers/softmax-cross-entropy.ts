@@ -42,7 +42,10 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[] = [port('loss', scalar())];
 
-  /** A loss over `classes` (K) classes. */
+  /**
+   * A loss over `classes` (K) classes.
+   * @param classes - K: the logits are `[rows, K]`, the targets ids in 0..K−1.
+   */
   constructor(readonly classes: number) {
     checkSize('SoftmaxCrossEntropy', 'classes', classes);
     this.inputs = [port('logits', float(classes)), port('targets', ids())];

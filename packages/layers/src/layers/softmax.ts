@@ -30,7 +30,10 @@ export class Softmax implements Layer<SoftmaxContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
 
-  /** A softmax over `size` classes. */
+  /**
+   * A softmax over `size` classes.
+   * @param size - Classes n: inputs and outputs are `[rows, n]`.
+   */
   constructor(readonly size: number) {
     checkSize('Softmax', 'size', size);
     this.inputs = [port('x', float(size))];

@@ -1,4 +1,4 @@
-import { fill, type Tensor } from '@weft/tensor';
+import type { Tensor } from '@weft/tensor';
 import { copyColumns } from './concat.js';
 import { ParameterlessLayer, type ParameterlessContext } from './parameterless.js';
 
@@ -30,7 +30,9 @@ export class Split extends ParameterlessLayer {
    * divide `size`; note torch.split's number is the part size instead), or the
    * part sizes, which must sum to `size`.
    */
-  constructor(readonly size: number, parts: number | readonly number[], options: SplitOptions = {}) {
+  constructor(
+    /** Features of the input x `[rows, size]`. */
+    readonly size: number, parts: number | readonly number[], options: SplitOptions = {}) {
     const sizes = splitSizes(size, parts);
     const names = options?.names ?? sizes.map((_, k) => `y${k}`);
     if (!Array.isArray(names) || names.length !== sizes.length || !names.every((n) => typeof n === 'string' && n !== '')) {
@@ -45,18 +47,28 @@ export class Split extends ParameterlessLayer {
   /** Copies each column block of x into its output. */
   protected compute(ctx: ParameterlessContext, inputs: readonly Tensor[]): void {
     const x = inputs[0]!;
-    ctx.outputs.forEach((y, k) => copyColumns(y.data, y.offset, this.sizes[k]!, 0, x.data, x.offset, this.size, this.offsets[k]!, this.sizes[k]!, ctx.rows));
+    for (let k = 0; k < ctx.outputs.length; k++) {
+      const y = ctx.outputs[k]!;
+      copyColumns(y.data, y.offset, this.sizes[k]!, 0, x.data, x.offset, this.size, this.offsets[k]!, this.sizes[k]!, ctx.rows);
+    }
   }
 
   /** dx = the parts' gradients side by side; 0 where a part got none. */
   protected computeBackward(ctx: ParameterlessContext, gradOutputs: readonly (Tensor | null)[]): void {
     const dx = ctx.gradInputs[0];
     if (!dx) return;
-    if (gradOutputs.some((g) => g === null)) fill(dx, 0);
-    gradOutputs.forEach((dy, k) => {
+    for (let k = 0; k < gradOutputs.length; k++) {
+      const dy = gradOutputs[k];
       if (dy) copyColumns(dx.data, dx.offset, this.size, this.offsets[k]!, dy.data, dy.offset, this.sizes[k]!, 0, this.sizes[k]!, ctx.rows);
-    });
+      else zeroColumns(dx, this.offsets[k]!, this.sizes[k]!, ctx.rows);
+    }
   }
+}
+
+/** Sets `width` columns from column `col` of each of the `rows` rows of contiguous `t` to 0. */
+function zeroColumns(t: Tensor, col: number, width: number, rows: number): void {
+  const n = t.shape[1]!;
+  for (let r = 0; r < rows; r++) t.data.fill(0, t.offset + r * n + col, t.offset + r * n + col + width);
 }
 
 /** The part sizes of a Split of `size` features into `parts` (a count of equal parts, or the sizes). */

@@ -46,10 +46,15 @@ export interface CharRnnOptions {
 
 /** The architecture of a character model: what a checkpoint records to rebuild it. */
 export interface CharRnnArchitecture {
+  /** The recurrent cell of every layer. */
   cell: CellName;
+  /** Stacked recurrent layers. */
   layers: number;
+  /** m, hidden units per layer. */
   hidden: number;
+  /** K, the number of distinct characters. */
   vocabSize: number;
+  /** Dropout probability between layers. */
   dropout: number;
 }
 
