@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { Rng } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeCheckpoint, loadCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
-import { abortExitCode, abortSignalName, type CliIO } from './cli-io.js';
+import { abortExitCode, abortSignalName, EXIT, type CliIO } from './cli-io.js';
 import type { FullTrainConfig, TrainConfig } from './config.js';
 import { Vocabulary } from './corpus.js';
 import { copyStreamStates, modelFromCheckpoint } from './model-checkpoint.js';
@@ -371,14 +371,12 @@ export class TrainingRun {
     await this.write(this.place.paths.samples, samplesMarkdown(this.samples));
   }
 
-  /** Closes the run: the last loss row, the final checkpoint, the plot, samples and report; returns the exit code. */
+  /** Closes the run: the last loss row and best check, then the files (or the divergence message); returns the exit code. */
   private async finish(stoppedBy: StoppedBy): Promise<number> {
-    const { config, place, reporter, io, update } = this;
-    const paths = place.paths;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const updatesPerSec = seconds > 0 ? (update - this.startUpdate) / seconds : 0;
     if (stoppedBy !== 'diverged') {
       // Close the curve and the best-model check on the last update, before the summary reads the best.
+      const { update, config } = this;
       // With a validation set the run ends with an evaluation (unless one was just done).
       const logged = update % config.logEvery === 0 || (this.evalModel !== undefined && update % config.evalEvery === 0);
       if (update > this.startUpdate && !logged) this.log(this.evalModel !== undefined);
@@ -387,33 +385,48 @@ export class TrainingRun {
     }
     const summary = {
       stoppedBy,
-      update,
+      update: this.update,
       epochsDone: this.epoch,
       smoothLoss: this.smooth,
       bestSmoothLoss: this.evalModel ? Infinity : this.best,
       trainBpc: this.trainBpc(),
-      ...(this.lastVal !== undefined ? { valLoss: this.lastVal.loss, valBpc: this.lastVal.loss / config.seqLength / Math.LN2 } : {}),
+      ...(this.lastVal !== undefined ? { valLoss: this.lastVal.loss, valBpc: this.lastVal.loss / this.config.seqLength / Math.LN2 } : {}),
       ...(this.evalModel && Number.isFinite(this.best) ? { bestValLoss: this.best } : {}),
       seconds,
-      updatesPerSec,
-      outDir: place.outDir,
+      updatesPerSec: seconds > 0 ? (this.update - this.startUpdate) / seconds : 0,
+      outDir: this.place.outDir,
     };
     if (stoppedBy === 'diverged') {
-      this.csv.close();
       const good = this.lastGoodCheckpoint;
-      const where = good
-        ? `the last good checkpoint is ${good.file} (update ${good.update})`
-        : this.s.resumed
-          ? `the checkpoint you resumed from, ${this.s.resumed.file}, is untouched`
-          : 'no checkpoint was written (use --checkpoint-every to keep some)';
-      reporter.finish({ ...summary, files: good ? { checkpoint: good.file } : {} });
-      const what = this.divergence || `the weights stopped being finite after update ${update}`;
-      io.stderr.write(`char-rnn: training diverged: ${what}; stopped without saving the bad state; ${where}; try a smaller --lr\n`);
-      return 1;
+      this.reporter.finish({ ...summary, files: good ? { checkpoint: good.file } : {} });
+      this.io.stderr.write(`char-rnn: ${this.divergenceMessage()}\n`);
+      return EXIT.diverged;
     }
+    await this.writeRunFiles(stoppedBy, seconds);
+    const paths = this.place.paths;
+    const files = { checkpoint: paths.checkpoint, best: paths.best, lossCsv: paths.lossCsv, lossSvg: paths.lossSvg, samples: paths.samples, report: paths.report };
+    this.reporter.finish({ ...summary, files });
+    return stoppedBy === 'interrupted' ? abortExitCode(this.io.signal?.reason) : EXIT.ok;
+  }
 
+  /** The one line a diverged run ends with: what happened, and which checkpoint is good. */
+  private divergenceMessage(): string {
+    const good = this.lastGoodCheckpoint;
+    const where = good
+      ? `the last good checkpoint is ${good.file} (update ${good.update})`
+      : this.s.resumed
+        ? `the checkpoint you resumed from, ${this.s.resumed.file}, is untouched`
+        : 'no checkpoint was written (use --checkpoint-every to keep some)';
+    const what = this.divergence || `the weights stopped being finite after update ${this.update}`;
+    return `training diverged: ${what}; stopped without saving the bad state; ${where}; try a smaller --lr`;
+  }
+
+  /** The final checkpoint, loss.svg, samples.md and report.md (with 1000 characters from best.safetensors). */
+  private async writeRunFiles(stoppedBy: StoppedBy, seconds: number): Promise<void> {
+    const { config, update, reporter } = this;
+    const paths = this.place.paths;
     await this.save(paths.checkpoint, stoppedBy === 'interrupted' ? 'interrupt' : 'end');
-    const signal = abortSignalName(io.signal?.reason);
+    const signal = abortSignalName(this.io.signal?.reason);
     if (stoppedBy === 'interrupted') reporter.note(`Interrupted (${signal}) at update ${update}; resume with: ${resumeCommand(paths.checkpoint, this.s.corpus.file)}`);
 
     const bestText = await sampleBestModel(paths, this.s.ids, config.seed);
@@ -425,7 +438,7 @@ export class TrainingRun {
     const notes: string[] = [];
     if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}.`);
     if (stoppedBy === 'interrupted') notes.push(`Interrupted (${signal}) at update ${update}.`);
-    await this.write(paths.report, reportMarkdown({
+    const report = reportMarkdown({
       settings: { data: this.s.corpus.source, ...config },
       corpus: { source: this.s.corpus.source, characters: this.s.ids.length, vocabularySize: this.vocab.size },
       timing: { seconds, updates: update - this.startUpdate },
@@ -446,20 +459,8 @@ export class TrainingRun {
       evolution: this.samples,
       bestSample: bestText,
       notes,
-    }));
-
-    reporter.finish({
-      ...summary,
-      files: {
-        checkpoint: paths.checkpoint,
-        best: paths.best,
-        lossCsv: paths.lossCsv,
-        lossSvg: paths.lossSvg,
-        samples: paths.samples,
-        report: paths.report,
-      },
     });
-    return stoppedBy === 'interrupted' ? abortExitCode(io.signal?.reason) : 0;
+    await this.write(paths.report, report);
   }
 }
 

@@ -5,8 +5,9 @@
  * round to 0, or a vocabulary in another order, are one-line errors.
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '@weft/tensor';
 import { checkpointChecksum } from '../src/checkpoint.js';
 import { readCorpus } from '../src/corpus.js';
@@ -74,6 +75,28 @@ describe('sizes', () => {
       expect([k, corpus.ids.constructor.name, corpus.vocab.size, corpus.ids.length]).toEqual([k, type, k, k]);
       expect(Array.from(corpus.ids.subarray(0, 3))).toEqual([0, 1, 2]);
       rmSync(file);
+    }
+  });
+
+  it('a 40 MB text is held about twice (its bytes and its ids), not four times', () => {
+    const corpusJs = resolve('examples/char-rnn/dist/corpus.js');
+    if (!existsSync(corpusJs)) return; // needs the build (npm test builds first)
+    const elsewhere = tempDir();
+    try {
+      const file = join(elsewhere, 'big.txt');
+      const line = `${makeText(999, 14)} é\n`; // two-byte characters too: a string of it would take 2 bytes a character
+      writeFileSync(file, line.repeat(Math.ceil(40e6 / Buffer.byteLength(line))));
+      const size = statSync(file).size;
+      const script = `const { readCorpus } = await import(${JSON.stringify(corpusJs)}); const c = await readCorpus(${JSON.stringify(file)});` +
+        'console.log(JSON.stringify({ n: c.ids.length, type: c.ids.constructor.name, rss: process.resourceUsage().maxRSS * 1024 }));';
+      const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(res.stderr).toBe('');
+      const out = JSON.parse(res.stdout) as { n: number; type: string; rss: number };
+      expect(out.type).toBe('Uint8Array');
+      // Node itself takes ~50 MB; the old reader (bytes, a UTF-16 string, Int32 ids) peaked near 7 times the file.
+      expect(out.rss).toBeLessThan(2 * size + 90e6);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 
