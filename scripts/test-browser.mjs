@@ -210,6 +210,10 @@ try {
   // 4. A CLI checkpoint in the page: sample, then continue training.
   await runCli('train', '--data', textFile, '--hidden', '32', '--updates', '60', '--seed', '3', '--out', join(work, 'cli-run'), '--json');
   const cliCheckpoint = join(work, 'cli-run', 'checkpoint.safetensors');
+  // The text the CLI trained on, chosen as the user's own file: the checkpoint can then continue on it.
+  await page.setInputFiles('#file', textFile);
+  await page.waitForFunction(() => document.getElementById('text').value === 'own', null, { polling: 100 });
+  check(/gettysburg\.txt · 1\.6k chars/.test(await page.$eval('#text', (s) => s.selectedOptions[0].textContent)), 'a text file chosen by the user becomes the text');
   await setValue(page, 'updates', '');
   await page.setInputFiles('#load', cliCheckpoint);
   await page.waitForFunction(() => /loaded checkpoint\.safetensors at update 60/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
