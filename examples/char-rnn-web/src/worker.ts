@@ -147,7 +147,7 @@ async function loop(): Promise<void> {
         const diverged = t.step();
         if (diverged) {
           running = false;
-          stoppedNote = `the loss stopped being finite at update ${t.update + 1}; try a smaller learning rate`;
+          stoppedNote = `training diverged: ${t.divergence}; the weights are those of update ${t.update}; try a smaller learning rate`;
           break;
         }
         if (t.update % CURVE_EVERY === 0) curve.push([t.update, t.smoothBitsPerChar]);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { FileWriteError } from './errors.js';
 
 /** The file-system calls `writeFileAtomic` makes (node:fs/promises by default; tests inject failures). */
 export interface AtomicWriteFs {
@@ -15,7 +16,7 @@ export interface AtomicWriteFs {
  * goes to a uniquely named temporary file in the same directory (so the rename
  * stays on one file system), is flushed to disk with fsync, and is renamed
  * over `file`. On any failure the temporary file is removed, `file` is left as
- * it was, and the error is rethrown.
+ * it was, and a `FileWriteError` naming `file` and the cause is thrown.
  */
 export async function writeFileAtomic(
   file: string,
@@ -39,7 +40,7 @@ export async function writeFileAtomic(
     created = false;
   } catch (error) {
     if (created) await fs.unlink(temp).catch(() => undefined);
-    throw error;
+    throw new FileWriteError(file, error);
   }
   await syncDirectory(dirname(file));
 }

@@ -4,10 +4,11 @@
  * resumed run continues bit for bit. This module does the Node file IO; the
  * encoding and the checks are in checkpoint-codec.ts (browser-safe).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.js';
-import { decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint } from './checkpoint-codec.js';
+import { decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint, type DecodeOptions } from './checkpoint-codec.js';
 import { UserError } from './errors.js';
+import { formatBytes, MAX_CHECKPOINT_BYTES } from './limits.js';
 
 export * from './checkpoint-codec.js';
 
@@ -23,15 +24,23 @@ export async function saveCheckpoint(file: string, ckpt: CharRnnCheckpoint): Pro
  * unexpected tensors, shapes that disagree with config and vocabulary, bad JSON
  * or non-finite numbers in the metadata, an invalid config.
  */
-export async function loadCheckpoint(file: string): Promise<CharRnnCheckpoint> {
+export async function loadCheckpoint(file: string, options: DecodeOptions = {}): Promise<CharRnnCheckpoint> {
   let bytes: Uint8Array;
   try {
+    // Stat first: /dev/zero or a FIFO would be read until memory runs out.
+    const info = await stat(file);
+    if (info.isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
+    if (!info.isFile()) throw new UserError(`${file} is not a regular file (a device, a pipe or a socket); give a .safetensors file`);
+    if (info.size > MAX_CHECKPOINT_BYTES) {
+      throw new UserError(`${file} has ${formatBytes(info.size)}; checkpoints of at most ${formatBytes(MAX_CHECKPOINT_BYTES)} are read`);
+    }
     bytes = await readFile(file);
   } catch (error) {
+    if (error instanceof UserError) throw error;
     const code = (error as { code?: string }).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new UserError(`cannot read checkpoint ${file}: ${why}`, { cause: error });
   }
-  return decodeCheckpoint(bytes, file);
+  return decodeCheckpoint(bytes, file, options);
 }
 

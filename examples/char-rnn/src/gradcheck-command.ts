@@ -8,9 +8,11 @@
 import { checkGradients, formatReport, type GradcheckReport } from '@weft/gradcheck';
 import { charRnn } from '@weft/layers';
 import { Rng } from '@weft/tensor';
-import { loadCorpus, Vocabulary } from './corpus.js';
+import { readCorpus } from './corpus.js';
+import { checkModelSize } from './limits.js';
 import { UserError } from './errors.js';
-import type { CliIO } from './cli-io.js';
+import { EXIT, type CliIO } from './cli-io.js';
+import { formatRecheck, recheckAboveThreshold, type Recheck } from './gradcheck-verdict.js';
 
 /** The flags of `char-rnn gradcheck` (already parsed as numbers). */
 export interface GradcheckCommandOptions {
@@ -35,7 +37,12 @@ export interface GradcheckJson {
   hidden: number;
   seqLength: number;
   vocabularySize: number;
+  /** True when no entry is above the threshold with the first stencil. */
   passed: boolean;
+  /** The entries above the threshold, checked again with the five-point stencil. */
+  recheck: Recheck;
+  /** `passed`, `finite-difference error only` (exit 0) or `wrong gradients` (exit 1). */
+  verdict: 'passed' | 'finite-difference error only' | 'wrong gradients';
 }
 
 /** Checks the flags; throws `UserError` naming the first bad one. */
@@ -51,32 +58,33 @@ function checkOptions(o: GradcheckCommandOptions): void {
  * Runs the gradient check and returns its report; the vocabulary is that of
  * the whole text (K = its distinct characters, as in training).
  */
-export async function runGradcheck(o: GradcheckCommandOptions): Promise<{ report: GradcheckReport; vocabularySize: number }> {
+export async function runGradcheck(o: GradcheckCommandOptions): Promise<{ report: GradcheckReport; recheck: Recheck; vocabularySize: number }> {
   checkOptions(o);
-  const corpus = await loadCorpus(o.data);
-  const vocab = Vocabulary.fromText(corpus.text);
-  const ids = vocab.encode(corpus.text);
+  const { vocab, ids } = await readCorpus(o.data);
+  checkModelSize({ hidden: o.hidden, vocabSize: vocab.size, batch: 1, seqLength: o.seqLength, optimizer: 'sgd' }, `--hidden ${o.hidden}`);
   if (ids.length < o.seqLength + 1) {
     throw new UserError(`the text has ${ids.length} characters but --seq-length ${o.seqLength} needs at least ${o.seqLength + 1}`);
   }
-  const inputs = ids.slice(0, o.seqLength);
-  const targets = ids.slice(1, o.seqLength + 1);
+  const inputs = Int32Array.from(ids.subarray(0, o.seqLength));
+  const targets = Int32Array.from(ids.subarray(1, o.seqLength + 1));
   // charRnn draws U, W, V from N(0, std²) with std 0.01 and sets b = c = 0: the report's initialisation.
   const model = charRnn({ vocabSize: vocab.size, hidden: o.hidden, rng: new Rng(o.seed), batch: 1, std: 0.01 });
-  const report = checkGradients(
-    model.parameters(),
-    () => {
-      model.resetState(); // h0 = 0 for every probe: the loss is a pure function of the weights
-      return model.lossAndGradients(inputs, targets);
-    },
-    { h: o.h, stencil: o.stencil, threshold: o.threshold },
-  );
-  return { report, vocabularySize: vocab.size };
+  const loss = (): number => {
+    model.resetState(); // h0 = 0 for every probe: the loss is a pure function of the weights
+    return model.lossAndGradients(inputs, targets);
+  };
+  const report = checkGradients(model.parameters(), loss, { h: o.h, stencil: o.stencil, threshold: o.threshold });
+  const recheck = recheckAboveThreshold(model.parameters(), loss, report);
+  return { report, recheck, vocabularySize: vocab.size };
 }
 
-/** `char-rnn gradcheck`: prints the table (or JSON) and returns 0; user mistakes throw `UserError`. */
+/**
+ * `char-rnn gradcheck`: prints the table (or JSON) and the verdict. Returns 0
+ * when every entry passes, at once or on the five-point re-check; 1 when an
+ * entry still fails there (a wrong gradient). User mistakes throw `UserError`.
+ */
 export async function gradcheckCommand(o: GradcheckCommandOptions, io: CliIO): Promise<number> {
-  const { report, vocabularySize } = await runGradcheck(o);
+  const { report, recheck, vocabularySize } = await runGradcheck(o);
   if (o.json) {
     const json: GradcheckJson = {
       params: Object.fromEntries(
@@ -92,15 +100,17 @@ export async function gradcheckCommand(o: GradcheckCommandOptions, io: CliIO): P
       seqLength: o.seqLength,
       vocabularySize,
       passed: report.passed,
+      recheck,
+      verdict: recheck.entries.length === 0 ? 'passed' : recheck.passed ? 'finite-difference error only' : 'wrong gradients',
     };
     io.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     io.stdout.write(
       `m = ${o.hidden}, K = ${vocabularySize}, X = the first ${o.seqLength} characters, Y = characters 2..${o.seqLength + 1}, h0 = 0\n` +
-        `${formatReport(report)}\n`,
+        `${formatReport(report)}\n\n${formatRecheck(recheck, o.stencil)}\n`,
     );
   }
-  return 0;
+  return recheck.passed ? EXIT.ok : EXIT.failed;
 }
 
 function finiteOrNull(x: number): number | null {

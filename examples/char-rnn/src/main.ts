@@ -3,15 +3,12 @@
  * commander. `main` runs one command in-process and returns its exit code, so
  * tests call it directly; `cli.ts` wires it to the real process.
  *
- * Exit codes: 0 success, 1 training stopped because the loss diverged (NaN or
- * infinite), 2 a user error (bad flag or value, unusable file; one line
- * `char-rnn: <message>` on stderr), 130 interrupted by Ctrl-C (after writing a
- * checkpoint), 70 an internal error (a bug; the stack trace is printed).
+ * Exit codes: see `EXIT` in cli-io.ts and docs/reliability.md.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, type CliIO } from './cli-io.js';
 import { BACKENDS, defaultTrainConfig, OPTIMIZERS, type TrainConfig } from './config.js';
-import { isUserError } from './errors.js';
+import { isFileWriteError, isUserError } from './errors.js';
 import { gradcheckCommand } from './gradcheck-command.js';
 import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train.js';
@@ -41,7 +38,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 /** Commander argument parser: a decimal number (ranges are checked later, with the flag's name). */
 function parseNumber(value: string): number {
   if (!NUMBER.test(value.trim())) throw new InvalidArgumentError('It must be a number.');
-  return Number(value);
+  const n = Number(value);
+  // 1e-400 parses to 0: for --clip that would silently mean "off".
+  if (n === 0 && /[1-9]/.test(value.replace(/e.*$/i, ''))) throw new InvalidArgumentError('It is too small for a double: it rounds to 0.');
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('It is too large for a double: it rounds to infinity.');
+  return n;
 }
 
 /** Commander argument parser: an integer (ranges are checked later). */
@@ -188,6 +189,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (isUserError(error)) {
       io.stderr.write(`char-rnn: ${oneLine(error.message)}\n`);
       return EXIT.usage;
+    }
+    if (isFileWriteError(error)) {
+      io.stderr.write(`char-rnn: ${oneLine(error.message)}; files written before are intact\n`);
+      return EXIT.failed;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr.write(`char-rnn: internal error (please report it): ${detail}\n`);

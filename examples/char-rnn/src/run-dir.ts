@@ -2,11 +2,11 @@
  * The run directory: where `char-rnn train` writes its checkpoints, loss log,
  * plot, samples and report. We only ever write our own file names into it.
  */
-import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { UserError } from './errors.js';
+import { describeIoError, FileWriteError, UserError } from './errors.js';
 
 /** The files of a run, by role. */
 export const RUN_FILES = {
@@ -45,13 +45,7 @@ export async function prepareRunDir(dir: string, options: { force?: boolean } = 
     if (error instanceof UserError) throw error;
     if ((error as { code?: string }).code !== 'ENOENT') throw new UserError(`cannot use run directory ${dir}: ${(error as Error).message}`);
   }
-  if (existing === undefined) {
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (error) {
-      throw new UserError(`cannot create run directory ${dir}: ${(error as Error).message}`, { cause: error });
-    }
-  } else if (!options.force) {
+  if (existing === undefined) await makeDirectories(dir); else if (!options.force) {
     const ours = new Set<string>(Object.values(RUN_FILES));
     const previous = existing.filter((name) => ours.has(name));
     if (previous.length > 0) {
@@ -59,6 +53,35 @@ export async function prepareRunDir(dir: string, options: { force?: boolean } = 
     }
   }
   return runPaths(dir);
+}
+
+/**
+ * Creates `dir` and its missing parents, one level at a time. Not
+ * `mkdir(…, { recursive: true })`: in /proc, where mkdir fails with ENOENT
+ * under a directory that exists, Node's recursive mkdir retries forever.
+ * Throws `UserError` naming the directory and the cause.
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      await stat(at);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT' || dirname(at) === at) {
+        throw new UserError(`cannot create run directory ${dir}: ${describeIoError(error)}`, { cause: error });
+      }
+      missing.push(at);
+    }
+  }
+  for (const at of missing.reverse()) {
+    try {
+      await mkdir(at);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EEXIST') continue; // made meanwhile by someone else
+      throw new UserError(`cannot create run directory ${dir}: ${describeIoError(error)}`, { cause: error });
+    }
+  }
 }
 
 /**
@@ -90,9 +113,15 @@ export const LOSS_CSV_HEADER = 'update,smooth_loss,loss';
  */
 export class LossCsv {
   private fd: number | undefined;
+  /** Bytes in the file after the last complete row: a failed append is cut back to it. */
+  private size: number;
 
-  private constructor(fd: number) {
+  private constructor(
+    fd: number,
+    private readonly file: string,
+  ) {
     this.fd = fd;
+    this.size = fstatSync(fd).size;
   }
 
   /**
@@ -100,17 +129,39 @@ export class LossCsv {
    * keeps its rows (writing the header only if the file is new or empty).
    */
   static open(file: string, options: { append?: boolean } = {}): LossCsv {
-    const fd = openSync(file, options.append ? 'a+' : 'w');
-    const csv = new LossCsv(fd);
-    const empty = !options.append || fstatSync(fd).size === 0;
-    if (empty) writeSync(fd, `${LOSS_CSV_HEADER}\n`);
+    let fd: number;
+    try {
+      fd = openSync(file, options.append ? 'a+' : 'w');
+    } catch (error) {
+      throw new FileWriteError(file, error);
+    }
+    const csv = new LossCsv(fd, file);
+    if (csv.size === 0) csv.write(`${LOSS_CSV_HEADER}\n`);
     return csv;
   }
 
   /** Writes one row now. Throws after `close()`. */
   append(row: LossRow): void {
     if (this.fd === undefined) throw new Error('LossCsv.append: the file is closed');
-    writeSync(this.fd, `${row.update},${row.smoothLoss},${row.loss}\n`);
+    this.write(`${row.update},${row.smoothLoss},${row.loss}\n`);
+  }
+
+  /** Appends `text` whole, or cuts a partial write back and throws `FileWriteError`. */
+  private write(text: string): void {
+    const fd = this.fd!;
+    try {
+      const bytes = Buffer.from(text, 'utf8');
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.size + done);
+      this.size += bytes.length;
+    } catch (error) {
+      try {
+        ftruncateSync(fd, this.size);
+      } catch {
+        // The row stays partial; readLossCsv names the line on a resume.
+      }
+      throw new FileWriteError(this.file, error);
+    }
   }
 
   /** Closes the file; later calls do nothing. */
@@ -165,6 +216,42 @@ export function samplesMarkdown(entries: readonly SampleEntry[]): string {
   const parts = ['# Text evolution', ''];
   for (const entry of entries) parts.push(`## ${sampleHeading(entry)}`, '', fenced(entry.text), '');
   return parts.join('\n');
+}
+
+/**
+ * Reads back the entries of a samples.md written by `samplesMarkdown` (to
+ * continue it after a resume). Throws an `Error` naming the first line it
+ * cannot read.
+ */
+export function parseSamplesMarkdown(markdown: string): SampleEntry[] {
+  const lines = markdown.split('\n');
+  const entries: SampleEntry[] = [];
+  const fail = (i: number, why: string): never => {
+    throw new Error(`line ${i + 1}: ${why}`);
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.startsWith('## ')) continue;
+    const heading = /^## (?:Before the first update|After update ([\d,]+))(?: \((.*)\))?$/.exec(line) ?? fail(i, `not a sample heading: ${line.slice(0, 60)}`);
+    const entry: SampleEntry = { update: heading[1] === undefined ? 0 : Number(heading[1].replace(/,/g, '')), text: '' };
+    for (const detail of (heading[2] ?? '').split(', ').filter(Boolean)) {
+      const epoch = /^epoch (\d+)$/.exec(detail);
+      const smooth = /^smooth loss (-?[\d.]+)$/.exec(detail);
+      if (epoch) entry.epoch = Number(epoch[1]);
+      else if (smooth) entry.smoothLoss = Number(smooth[1]);
+      else fail(i, `unknown detail "${detail}" in a sample heading`);
+    }
+    let j = i + 1;
+    while (j < lines.length && lines[j] === '') j++;
+    const fence = /^(`{3,})text$/.exec(lines[j] ?? '') ?? fail(j, 'expected a ```text block after the heading');
+    const body: string[] = [];
+    for (j += 1; j < lines.length && lines[j] !== fence[1]; j++) body.push(lines[j]!);
+    if (j >= lines.length) fail(i, 'the text block is not closed');
+    entry.text = body.join('\n');
+    entries.push(entry);
+    i = j;
+  }
+  return entries;
 }
 
 /** Writes `samplesMarkdown(entries)` to `file` atomically. */

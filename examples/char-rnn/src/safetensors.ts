@@ -208,7 +208,8 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   }
   if (cursor !== dataLength) fail(`the data has ${dataLength - cursor} bytes after the last tensor; offsets and file length disagree`);
 
-  const tensors: Record<string, Tensor> = {};
+  // No prototype: a tensor named __proto__ or constructor is a key like any other.
+  const tensors: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
   for (const { name, dtype, shape, begin } of entries) {
     const n = shapeSize(shape);
     const at = dataStart + begin;
@@ -234,7 +235,7 @@ function fail(why: string): never {
 function readMetadata(value: unknown): Record<string, string> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`${METADATA_KEY} is not an object of strings`);
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (typeof v !== 'string') fail(`${METADATA_KEY}.${key} is ${v === null ? 'null' : typeof v}; metadata values must be strings`);
     metadata[key] = v as string;

@@ -17,6 +17,7 @@ import { loadCheckpoint } from './checkpoint.js';
 import { modelFromCheckpoint } from './model-checkpoint.js';
 import { describeChar, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
+import { MAX_SAMPLE_LENGTH } from './limits.js';
 import type { CliIO } from './cli-io.js';
 
 /** The flags of `char-rnn sample` (already parsed as numbers). */
@@ -32,8 +33,10 @@ export interface SampleCommandOptions {
 }
 
 /** Generates the text `sample` prints (prime or first character included). */
-export async function generateSample(o: SampleCommandOptions): Promise<string> {
-  if (!(Number.isInteger(o.length) && o.length >= 1)) throw new UserError(`--length must be a positive integer, got ${o.length}`);
+export async function generateSample(o: SampleCommandOptions, onNote?: (note: string) => void): Promise<string> {
+  if (!(Number.isInteger(o.length) && o.length >= 1 && o.length <= MAX_SAMPLE_LENGTH)) {
+    throw new UserError(`--length must be a positive integer up to ${MAX_SAMPLE_LENGTH}, got ${o.length}`);
+  }
   if (!Number.isSafeInteger(o.seed)) throw new UserError(`--seed must be an integer, got ${o.seed}`);
   const sampling: SamplingOptions = { temperature: o.temperature };
   if (o.topK !== undefined) sampling.topK = o.topK;
@@ -45,7 +48,7 @@ export async function generateSample(o: SampleCommandOptions): Promise<string> {
   }
   if (o.prime !== undefined && o.prime.length === 0) throw new UserError('--prime must not be empty');
 
-  const ckpt = await loadCheckpoint(o.checkpoint);
+  const ckpt = await loadCheckpoint(o.checkpoint, onNote ? { onNote } : {});
   const vocab = Vocabulary.fromChars(ckpt.vocab);
   const rng = new Rng(o.seed);
   let context: Int32Array;
@@ -68,7 +71,7 @@ export async function generateSample(o: SampleCommandOptions): Promise<string> {
 
 /** `char-rnn sample`: prints the generated text (and a newline) to stdout; returns 0. */
 export async function sampleCommand(o: SampleCommandOptions, io: CliIO): Promise<number> {
-  const text = await generateSample(o);
+  const text = await generateSample(o, (note) => io.stderr.write(`char-rnn: note: ${note}\n`));
   io.stdout.write(`${text}\n`);
   return 0;
 }

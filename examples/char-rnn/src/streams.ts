@@ -1,3 +1,4 @@
+import type { TokenIds } from './corpus.js';
 import { UserError } from './errors.js';
 
 /**
@@ -29,7 +30,7 @@ export class TextStreams {
   /** Windows in one epoch, ⌊(L − 1) / T⌋. */
   readonly windowsPerEpoch: number;
 
-  private readonly ids: Int32Array;
+  private readonly ids: TokenIds;
   private readonly starts: Int32Array;
   private readonly positions: Int32Array;
 
@@ -38,7 +39,7 @@ export class TextStreams {
    * are integers. Throws a `UserError` when a stream is shorter than T + 1 ids,
    * since not even one window would fit.
    */
-  constructor(ids: Int32Array, batch: number, seqLength: number) {
+  constructor(ids: TokenIds, batch: number, seqLength: number) {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`TextStreams: batch must be a positive integer, got ${batch}`);
     if (!Number.isInteger(seqLength) || seqLength < 1) {
       throw new Error(`TextStreams: seqLength must be a positive integer, got ${seqLength}`);

@@ -10,8 +10,10 @@ import { charRnn } from '@weft/layers';
 import { createOptimizer, type Optimizer } from '@weft/optim';
 import { copy, Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
 import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
+import type { CliIO } from './cli-io.js';
 import { defaultTrainConfig, flagName, parseTrainConfig, type TrainConfig } from './config.js';
-import { loadCorpus, Vocabulary, type Corpus } from './corpus.js';
+import { describeChar, readCorpus, Vocabulary, type EncodedCorpus, type TokenIds } from './corpus.js';
+import { checkModelSize } from './limits.js';
 import { UserError } from './errors.js';
 import { copyParams } from './model-checkpoint.js';
 import { TextStreams } from './streams.js';
@@ -56,9 +58,9 @@ export function resolveConfig(flags: Partial<TrainConfig>, explicit: ReadonlySet
 /** Everything a run needs, validated before the run directory is touched. */
 export interface Setup {
   config: TrainConfig;
-  corpus: Corpus;
+  corpus: EncodedCorpus;
   vocab: Vocabulary;
-  ids: Int32Array;
+  ids: TokenIds;
   streams: TextStreams;
   model: CharRnnModel;
   params: Param[];
@@ -71,16 +73,24 @@ export interface Setup {
 }
 
 /** Loads and checks the config, text, vocabulary, model and optimizer (restored from `--resume`). */
-export async function setUp(o: TrainCommandOptions): Promise<Setup> {
+export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
   // Flag values first, so a typo is reported before any file is read.
   if (!o.resume) resolveConfig(o.flags, o.explicit);
-  const ckpt = o.resume ? await loadCheckpoint(o.resume) : undefined;
+  const ckpt = o.resume ? await loadCheckpoint(o.resume, { onNote: (note) => io.stderr.write(`char-rnn: note: ${note}\n`) }) : undefined;
   const config = resolveConfig(o.flags, o.explicit, ckpt?.config);
-  const corpus = await loadCorpus(o.data);
-  const textVocab = Vocabulary.fromText(corpus.text);
+  const corpus = await readCorpus(o.data);
+  const textVocab = corpus.vocab;
   let vocab = textVocab;
   if (ckpt) {
     vocab = Vocabulary.fromChars(ckpt.vocab);
+    if (vocab.size === textVocab.size && textVocab.chars.every((c) => vocab.has(c)) && !sameChars(vocab.chars, textVocab.chars)) {
+      const first = vocab.chars.findIndex((c, i) => c !== textVocab.chars[i]);
+      throw new UserError(
+        `the text ${corpus.source} has the same ${vocab.size} characters as the checkpoint ${o.resume}, but the checkpoint orders them differently ` +
+          `(entry ${first} is ${describeChar(vocab.chars[first]!)} there, ${describeChar(textVocab.chars[first]!)} here; this program sorts them by code point), ` +
+          'so it was written by another program: its ids would mean other characters',
+      );
+    }
     if (!sameChars(vocab.chars, textVocab.chars)) {
       const added = textVocab.chars.filter((c) => !vocab.has(c));
       const dropped = vocab.chars.filter((c) => !textVocab.has(c));
@@ -94,7 +104,8 @@ export async function setUp(o: TrainCommandOptions): Promise<Setup> {
       );
     }
   }
-  const ids = vocab.encode(corpus.text);
+  const ids = corpus.ids;
+  if (!ckpt) checkModelSize({ ...config, vocabSize: vocab.size }, `--hidden ${config.hidden}`);
   const streams = new TextStreams(ids, config.batch, config.seqLength);
 
   const trainRng = new Rng(config.seed);
@@ -115,11 +126,24 @@ export async function setUp(o: TrainCommandOptions): Promise<Setup> {
       throw new UserError(`${o.resume}: the optimizer state does not fit: ${(error as Error).message}`, { cause: error });
     }
     streams.setPositions(ckpt.position);
+    if (!streams.hasNext()) {
+      // Written by an older version at the end of an epoch: the end-of-run checkpoint had the
+      // epoch counted already, a mid-run one not. Either way the next epoch starts afresh.
+      if (ckpt.epoch < ckpt.config.epochs) ckpt.epoch += 1;
+      streams.rewind();
+      model.resetState();
+    }
     setup.trainRng = Rng.fromState(ckpt.rng);
     setup.update = ckpt.update;
     setup.epoch = ckpt.epoch;
     setup.smoothLoss = ckpt.smoothLoss;
     setup.resumed = { file: o.resume!, ckpt };
+    if (setup.epoch >= config.epochs || (config.updates !== undefined && setup.update >= config.updates)) {
+      throw new UserError(
+        `the run is already at update ${setup.update} (epoch ${setup.epoch}); ask for more: --epochs and --updates are totals for the run ` +
+          `(now --epochs ${config.epochs}${config.updates === undefined ? '' : `, --updates ${config.updates}`})`,
+      );
+    }
   }
   return setup;
 }

@@ -10,7 +10,8 @@ import { getBackend, setBackend } from '@weft/tensor';
 import type { CliIO } from './cli-io.js';
 import { UserError } from './errors.js';
 import { ConsoleReporter, JsonReporter, type TrainReporter } from './progress.js';
-import { defaultRunDir, LOSS_CSV_HEADER, prepareRunDir, readLossCsv, runPaths, type LossRow } from './run-dir.js';
+import { defaultRunDir, LOSS_CSV_HEADER, parseSamplesMarkdown, prepareRunDir, readLossCsv, runPaths, type LossRow, type SampleEntry } from './run-dir.js';
+import { lockRunDir, removeStaleTempFiles } from './run-lock.js';
 import { setUp, type TrainCommandOptions } from './train-setup.js';
 import { TrainingRun } from './training-run.js';
 
@@ -33,34 +34,53 @@ export async function trainCommand(o: TrainCommandOptions, io: CliIO): Promise<n
 }
 
 async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
-  const setup = await setUp(o);
+  const setup = await setUp(o, io);
   // The run directory: a resumed run continues in its checkpoint's directory unless --out says otherwise.
   const outDir = o.out ?? (o.resume ? dirname(o.resume) : defaultRunDir());
   const continuing = o.resume !== undefined && resolve(outDir) === resolve(dirname(o.resume));
-  const previousRows = continuing ? readPreviousRows(outDir, setup.update) : [];
-  const previousSamples = continuing ? readPreviousSamples(outDir) : undefined;
   const paths = await prepareRunDir(outDir, { force: o.force || continuing });
-  const reporter: TrainReporter = o.json ? new JsonReporter(io.stdout) : new ConsoleReporter(io.stdout, io.stderr);
-  const place = { outDir, paths, continuing, previousRows, ...(previousSamples !== undefined ? { previousSamples } : {}) };
-  return new TrainingRun(setup, place, reporter, io).run();
+  // From here until the run ends, the directory is ours alone.
+  const lock = lockRunDir(outDir);
+  try {
+    removeStaleTempFiles(outDir);
+    const previousRows = continuing ? readPreviousRows(outDir, setup.update, setup.resumed!.ckpt.config.logEvery) : [];
+    const previousSamples = continuing ? readPreviousSamples(outDir, setup.update) : [];
+    const reporter: TrainReporter = o.json ? new JsonReporter(io.stdout) : new ConsoleReporter(io.stdout, io.stderr);
+    const place = { outDir, paths, continuing, previousRows, previousSamples };
+    return await new TrainingRun(setup, place, reporter, io).run();
+  } finally {
+    lock.release();
+  }
 }
 
 /**
  * The loss.csv rows of the run being continued, up to `update` (rows of a
- * later, abandoned continuation are dropped so the curve stays one line).
+ * later, abandoned continuation are dropped so the curve stays one line), as
+ * a straight run would have them.
  */
-function readPreviousRows(dir: string, update: number): LossRow[] {
+function readPreviousRows(dir: string, update: number, logEvery: number): LossRow[] {
   const file = runPaths(dir).lossCsv;
   if (!existsSync(file)) return [];
   try {
-    return readLossCsv(file).filter((r) => r.update <= update);
+    const rows = readLossCsv(file).filter((r) => r.update <= update);
+    // The row a segment adds at its last update is dropped: a straight run has no row there.
+    if (rows.length > 0 && rows.at(-1)!.update === update && update % logEvery !== 0) rows.pop();
+    return rows;
   } catch (error) {
     throw new UserError(`cannot continue ${file}: ${(error as Error).message} (expected a header "${LOSS_CSV_HEADER}")`, { cause: error });
   }
 }
 
-/** The samples.md of the run being continued, if any; new samples are added after it. */
-function readPreviousSamples(dir: string): string | undefined {
+/**
+ * The samples of the run being continued that were drawn before `update`
+ * (later ones belong to an abandoned continuation, or are drawn again).
+ */
+function readPreviousSamples(dir: string, update: number): SampleEntry[] {
   const file = runPaths(dir).samples;
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  if (!existsSync(file)) return [];
+  try {
+    return parseSamplesMarkdown(readFileSync(file, 'utf8')).filter((e) => e.update < update);
+  } catch (error) {
+    throw new UserError(`cannot continue ${file}: ${(error as Error).message} (move it away to start the text evolution afresh)`, { cause: error });
+  }
 }

@@ -11,16 +11,17 @@
  */
 import { generateIds, type CharRnnModel, type Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
+import { resolve } from 'node:path';
 import { copy, reshape, row, Rng } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
-import { loadCheckpoint, saveCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
-import type { CliIO } from './cli-io.js';
+import { encodeCheckpoint, loadCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
+import { abortExitCode, abortSignalName, type CliIO } from './cli-io.js';
 import type { TrainConfig } from './config.js';
 import { Vocabulary } from './corpus.js';
 import { modelFromCheckpoint } from './model-checkpoint.js';
 import { renderLossSvg } from './plot.js';
 import type { CheckpointReason, ProgressSnapshot, TrainReporter, TrainSummary } from './progress.js';
-import { LossCsv, readLossCsv, samplesMarkdown, writeReportMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
+import { LossCsv, readLossCsv, reportMarkdown, samplesMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
 import type { TextStreams } from './streams.js';
 import type { Setup } from './train-setup.js';
 
@@ -48,8 +49,8 @@ export interface RunPlace {
   continuing: boolean;
   /** loss.csv rows of the run being continued, up to the checkpoint. */
   previousRows: readonly LossRow[];
-  /** samples.md of the run being continued. */
-  previousSamples?: string;
+  /** The samples of the run being continued, drawn before the checkpoint's update. */
+  previousSamples: readonly SampleEntry[];
 }
 
 /** How the loop ended. */
@@ -75,12 +76,18 @@ export class TrainingRun {
   private best: number;
   private bestUpdate: number | undefined;
   private lastGoodCheckpoint: { file: string; update: number } | undefined;
-  private readonly samples: SampleEntry[] = [];
-  private readonly milestones: { epoch: number; update: number; smoothLoss: number }[] = [];
+  private readonly samples: SampleEntry[];
+  private readonly milestones: EpochEnd[];
+  /** The epoch (1-based) of the update being done, for progress reports. */
+  private stepEpoch: number;
   private readonly startUpdate: number;
   private readonly totalUpdates: number;
   private readonly snapshot: ProgressSnapshot;
   private startedAt = 0;
+  /** The loss of the run's first update; a loss above three times it is divergence. */
+  private initialLoss: number | undefined;
+  /** Why the run diverged, for the message. */
+  private divergence = '';
 
   constructor(
     private readonly s: Setup,
@@ -102,6 +109,12 @@ export class TrainingRun {
     this.smooth = s.smoothLoss;
     // best.safetensors belongs to the run directory: a resume elsewhere starts its own.
     this.best = place.continuing ? (s.resumed?.ckpt.bestSmoothLoss ?? Infinity) : Infinity;
+    if (place.continuing && s.resumed?.ckpt.bestUpdate !== undefined) this.bestUpdate = s.resumed.ckpt.bestUpdate;
+    this.samples = [...place.previousSamples];
+    this.milestones = [...(s.resumed?.ckpt.epochEnds ?? [])];
+    this.stepEpoch = this.epoch + 1;
+    // Checkpoints of older versions lack it: the loss of a uniform guess, T·ln K, is what a first update sees.
+    this.initialLoss = s.resumed ? (s.resumed.ckpt.initialLoss ?? s.config.seqLength * Math.log(s.vocab.size)) : undefined;
     this.startUpdate = s.update;
     this.totalUpdates = plannedTotal(s.config, s.streams, s.update, s.epoch);
     this.snapshot = {
@@ -118,8 +131,25 @@ export class TrainingRun {
     for (const r of place.previousRows) this.csv.append(r);
   }
 
-  /** Trains until a budget, Ctrl-C or divergence ends the run, writes its files, and returns the exit code. */
+  /**
+   * Trains until a budget, a signal or divergence ends the run, writes its
+   * files, and returns the exit code. A file that cannot be written throws
+   * `FileWriteError` (its previous version is intact).
+   */
   async run(): Promise<number> {
+    try {
+      return await this.trainAndFinish();
+    } finally {
+      this.csv.close();
+    }
+  }
+
+  /** Atomically writes one of the run's files (through `io.fs` when a test injects one). */
+  private write(file: string, data: string | Uint8Array): Promise<void> {
+    return writeFileAtomic(file, data, this.io.fs ? { fs: this.io.fs } : {});
+  }
+
+  private async trainAndFinish(): Promise<number> {
     this.startedAt = performance.now();
     this.reporter.start({
       startUpdate: this.update,
@@ -133,20 +163,18 @@ export class TrainingRun {
   }
 
   private async loop(): Promise<StoppedBy> {
-    const { config, streams, model } = this;
+    const { config, streams } = this;
     let lastYield = this.startedAt;
     for (;;) {
       if (config.updates !== undefined && this.update >= config.updates) return 'updates';
-      if (!streams.hasNext()) {
-        this.epoch += 1;
-        this.milestones.push({ epoch: this.epoch, update: this.update, smoothLoss: this.smooth });
-        if (this.epoch >= config.epochs) return 'epochs';
-        streams.rewind();
-        model.resetState(); // h = 0 at the start of every epoch, as in the report
-      }
+      if (this.epoch >= config.epochs) return 'epochs';
       if (this.update % config.sampleEvery === 0) await this.sample();
 
+      this.stepEpoch = this.epoch + 1;
       if (!this.step()) return 'diverged';
+      // The epoch is counted and the walk rewound at once, so every checkpoint from here on
+      // says "epoch done, next window at the start": a resume never counts it twice.
+      if (!streams.hasNext()) this.endEpoch();
       const now = performance.now();
       this.progress(now);
 
@@ -166,16 +194,47 @@ export class TrainingRun {
     }
   }
 
-  /** One update on the next window of every stream; false when the loss is not finite (nothing is stepped). */
+  /**
+   * One update on the next window of every stream. False, with nothing stepped,
+   * when the run diverges (as Karpathy's char-rnn decides): the loss is not
+   * finite or above three times the initial loss, or the optimizer refuses a
+   * non-finite gradient.
+   */
   private step(): boolean {
     this.streams.next(this.inputs, this.targets);
     this.model.zeroGrad();
-    this.loss = this.model.lossAndGradients(this.inputs, this.targets);
-    if (!Number.isFinite(this.loss)) return false;
-    this.optimizer.step();
+    const loss = this.model.lossAndGradients(this.inputs, this.targets);
+    this.loss = loss;
+    const at = this.update + 1;
+    if (!Number.isFinite(loss)) {
+      this.divergence = `the loss became ${loss} at update ${at}`;
+      return false;
+    }
+    this.initialLoss ??= loss;
+    if (loss > 3 * this.initialLoss) {
+      this.divergence = `the loss rose to ${loss.toPrecision(4)} at update ${at}, more than three times the initial loss ${this.initialLoss.toFixed(2)}`;
+      return false;
+    }
+    try {
+      this.optimizer.step();
+    } catch (error) {
+      // @weft/optim refuses non-finite gradients: that is divergence, not a bug.
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/finite|NaN|Infinity/i.test(message)) throw error;
+      this.divergence = `the optimizer refused update ${at} (${message})`;
+      return false;
+    }
     this.smooth = this.update === 0 ? this.loss : 0.999 * this.smooth + 0.001 * this.loss;
     this.update += 1;
     return true;
+  }
+
+  /** Counts the finished epoch and starts the next at the beginning of the text with h = 0, as in the report. */
+  private endEpoch(): void {
+    this.epoch += 1;
+    this.milestones.push({ epoch: this.epoch, update: this.update, smoothLoss: this.smooth });
+    this.streams.rewind();
+    this.model.resetState();
   }
 
   /** Tells the reporter where the run is (every update; reporters throttle). */
@@ -183,7 +242,7 @@ export class TrainingRun {
     const rate = (this.update - this.startUpdate) / ((now - this.startedAt) / 1000);
     const snap = this.snapshot;
     snap.update = this.update;
-    snap.epoch = this.epoch + 1;
+    snap.epoch = this.stepEpoch;
     snap.loss = this.loss;
     snap.smoothLoss = this.smooth;
     snap.updatesPerSec = rate;
@@ -215,13 +274,16 @@ export class TrainingRun {
       rng: this.s.trainRng.getState(),
     };
     if (Number.isFinite(this.best)) ckpt.bestSmoothLoss = this.best;
+    if (this.bestUpdate !== undefined) ckpt.bestUpdate = this.bestUpdate;
+    if (this.initialLoss !== undefined) ckpt.initialLoss = this.initialLoss;
+    if (this.milestones.length > 0) ckpt.epochEnds = this.milestones.map((e) => ({ ...e }));
     return ckpt;
   }
 
   /** Writes a checkpoint; false (and nothing written) when the state is not finite. */
   private async save(file: string, reason: CheckpointReason): Promise<boolean> {
     if (!allFinite(this.params) || !Number.isFinite(this.smooth)) return false; // never replace a good file with a broken state
-    await saveCheckpoint(file, this.checkpoint());
+    await this.write(file, encodeCheckpoint(this.checkpoint()));
     if (reason !== 'best') this.lastGoodCheckpoint = { file, update: this.update };
     this.reporter.checkpoint({ update: this.update, file, reason });
     return true;
@@ -249,10 +311,9 @@ export class TrainingRun {
     await this.writeSamples();
   }
 
+  /** Rewrites samples.md whole: the continued run's samples, then this segment's. */
   private async writeSamples(): Promise<void> {
-    const body = samplesMarkdown(this.samples);
-    const previous = this.place.previousSamples;
-    await writeFileAtomic(this.place.paths.samples, previous ? `${previous.trimEnd()}\n\n${body.replace(/^# Text evolution\n\n/, '')}` : body);
+    await this.write(this.place.paths.samples, samplesMarkdown(this.samples));
   }
 
   /** Closes the run: the last loss row, the final checkpoint, the plot, samples and report; returns the exit code. */
@@ -261,6 +322,12 @@ export class TrainingRun {
     const paths = place.paths;
     const seconds = (performance.now() - this.startedAt) / 1000;
     const updatesPerSec = seconds > 0 ? (update - this.startUpdate) / seconds : 0;
+    if (stoppedBy !== 'diverged') {
+      // Close the curve and the best-model check on the last update, before the summary reads the best.
+      if (update > this.startUpdate && update % config.logEvery !== 0) this.csv.append({ update, smoothLoss: this.smooth, loss: this.loss });
+      this.csv.close();
+      await this.checkBest();
+    }
     const summary = {
       stoppedBy,
       update,
@@ -280,28 +347,23 @@ export class TrainingRun {
           ? `the checkpoint you resumed from, ${this.s.resumed.file}, is untouched`
           : 'no checkpoint was written (use --checkpoint-every to keep some)';
       reporter.finish({ ...summary, files: good ? { checkpoint: good.file } : {} });
-      const what = Number.isFinite(this.loss)
-        ? `the weights stopped being finite after update ${update}`
-        : `the loss became ${this.loss} at update ${update + 1}`;
+      const what = this.divergence || `the weights stopped being finite after update ${update}`;
       io.stderr.write(`char-rnn: training diverged: ${what}; stopped without saving the bad state; ${where}; try a smaller --lr\n`);
       return 1;
     }
 
-    // Close the curve and the best-model check on the last update, then the final checkpoint.
-    if (update > this.startUpdate && update % config.logEvery !== 0) this.csv.append({ update, smoothLoss: this.smooth, loss: this.loss });
-    this.csv.close();
-    await this.checkBest();
     await this.save(paths.checkpoint, stoppedBy === 'interrupted' ? 'interrupt' : 'end');
-    if (stoppedBy === 'interrupted') reporter.note(`Interrupted at update ${update}; resume with: char-rnn train --resume ${paths.checkpoint}`);
+    const signal = abortSignalName(io.signal?.reason);
+    if (stoppedBy === 'interrupted') reporter.note(`Interrupted (${signal}) at update ${update}; resume with: ${resumeCommand(paths.checkpoint, this.s.corpus.file)}`);
 
     const bestText = await sampleBestModel(paths, this.s.ids, config.seed);
     const rows = readLossCsv(paths.lossCsv);
-    await writeFileAtomic(paths.lossSvg, await renderLossSvg(rows, 'Smooth loss during training'));
+    await this.write(paths.lossSvg, await renderLossSvg(rows, 'Smooth loss during training'));
     await this.writeSamples();
     const notes: string[] = [];
-    if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}; earlier samples are in samples.md.`);
-    if (stoppedBy === 'interrupted') notes.push(`Interrupted (Ctrl-C) at update ${update}.`);
-    await writeReportMarkdown(paths.report, {
+    if (this.s.resumed) notes.push(`Resumed from ${this.s.resumed.file} at update ${this.startUpdate}.`);
+    if (stoppedBy === 'interrupted') notes.push(`Interrupted (${signal}) at update ${update}.`);
+    await this.write(paths.report, reportMarkdown({
       settings: { data: this.s.corpus.source, ...config },
       corpus: { source: this.s.corpus.source, characters: this.s.ids.length, vocabularySize: this.vocab.size },
       timing: { seconds, updates: update - this.startUpdate },
@@ -312,7 +374,7 @@ export class TrainingRun {
       evolution: this.samples,
       bestSample: bestText,
       notes,
-    });
+    }));
 
     reporter.finish({
       ...summary,
@@ -325,8 +387,23 @@ export class TrainingRun {
         report: paths.report,
       },
     });
-    return stoppedBy === 'interrupted' ? 130 : 0;
+    return stoppedBy === 'interrupted' ? abortExitCode(io.signal?.reason) : 0;
   }
+}
+
+/**
+ * The command that resumes from `checkpoint`, to paste at the repository root:
+ * absolute paths, quoted for a POSIX shell when needed, with the run's --data.
+ */
+export function resumeCommand(checkpoint: string, data?: string): string {
+  const words = ['npm', 'run', 'char-rnn', '--', 'train', '--resume', resolve(checkpoint)];
+  if (data !== undefined) words.push('--data', resolve(data));
+  return words.map(shellWord).join(' ');
+}
+
+/** `word` as one POSIX shell word: as is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** True when every parameter entry is finite (checked before a checkpoint is written). */

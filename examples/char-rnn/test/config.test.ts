@@ -35,7 +35,7 @@ test.each([
   [{ updates: -5 }, '--updates must be a positive integer, got -5'],
   [{ checkpointEvery: 0 }, '--checkpoint-every must be a positive integer, got 0'],
   [{ seed: 1.5 }, '--seed must be an integer, got 1.5'],
-  [{ sampleLength: '200' }, '--sample-length must be a positive integer, got "200"'],
+  [{ sampleLength: '200' }, '--sample-length must be a positive integer up to 1000000, got "200"'],
   [{ epochs: undefined }, '--epochs is missing; it must be a positive integer'],
 ])('%j → %s', (patch, expected) => {
   expect(messageFor(patch)).toBe(expected);
