@@ -260,10 +260,19 @@ try {
   const js = await open(browser, fallback.url);
   const backendText = await js.page.textContent('#backend');
   check((await data(js.page)).backend === 'js' && /JavaScript — WebAssembly was refused/.test(backendText), `without 'wasm-unsafe-eval' the JS kernels run and the page says so: "${backendText}"`);
-  await setValue(js.page, 'updates', 100);
+  // …and trains on them, with no update limit: pause holds the run, resume continues it.
+  const updateOf = async (p) => Number(await p.textContent('#update'));
   await js.page.click('#start');
-  await waitPausedAt(js.page, 100);
-  check(true, 'and it trains on them (100 updates)');
+  await js.page.waitForFunction(() => Number(document.getElementById('update').textContent) >= 50, null, { timeout: 30_000, polling: 100 });
+  await js.page.click('#pause');
+  await js.page.waitForFunction(() => document.body.dataset.state === 'paused', null, { timeout: 10_000, polling: 100 });
+  const pausedAt = await updateOf(js.page);
+  await js.page.waitForTimeout(500);
+  const stillAt = await updateOf(js.page);
+  await js.page.click('#resume');
+  await js.page.waitForFunction((u) => Number(document.getElementById('update').textContent) >= u + 50, pausedAt, { timeout: 30_000, polling: 100 });
+  await js.page.click('#pause');
+  check(pausedAt >= 50 && stillAt === pausedAt, `and trains on them: paused at update ${pausedAt} (still ${stillAt} half a second later), resumed to ${await updateOf(js.page)}`);
 } catch (error) {
   check(false, `the test stopped: ${error instanceof Error ? error.stack : String(error)}`);
 } finally {
