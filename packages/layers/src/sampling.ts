@@ -19,8 +19,11 @@ import { zeros, type Rng, type Tensor, type TypedArray } from '@weft/tensor';
  * transformers), and the kept probabilities are renormalised.
  */
 export interface SamplingOptions {
+  /** T > 0: P(i) ∝ p[i]^(1/T) (default 1). */
   temperature?: number;
+  /** Draw only from the K most likely tokens (default: all). */
   topK?: number;
+  /** Nucleus sampling: draw only from the most likely tokens whose probability reaches P, in (0, 1] (default 1). */
   topP?: number;
 }
 
@@ -30,7 +33,9 @@ export interface SamplingOptions {
  * `probs`, advances the model's state and returns `probs`.
  */
 export interface StepModel {
+  /** B, the rows a step takes; sampling needs 1. */
   readonly batch: number;
+  /** Feeds `ids` (length B), writes the next-token probabilities `[B, K]` into `probs`, advances the state, returns `probs`. */
   step(ids: Int32Array, probs: Tensor): Tensor;
 }
 
@@ -40,7 +45,9 @@ export interface StepModel {
  * buffer that is reused (nothing is allocated per call then).
  */
 export interface GenerateOptions extends SamplingOptions {
+  /** K, the number of tokens the model outputs. */
   vocabSize?: number;
+  /** A `[1, K]` buffer for the model's probabilities, reused across calls. */
   probs?: Tensor;
 }
 
