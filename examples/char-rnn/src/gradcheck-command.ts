@@ -71,7 +71,7 @@ function checkOptions(o: GradcheckCommandOptions): void {
 export async function runGradcheck(o: GradcheckCommandOptions): Promise<{ report: GradcheckReport; recheck: Recheck; vocabularySize: number }> {
   checkOptions(o);
   const { vocab, ids } = await readCorpus(o.data);
-  checkModelSize({ hidden: o.hidden, vocabSize: vocab.size, batch: 1, seqLength: o.seqLength, optimizer: 'sgd' }, `--hidden ${o.hidden}`);
+  checkModelSize({ hidden: o.hidden, vocabSize: vocab.size, batch: 1, seqLength: o.seqLength, optimizer: 'sgd', cell: o.cell ?? 'rnn', layers: o.layers ?? 1 }, `--hidden ${o.hidden}`);
   if (ids.length < o.seqLength + 1) {
     throw new UserError(`the text has ${ids.length} characters but --seq-length ${o.seqLength} needs at least ${o.seqLength + 1}`);
   }

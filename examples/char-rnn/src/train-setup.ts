@@ -112,7 +112,7 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
     }
   }
   const ids = corpus.ids;
-  if (!ckpt) checkModelSize({ ...config, vocabSize: vocab.size }, `--hidden ${config.hidden}`);
+  if (!ckpt) checkModelSize({ ...config, vocabSize: vocab.size }, modelFlags(config));
   const { trainIds, valIds } = splitText(ids, config);
   const streams = new TextStreams(trainIds, config.batch, config.seqLength);
 
@@ -167,6 +167,12 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
     }
   }
   return setup;
+}
+
+/** `--hidden 100`, or `--cell lstm --layers 2 --hidden 100` for another model (what a size error names). */
+function modelFlags(config: FullTrainConfig): string {
+  const other = config.cell !== 'rnn' || config.layers !== 1;
+  return `${other ? `--cell ${config.cell} --layers ${config.layers} ` : ''}--hidden ${config.hidden}`;
 }
 
 /**

@@ -12,6 +12,7 @@ import { charRnn, loadStateDict } from '@weft/layers';
 import { decodeSafetensors, encodeSafetensors, getBackend, Rng, row, setBackend } from '@weft/tensor';
 import { checkpointChecksum, loadCheckpoint } from '../src/checkpoint.js';
 import { Vocabulary } from '../src/corpus.js';
+import { memoryBudget, trainingBytes } from '../src/limits.js';
 import { readLossCsv } from '../src/run-dir.js';
 import { modelFromCheckpoint } from '../src/model-checkpoint.js';
 import { jsonLines, makeText, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
@@ -276,5 +277,28 @@ describe('bad input: one line, exit 2, nothing written', () => {
     file2.metadata.checksum = checkpointChecksum(file2.tensors, file2.metadata);
     const bad2 = writeText(dir, 'three-layers.safetensors', encodeSafetensors(file2.tensors, file2.metadata));
     await expectUserError(['sample', '--checkpoint', bad2], /its architecture says layers 3 but its config and vocabulary say 2/);
+  });
+});
+
+describe('the memory limit counts the cell and the layers', () => {
+  it('an LSTM of 3 layers needs more than 4 times the report\'s RNN; a size that fits as an rnn is refused as such an LSTM', async () => {
+    const base = { vocabSize: 40, batch: 1, seqLength: 25, optimizer: 'adagrad' as const };
+    // The report's model: the same estimate as before the other cells.
+    const m = 100;
+    const K = 40;
+    expect(trainingBytes({ ...base, hidden: m })).toBe(8 * ((2 * m * K + m * m + m + K) * 6 + 25 * (3 * m + 3 * K)));
+    expect(trainingBytes({ ...base, hidden: m, cell: 'rnn', layers: 1 })).toBe(trainingBytes({ ...base, hidden: m }));
+    expect(trainingBytes({ ...base, hidden: m, cell: 'lstm', layers: 3 })).toBeGreaterThan(4 * 3 * trainingBytes({ ...base, hidden: m }) * 0.9);
+
+    // A hidden size the report's RNN may use here but a 3-layer LSTM may not.
+    const budget = memoryBudget();
+    let hidden = 1000;
+    while (trainingBytes({ ...base, hidden: hidden * 2, cell: 'lstm', layers: 3 }) <= budget) hidden *= 2;
+    while (trainingBytes({ ...base, hidden, cell: 'lstm', layers: 3 }) <= budget) hidden = Math.ceil(hidden * 1.1);
+    expect(trainingBytes({ ...base, hidden })).toBeLessThan(budget);
+    const text = writeText(dir, 'forty.txt', Array.from({ length: 40 }, (_, i) => String.fromCharCode(48 + i)).join('').repeat(3));
+    const res = await run(['train', '--data', text, '--cell', 'lstm', '--layers', '3', '--hidden', String(hidden), '--seq-length', '25', '--out', join(dir, 'too-big')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(new RegExp(`^char-rnn: --cell lstm --layers 3 --hidden ${hidden} with 40 characters needs about .* of memory`));
   });
 });
