@@ -77,8 +77,8 @@ export async function renderLossSvg(points: readonly LossPoint[], title = 'Smoot
 
   const layers: Record<string, unknown>[] = [{ mark: { type: 'line', strokeWidth: 1.5, clip: true }, encoding: { x, y } }];
   if (validation.length > 0) {
-    y.title = 'loss per window (smooth training loss; validation loss in orange)';
-    layers.push({ data: { values: validation }, mark: { type: 'line', strokeWidth: 1.5, color: '#ff7f0e', point: true, clip: true }, encoding: { x, y } });
+    y.title = 'loss per window (orange: validation)';
+    layers.push({ data: { values: validation }, mark: { type: 'line', strokeWidth: 1.5, color: '#ff7f0e', point: { color: '#ff7f0e' }, clip: true }, encoding: { x, y } });
     layers.push({
       data: { values: [validation.at(-1)!] },
       mark: { type: 'text', align: 'right', dx: -4, dy: 12, fontSize: 11, color: '#ff7f0e' },
