@@ -1,12 +1,10 @@
 /**
- * The verdict after a gradient check: entries above the threshold with
- * central differences are checked again with the five-point stencil at ten
- * times the step. An entry that then passes was finite-difference error
- * (rounding of a loss near 100 divided by a small 2h); one that still fails
- * is a wrong gradient. An entry whose gradient is itself almost 0 (LSTM and
- * GRU gates have entries of 1e-9) has a large relative error from rounding
- * alone: it passes too when its absolute error is within `ROUNDING_FACTOR`
- * times what rounding the loss can cause, ε·|loss|/h.
+ * The verdict after a gradient check: entries above the threshold are checked
+ * again with the five-point stencil at ten times the step. An entry is
+ * finite-difference error when its relative error then passes, or when the
+ * difference |ga − gn| is within what rounding the loss alone can produce
+ * (10 · 1.5 · ε · |loss| / h: a tiny gradient has a large relative error
+ * however right it is). Otherwise it is a wrong gradient.
  */
 import { multiIndex, numericalGradient, relativeError, type GradcheckReport, type GradParam } from '@weft/gradcheck';
 import { clone } from '@weft/tensor';
@@ -21,7 +19,11 @@ export interface RecheckedEntry {
   first: number;
   /** Relative error with the five-point stencil at the re-check step. */
   fivePoint: number;
-  /** True when the five-point error is within the threshold: the first error was the finite difference's. */
+  /** |ga − gn| with the five-point stencil. */
+  difference: number;
+  /** What rounding of the loss can put into a five-point estimate at the re-check step: 10 · 1.5 · ε · |loss| / h. */
+  roundingBound: number;
+  /** True when the five-point error is within the threshold or the difference within the rounding bound. */
   finiteDifferenceError: boolean;
 }
 
@@ -36,14 +38,6 @@ export interface Recheck {
   passed: boolean;
 }
 
-/**
- * An entry passes the re-check when |analytical − five-point| ≤ ROUNDING_FACTOR · ε · |loss| / h
- * (ε = 2.2e-16): the five-point difference of a loss L rounded to ε·|L| is off by
- * about 1.5·ε·|L|/h, so a hundredfold margin is still far below any real gradient
- * error (1e-9 for a loss of 85 and h = 1e-3).
- */
-export const ROUNDING_FACTOR = 100;
-
 /** Entries re-checked at most, so that a badly broken model does not take forever. */
 export const MAX_RECHECKED = 1000;
 
@@ -56,7 +50,8 @@ export function recheckAboveThreshold(params: readonly GradParam[], loss: () => 
   const h = report.h * 10;
   const threshold = report.threshold;
   const analytical = params.map((p) => clone(p.grad).data as Float64Array);
-  const roundingFloor = (ROUNDING_FACTOR * Number.EPSILON * Math.abs(loss())) / h;
+  // Five-point weights sum to (1 + 8 + 8 + 1) / 12h; each loss value is off by up to ε·|loss|; 10 for safety.
+  const roundingBound = (10 * 1.5 * Number.EPSILON * Math.abs(report.loss)) / h;
   const entries: RecheckedEntry[] = [];
   params.forEach((p, i) => {
     const row = report.params[i];
@@ -73,13 +68,16 @@ export function recheckAboveThreshold(params: readonly GradParam[], loss: () => 
     picked.forEach((k, j) => {
       const ga = analytical[i]![k]!;
       const fivePoint = relativeError(ga, five[j]!, report.eps);
+      const difference = Math.abs(ga - five[j]!);
       entries.push({
         param: p.name,
         index: multiIndex(p.value.shape, k),
         analytical: ga,
         first: relativeError(ga, central[k]!, report.eps),
         fivePoint,
-        finiteDifferenceError: fivePoint <= threshold || Math.abs(ga - five[j]!) <= roundingFloor,
+        difference,
+        roundingBound,
+        finiteDifferenceError: fivePoint <= threshold || difference <= roundingBound,
       });
     });
   });
@@ -95,8 +93,10 @@ export function formatRecheck(recheck: Recheck, firstStencil: string): string {
       `${n === 1 ? 'was' : 'were'} checked again with the five-point stencil at h = ${recheck.h.toExponential()}:`,
   ];
   for (const e of recheck.entries.slice(0, 20)) {
+    const rounding = e.fivePoint > recheck.threshold ? `, |ga - gn| ${e.difference.toExponential(1)} ${e.difference <= e.roundingBound ? 'within' : 'above'} rounding (${e.roundingBound.toExponential(1)})` : '';
     lines.push(
-      `  ${e.param}[${e.index.join(',')}]: ${firstStencil} ${e.first.toExponential(1)}, five-point ${e.fivePoint.toExponential(1)}: ` +
+      `  ${e.param}[${e.index.join(',')}]: ${firstStencil} at h = ${(recheck.h / 10).toExponential()} ${e.first.toExponential(1)}, ` +
+        `five-point at h = ${recheck.h.toExponential()} ${e.fivePoint.toExponential(1)}${rounding}: ` +
         `${e.finiteDifferenceError ? 'finite-difference error' : 'WRONG GRADIENT'}`,
     );
   }

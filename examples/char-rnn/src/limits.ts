@@ -4,7 +4,7 @@
  * that swaps for minutes. docs/reliability.md lists them.
  */
 import { totalmem } from 'node:os';
-import type { CellName, OptimizerName } from './config.js';
+import type { OptimizerName } from './config.js';
 import { UserError } from './errors.js';
 
 /** The largest text `--data` may name: 512 MiB (its ids take at most as much again when K ≤ 256). */
@@ -21,42 +21,44 @@ export const MAX_TENSOR_ENTRIES = 2 ** 28;
 /** Optimizer state tensors per parameter. */
 const OPTIMIZER_SLOTS: Record<OptimizerName, number> = { sgd: 1, adagrad: 1, rmsprop: 1, adam: 2 };
 
-/** The size of a model: hidden units, characters, and (default rnn, 1 layer) its cell and layers. */
+/** The size of a model to check: `cell` and `layers` default to the report's one-layer vanilla RNN. */
 export interface ModelSize {
   hidden: number;
   vocabSize: number;
   batch: number;
   seqLength: number;
   optimizer: OptimizerName;
-  cell?: CellName;
+  cell?: 'rnn' | 'lstm' | 'gru';
   layers?: number;
 }
 
-/** Gate blocks per cell: an LSTM's weights are 4 stacked [m, ·] blocks, a GRU's 3. */
-const GATES: Record<CellName, number> = { rnn: 1, lstm: 4, gru: 3 };
+/** Gate blocks per cell: each is an [m, in] and an [m, m] matrix and two biases. */
+const GATES = { rnn: 1, gru: 3, lstm: 4 } as const;
 
-/** The largest weight matrix of the model, in entries. */
-function largestMatrix(o: ModelSize): number {
-  const G = GATES[o.cell ?? 'rnn'];
-  return Math.max(G * o.hidden * o.vocabSize, G * o.hidden * o.hidden, o.vocabSize * o.hidden);
+/** The entries of a model's weights, and of its largest matrix. */
+function weightEntries(o: ModelSize): { total: number; largest: number } {
+  const { hidden: m, vocabSize: K } = o;
+  const g = GATES[o.cell ?? 'rnn'];
+  let total = K * m + K; // the output layer V, c
+  let largest = K * m;
+  for (let l = 0; l < (o.layers ?? 1); l++) {
+    const inputs = l === 0 ? K : m;
+    total += g * (m * inputs + m * m + 2 * m);
+    largest = Math.max(largest, g * m * inputs, g * m * m);
+  }
+  return { total, largest };
 }
 
 /**
- * Bytes a model of `hidden` units over `vocabSize` characters needs while
- * training, roughly: weights, gradients and optimizer state, three copies
- * while a checkpoint is encoded, and the per-step caches of a window. An LSTM
- * or GRU has 4 or 3 times the recurrent weights and caches of the report's
- * RNN, per layer.
+ * Bytes a model needs while training, roughly: weights, gradients and
+ * optimizer state, three copies while a checkpoint is encoded, and the
+ * per-step caches of a window.
  */
 export function trainingBytes(o: ModelSize): number {
   const { hidden: m, vocabSize: K, batch: B, seqLength: T } = o;
-  const G = GATES[o.cell ?? 'rnn'];
-  const L = o.layers ?? 1;
-  // Layer 0 reads one-hot characters (G·m·K), the others the layer below (G·m·m); each has G·m·m recurrent weights.
-  const biases = o.cell === undefined || o.cell === 'rnn' ? 1 : 2; // b; or bias_ih and bias_hh
-  const weights = G * m * K + (L - 1) * G * m * m + L * (G * m * m + biases * G * m) + K * m + K;
   const copies = 2 + OPTIMIZER_SLOTS[o.optimizer] + 3;
-  return 8 * (weights * copies + T * B * (L * (G + 2) * m + 3 * K));
+  const perStep = (3 * GATES[o.cell ?? 'rnn'] * m + 2 * m) * (o.layers ?? 1) + 3 * K;
+  return 8 * (weightEntries(o).total * copies + T * B * perStep);
 }
 
 /** The memory a run may plan to use: half of this machine's. */
@@ -70,8 +72,8 @@ export function memoryBudget(): number {
  * memory. `what` names the flag to change (`--hidden 30000`).
  */
 export function checkModelSize(o: ModelSize, what: string): void {
-  const { vocabSize: K } = o;
-  const largest = largestMatrix(o);
+  const K = o.vocabSize;
+  const { largest } = weightEntries(o);
   const need = trainingBytes(o);
   const budget = memoryBudget();
   if (largest > MAX_TENSOR_ENTRIES || need > budget) {

@@ -50,18 +50,20 @@ export function focusedRange(points: readonly LossPoint[]): { min: number; max: 
  * as the subtitle says. Epoch ends are dashed rules, the best point a red dot.
  * Points with a non-finite coordinate are dropped. Handles tens of thousands of points.
  * When some points have a validation loss, it is drawn as a second line
- * (orange, labelled "validation loss"), and the y axis covers it too.
+ * ("validation loss") beside the "smooth loss" line, with a legend.
  */
 export async function renderLossSvg(points: readonly LossPoint[], title = 'Smooth loss during training', marks: LossPlotMarks = {}): Promise<string> {
-  const values = points
+  const train = points
     .filter((p) => Number.isFinite(p.update) && Number.isFinite(p.smoothLoss))
     .map((p) => ({ update: p.update, smoothLoss: p.smoothLoss }));
-  // The validation loss (same units), where evaluated: a second line, its range included in the y axis.
   const validation = points
     .filter((p) => Number.isFinite(p.update) && p.valLoss !== undefined && Number.isFinite(p.valLoss))
-    .map((p) => ({ update: p.update, smoothLoss: p.valLoss!, label: 'validation loss' }));
-  const range = values.length > 0 ? focusedRange([...values, ...validation].sort((a, b) => a.update - b.update)) : undefined;
-  const xDomain = values.length > 0 ? [values[0]!.update, values.at(-1)!.update] : undefined;
+    .map((p) => ({ update: p.update, smoothLoss: p.valLoss!, series: 'validation loss' }));
+  const values = validation.length === 0 ? train : [...train.map((p) => ({ ...p, series: 'smooth loss (training)' })), ...validation];
+  // Both lines share the focused range; the points in update order for it.
+  const all = [...train, ...validation].sort((a, b) => a.update - b.update);
+  const range = all.length > 0 ? focusedRange(all) : undefined;
+  const xDomain = all.length > 0 ? [all[0]!.update, all.at(-1)!.update] : undefined;
   const x = {
     field: 'update',
     type: 'quantitative' as const,
@@ -70,21 +72,13 @@ export async function renderLossSvg(points: readonly LossPoint[], title = 'Smoot
   };
   // No zero baseline: the curve lives far above 0 and would be squashed flat.
   const yScale = range ? { domain: [range.min, range.max], nice: false, zero: false } : { zero: false };
-  const y = { field: 'smoothLoss', type: 'quantitative' as const, title: 'smooth loss', scale: yScale };
+  const y = { field: 'smoothLoss', type: 'quantitative' as const, title: validation.length === 0 ? 'smooth loss' : 'loss per window', scale: yScale };
   const inView = (u: number): boolean => xDomain !== undefined && u >= xDomain[0]! && u <= xDomain[1]!;
   const epochEnds = (marks.epochEnds ?? []).filter((e) => inView(e.update)).map((e) => ({ update: e.update, label: `epoch ${e.epoch}` }));
   const best = marks.best && inView(marks.best.update) ? marks.best : undefined;
 
-  const layers: Record<string, unknown>[] = [{ mark: { type: 'line', strokeWidth: 1.5, clip: true }, encoding: { x, y } }];
-  if (validation.length > 0) {
-    y.title = 'loss per window (orange: validation)';
-    layers.push({ data: { values: validation }, mark: { type: 'line', strokeWidth: 1.5, color: '#ff7f0e', point: { color: '#ff7f0e' }, clip: true }, encoding: { x, y } });
-    layers.push({
-      data: { values: [validation.at(-1)!] },
-      mark: { type: 'text', align: 'right', dx: -4, dy: 12, fontSize: 11, color: '#ff7f0e' },
-      encoding: { x, y, text: { field: 'label' } },
-    });
-  }
+  const color = validation.length === 0 ? {} : { color: { field: 'series', type: 'nominal' as const, title: null } };
+  const layers: Record<string, unknown>[] = [{ mark: { type: 'line', strokeWidth: 1.5, clip: true }, encoding: { x, y, ...color } }];
   if (epochEnds.length > 0) {
     layers.push({
       data: { values: epochEnds },
@@ -108,7 +102,7 @@ export async function renderLossSvg(points: readonly LossPoint[], title = 'Smoot
     });
   }
   const subtitle = range?.clipped
-    ? `y axis focused on the run after its first ${FOCUS_SKIP * 100}%: the curve starts at ${values[0]!.smoothLoss.toFixed(1)}, above the top`
+    ? `y axis focused on the run after its first ${FOCUS_SKIP * 100}%: the curve starts at ${all[0]!.smoothLoss.toFixed(1)}, above the top`
     : undefined;
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -62,12 +62,12 @@ export interface Setup {
   config: FullTrainConfig;
   corpus: EncodedCorpus;
   vocab: Vocabulary;
-  /** The whole text as ids (training and validation parts). */
+  /** The whole text as ids (training and validation parts), in the smallest typed array that holds them. */
   ids: TokenIds;
   /** The training part: the first 1 − val-fraction of the text (all of it without validation). */
   trainIds: TokenIds;
   /** The held-out part: the last val-fraction of the text (empty without validation). */
-  valIds: Int32Array;
+  valIds: TokenIds;
   streams: TextStreams;
   model: CharRnnModel;
   params: Param[];
@@ -112,7 +112,7 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
     }
   }
   const ids = corpus.ids;
-  if (!ckpt) checkModelSize({ ...config, vocabSize: vocab.size }, modelFlags(config));
+  if (!ckpt) checkModelSize({ ...config, vocabSize: vocab.size }, `--hidden ${config.hidden}`);
   const { trainIds, valIds } = splitText(ids, config);
   const streams = new TextStreams(trainIds, config.batch, config.seqLength);
 
@@ -169,12 +169,6 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
   return setup;
 }
 
-/** `--hidden 100`, or `--cell lstm --layers 2 --hidden 100` for another model (what a size error names). */
-function modelFlags(config: FullTrainConfig): string {
-  const other = config.cell !== 'rnn' || config.layers !== 1;
-  return `${other ? `--cell ${config.cell} --layers ${config.layers} ` : ''}--hidden ${config.hidden}`;
-}
-
 /**
  * Sets `rng` (the object the model holds for its dropout masks) to `state`.
  * @weft/tensor's Rng has no setter; its only field is the generator, which
@@ -190,9 +184,9 @@ function restoreRng(rng: Rng, state: RngState): void {
  * the held-out part has fewer than 2 characters (nothing to predict), or the
  * training part is too short for one window per stream.
  */
-export function splitText(ids: TokenIds, config: FullTrainConfig): { trainIds: TokenIds; valIds: Int32Array } {
+export function splitText(ids: TokenIds, config: FullTrainConfig): { trainIds: TokenIds; valIds: TokenIds } {
   const N = ids.length;
-  if (config.valFraction === 0) return { trainIds: ids, valIds: new Int32Array(0) };
+  if (config.valFraction === 0) return { trainIds: ids, valIds: ids.subarray(N) };
   const nVal = Math.floor(config.valFraction * N);
   const flag = `--val-fraction ${config.valFraction}`;
   if (nVal < 2) {
@@ -205,8 +199,7 @@ export function splitText(ids: TokenIds, config: FullTrainConfig): { trainIds: T
       `${flag} leaves ${nTrain} of the text's ${N} characters for training; --batch ${config.batch} and --seq-length ${config.seqLength} need at least ${need} (lower it)`,
     );
   }
-  // Int32Array: the ids model.loss takes (the held-out part is a small copy).
-  return { trainIds: ids.subarray(0, nTrain), valIds: Int32Array.from(ids.subarray(nTrain)) };
+  return { trainIds: ids.subarray(0, nTrain), valIds: ids.subarray(nTrain) };
 }
 
 function sameChars(a: readonly string[], b: readonly string[]): boolean {

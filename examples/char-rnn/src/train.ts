@@ -39,13 +39,13 @@ async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {
   // The run directory: a resumed run continues in its checkpoint's directory unless --out says otherwise.
   const outDir = o.out ?? (o.resume ? dirname(o.resume) : defaultRunDir());
   const continuing = o.resume !== undefined && resolve(outDir) === resolve(dirname(o.resume));
-  const saved = withModelDefaults(setup.resumed?.ckpt.config ?? setup.config);
-  const onSchedule = (u: number): boolean => u % saved.logEvery === 0 || (setup.valIds.length > 0 && u % saved.evalEvery === 0);
   const paths = await prepareRunDir(outDir, { force: o.force || continuing });
   // From here until the run ends, the directory is ours alone.
   const lock = lockRunDir(outDir);
   try {
     removeStaleTempFiles(outDir);
+    const saved = withModelDefaults(setup.resumed?.ckpt.config ?? setup.config);
+    const onSchedule = (u: number): boolean => u % saved.logEvery === 0 || (setup.valIds.length > 0 && u % saved.evalEvery === 0);
     const previousRows = continuing ? readPreviousRows(outDir, setup.update, onSchedule) : [];
     const previousSamples = continuing ? readPreviousSamples(outDir, setup.update) : [];
     const reporter: TrainReporter = o.json ? new JsonReporter(io.stdout) : new ConsoleReporter(io.stdout, io.stderr);

@@ -22,6 +22,7 @@ import { copyStreamStates, modelFromCheckpoint } from './model-checkpoint.js';
 import { renderLossSvg } from './plot.js';
 import type { CheckpointReason, ProgressSnapshot, TrainReporter, TrainSummary } from './progress.js';
 import { LossCsv, readLossCsv, reportMarkdown, samplesMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
+import type { TokenIds } from './corpus.js';
 import type { TextStreams } from './streams.js';
 import type { Setup } from './train-setup.js';
 
@@ -65,7 +66,7 @@ export class TrainingRun {
   /** Batch 1, sharing the weights: evaluates the validation text (no dropout), from zero state. */
   private readonly evalModel: CharRnnModel | undefined;
   /** The held-out text (empty without --val-fraction). */
-  private readonly valIds: Int32Array;
+  private readonly valIds: TokenIds;
   /** The last validation: its update and loss per window of seq-length characters. */
   private lastVal: { update: number; loss: number } | undefined;
   private readonly params: Param[];
@@ -296,10 +297,15 @@ export class TrainingRun {
     const T = this.config.seqLength;
     const predictions = ids.length - 1;
     model.resetState();
+    // The text's ids may be 8 or 16 bits wide; the model takes Int32Array windows.
+    const inputs = new Int32Array(T);
+    const targets = new Int32Array(T);
     let total = 0;
     for (let start = 0; start < predictions; start += T) {
       const n = Math.min(T, predictions - start);
-      total += model.loss(ids.subarray(start, start + n), ids.subarray(start + 1, start + n + 1));
+      inputs.set(ids.subarray(start, start + n));
+      targets.set(ids.subarray(start + 1, start + n + 1));
+      total += model.loss(inputs.subarray(0, n), targets.subarray(0, n));
     }
     return total / predictions;
   }
@@ -374,9 +380,10 @@ export class TrainingRun {
   /** Closes the run: the last loss row and best check, then the files (or the divergence message); returns the exit code. */
   private async finish(stoppedBy: StoppedBy): Promise<number> {
     const seconds = (performance.now() - this.startedAt) / 1000;
+    const { config } = this;
     if (stoppedBy !== 'diverged') {
       // Close the curve and the best-model check on the last update, before the summary reads the best.
-      const { update, config } = this;
+      const { update } = this;
       // With a validation set the run ends with an evaluation (unless one was just done).
       const logged = update % config.logEvery === 0 || (this.evalModel !== undefined && update % config.evalEvery === 0);
       if (update > this.startUpdate && !logged) this.log(this.evalModel !== undefined);
@@ -390,7 +397,7 @@ export class TrainingRun {
       smoothLoss: this.smooth,
       bestSmoothLoss: this.evalModel ? Infinity : this.best,
       trainBpc: this.trainBpc(),
-      ...(this.lastVal !== undefined ? { valLoss: this.lastVal.loss, valBpc: this.lastVal.loss / this.config.seqLength / Math.LN2 } : {}),
+      ...(this.lastVal !== undefined ? { valLoss: this.lastVal.loss, valBpc: this.lastVal.loss / config.seqLength / Math.LN2 } : {}),
       ...(this.evalModel && Number.isFinite(this.best) ? { bestValLoss: this.best } : {}),
       seconds,
       updatesPerSec: seconds > 0 ? (this.update - this.startUpdate) / seconds : 0,
@@ -431,7 +438,8 @@ export class TrainingRun {
 
     const bestText = await sampleBestModel(paths, this.s.ids, config.seed);
     const rows = readLossCsv(paths.lossCsv);
-    const best = this.bestUpdate !== undefined ? { best: { update: this.bestUpdate, smoothLoss: this.best } } : {};
+    // With a validation set the best is the validation loss's, which the training curve does not show.
+    const best = this.bestUpdate !== undefined && !this.evalModel ? { best: { update: this.bestUpdate, smoothLoss: this.best } } : {};
     const title = this.evalModel ? 'Training (smooth) and validation loss' : 'Smooth loss during training';
     await this.write(paths.lossSvg, await renderLossSvg(rows, title, { epochEnds: this.milestones, ...best }));
     await this.writeSamples();

@@ -93,7 +93,7 @@ test('focusedRange shows a short series whole', () => {
   expect(range.max).toBeGreaterThan(100);
 });
 
-test('a validation loss is a second line, labelled, inside the y range, without padding the figure', async () => {
+test('a validation loss is a second line in the legend, inside the y range, without padding the figure', async () => {
   const train = Array.from({ length: 40 }, (_, i) => ({ update: (i + 1) * 100, smoothLoss: 60 - i / 4 }));
   const plain = await renderLossSvg(train, 'Smooth loss');
   // Validation every 1000 updates, partly below the training curve's range.
@@ -104,7 +104,7 @@ test('a validation loss is a second line, labelled, inside the y range, without 
   expect(lines).toHaveLength(2);
   expect(lines[1]![1]).toMatch(/^M[\d.,-]+(L[\d.,-]+){3}$/); // 4 validation points
   expect(svg).toContain('>validation loss<');
-  expect(svg).toContain('>loss per window (orange: validation)<');
+  expect(svg).toContain('>loss per window<');
   const height = (s: string): string => /<svg[^>]* height="(\d+)"/.exec(s)![1]!;
   expect(height(svg)).toBe(height(plain));
   // The y axis reaches down to the lowest validation loss (44); the training curve alone ends at 50.25.

@@ -1,6 +1,6 @@
 /**
  * checkGradients: analytical against numerical gradients, parameter by
- * parameter, as in the report's gradient check (and torch.autograd.gradcheck).
+ * parameter (as torch.autograd.gradcheck does).
  */
 import { clone, copy, fill, Rng, type Tensor } from '@weft/tensor';
 import { multiIndex } from './indexing.js';
@@ -12,13 +12,13 @@ import { DEFAULT_H, finiteLoss, functionArg, positive, seedOption, stencilOption
 
 /** Options of `checkGradients`. */
 export interface CheckGradientsOptions {
-  /** Finite-difference step (default 1e-4, the report's). */
+  /** Finite-difference step (default 1e-4). */
   h?: number;
-  /** `'central'` (default, the report's) or `'five-point'`. */
+  /** `'central'` (default) or `'five-point'`. */
   stencil?: Stencil;
-  /** An entry fails when its relative error exceeds this (default 1e-6, the report's). */
+  /** An entry fails when its relative error exceeds this (default 1e-6). */
   threshold?: number;
-  /** Floor of the relative error's denominator (default 1e-30, the report's). */
+  /** Floor of the relative error's denominator (default 1e-30). */
   eps?: number;
   /** Check at most this many distinct entries per parameter, chosen at random with `seed` (default: all). */
   maxEntries?: number;

@@ -1,4 +1,4 @@
-/** The report as a plain-text table (like the course report's gradient check) and as JSON. */
+/** The report as a plain-text table (count above the threshold and maximum per parameter) and as JSON. */
 import { formatShape } from '@weft/tensor';
 import type { GradcheckReport } from './check.js';
 import type { Stencil } from './validate.js';

@@ -1,6 +1,6 @@
 /**
  * @weft/gradcheck — numerical gradient checking for anything shaped
- * `{ name, value, grad }`: finite differences in float64, the report's relative
+ * `{ name, value, grad }`: finite differences in float64, the relative
  * error, per-parameter reports (torch.autograd.gradcheck / JAX check_grads for JS).
  * `checkBackward` checks a forward/backward pair with several outputs in one call.
  *

@@ -4,7 +4,7 @@
  * Layers follow one contract (see `Layer`): forward into a preallocated
  * context, backward accumulating parameter gradients. Graphs of named nodes
  * are layers too; a step graph with state edges, unrolled by `Recurrent`, is
- * BPTT. `charRnn` is the report's model built from these parts. The
+ * BPTT. `charRnn` builds a character-level language model (vanilla RNN, LSTM or GRU) from these parts. The
  * parameterless bricks (Add, Mul, Sigmoid, Tanh, Split, …) build any other
  * cell; `stateDict`/`loadStateDict` save and restore parameters by name;
  * `gradcheckTarget` hands a layer to @weft/gradcheck's `checkBackward`.

@@ -19,11 +19,11 @@ import { zeros, type Rng, type Tensor, type TypedArray } from '@weft/tensor';
  * transformers), and the kept probabilities are renormalised.
  */
 export interface SamplingOptions {
-  /** T > 0: P(i) ∝ p[i]^(1/T) (default 1). */
+  /** T > 0: P(i) ∝ p[i]^(1/T); default 1. */
   temperature?: number;
-  /** Draw only from the K most likely tokens (default: all). */
+  /** Draw only from the K most likely tokens; default all. */
   topK?: number;
-  /** Nucleus sampling: draw only from the most likely tokens whose probability reaches P, in (0, 1] (default 1). */
+  /** Draw only from the smallest most-likely set whose probability reaches P, in (0, 1]; default 1. */
   topP?: number;
 }
 
@@ -33,9 +33,9 @@ export interface SamplingOptions {
  * `probs`, advances the model's state and returns `probs`.
  */
 export interface StepModel {
-  /** B, the rows a step takes; sampling needs 1. */
+  /** B: the rows `step` takes (generation needs 1). */
   readonly batch: number;
-  /** Feeds `ids` (length B), writes the next-token probabilities `[B, K]` into `probs`, advances the state, returns `probs`. */
+  /** Feeds `ids` `[B]`, writes the next-token probabilities into `probs` `[B, K]` and returns it. */
   step(ids: Int32Array, probs: Tensor): Tensor;
 }
 
@@ -45,9 +45,9 @@ export interface StepModel {
  * buffer that is reused (nothing is allocated per call then).
  */
 export interface GenerateOptions extends SamplingOptions {
-  /** K, the number of tokens the model outputs. */
+  /** K, the number of tokens (when `probs` is not given). */
   vocabSize?: number;
-  /** A `[1, K]` buffer for the model's probabilities, reused across calls. */
+  /** A `[1, K]` buffer for the probabilities, reused by every step. */
   probs?: Tensor;
 }
 

@@ -14,7 +14,7 @@ export type NonFiniteMode = 'error' | 'skip';
 export interface ClipOptions {
   /**
    * Clip every gradient entry to [−clipValue, clipValue] at the start of each
-   * step, as `clipByValue` would (the report clips to ±5). Default Infinity (off).
+   * step, as `clipByValue` would (a char-RNN commonly clips to ±5). Default Infinity (off).
    * AdaGrad fuses the clip into its update (one pass, WebAssembly when on the heap).
    */
   clipValue?: number;

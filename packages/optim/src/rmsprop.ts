@@ -1,4 +1,4 @@
-import type { Tensor } from '@weft/tensor';
+import { rmspropStep, type Tensor } from '@weft/tensor';
 import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
 import { checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
@@ -108,23 +108,8 @@ export class RMSProp extends Optimizer {
     const lr = this.lr, alpha = this.decayRate, eps = this.epsilon, mu = this.mu, wd = this.decay;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.param(i);
-      const x = p.value.data, xo = p.value.offset;
-      const g = p.grad.data, go = p.grad.offset;
-      const s = this.squares[i]!.data;
-      const b = mu > 0 ? this.buffers[i]!.data : s; // b is only read when mu > 0
-      for (let k = 0, n = p.value.size; k < n; k++) {
-        const gk = g[go + k]! + wd * x[xo + k]!;
-        const sk = alpha * s[k]! + (1 - alpha) * gk * gk;
-        s[k] = sk;
-        const update = gk / (Math.sqrt(sk) + eps);
-        if (mu > 0) {
-          const bk = mu * b[k]! + update;
-          b[k] = bk;
-          x[xo + k] -= lr * bk;
-        } else {
-          x[xo + k] -= lr * update;
-        }
-      }
+      // one fused pass, in WebAssembly SIMD when the tensors live on its heap
+      rmspropStep(p.value, p.grad, this.squares[i]!, mu > 0 ? this.buffers[i]! : null, lr, alpha, eps, mu, wd);
     }
   }
 

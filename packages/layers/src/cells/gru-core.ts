@@ -1,20 +1,19 @@
-import { addOuter, addRowVector, colSums, gemm, matvec, matvecT, Tensor, zeros } from '@weft/tensor';
+import { addRowVector, Tensor, zeros } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
   checkInputs,
   resolvePropagateDown,
-  zeroGrads,
   type Layer,
   type LayerContext,
   type SequenceContexts,
 } from '../layer.js';
-import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
-import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
+import type { InitOptions } from '../layers/init.js';
 import { HiddenStates } from '../hidden-states.js';
 import { rowBlock } from '../step-rows.js';
 import { sigmoidOf } from './common.js';
+import { HiddenCore } from './hidden-core.js';
 
 /**
  * The per-call cache of {@link GRUCore}: the output h, the gate activations,
@@ -131,39 +130,19 @@ export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
  *   δr = δn ⊙ gh_n ⊙ r(1−r); dx = (δr, δz, δn); Δ = dgh = (δr, δz, δn ⊙ r);
  *   dh_{t−1} = dh ⊙ z + Δ W_hh; dW_hh += Δᵀ h_{t−1}; db_hh += Σ Δ.
  */
-export class GRUCore implements Layer<GRUCoreContext> {
+export class GRUCore extends HiddenCore implements Layer<GRUCoreContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
-  /** Hidden-to-gates weights W_hh `[3m, m]`. */
-  readonly weight_hh: Param;
-  /** Hidden-side gate bias b_hh `[3m]`. */
-  readonly bias_hh: Param;
-  private readonly params: readonly Param[];
 
   /**
    * A core with `hiddenSize` (m) units. With `options.std`: W_hh ~ N(0, std²),
    * b_hh = 0; without: both U(−1/√m, 1/√m) (PyTorch's default), from `options.rng`.
    */
-  constructor(
-    /** m, the hidden units. */
-    readonly hiddenSize: number, options: InitOptions) {
-    checkSize('GRUCore', 'hiddenSize', hiddenSize);
+  constructor(hiddenSize: number, options: InitOptions) {
+    super('GRUCore', hiddenSize, 3, options);
     const m = hiddenSize;
-    this.weight_hh = new Param('weight_hh', initCellParam('GRUCore', [3 * m, m], m, false, options));
-    this.bias_hh = new Param('bias_hh', initCellParam('GRUCore', [3 * m], m, true, options));
-    this.params = [this.weight_hh, this.bias_hh];
     this.inputs = [port('x', float(3 * m)), port('h', float(m))];
     this.outputs = [port('h', float(m))];
-  }
-
-  /** `[weight_hh, bias_hh]`. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: h `[rows, m]`, gates, gh and Δ `[rows, 3m]`, and the requested input gradients. */
@@ -200,8 +179,7 @@ export class GRUCore implements Layer<GRUCoreContext> {
     if (ctx.sequence) hPrev = ctx.sequence.hidden.begin(ctx.step, hPrev);
     ctx.hPrev = hPrev;
     const gh = ctx.gh;
-    if (ctx.rows === 1) matvec(gh, this.weight_hh.value, hPrev);
-    else gemm(gh, hPrev, this.weight_hh.value, false, true);
+    this.addHiddenProduct(gh, hPrev, ctx.rows, 0);
     addRowVector(gh, gh, this.bias_hh.value);
 
     const m = this.hiddenSize;
@@ -265,26 +243,8 @@ export class GRUCore implements Layer<GRUCoreContext> {
         if (ghh) ghh[ghho + s0 + j] = d * z;
       }
     }
-    const one = ctx.rows === 1;
-    if (gradH) {
-      if (one) matvecT(gradH, this.weight_hh.value, ctx.delta, 1, 1);
-      else gemm(gradH, ctx.delta, this.weight_hh.value, false, false, 1, 1);
-    }
-    if (ctx.sequence) {
-      ctx.sequence.hidden.finish(ctx.step); // weight gradients wait for the sequence's gemm
-      return;
-    }
-    if (one) {
-      addOuter(this.weight_hh.grad, ctx.delta, ctx.hPrev);
-      colSums(this.bias_hh.grad, ctx.delta, 1);
-    } else {
-      this.accumulateParamGrads(ctx.delta, ctx.hPrev);
-    }
+    if (gradH) this.hiddenGradient(gradH, ctx.delta, ctx.rows, 1); // onto the direct path z ⊙ dh
+    this.addWeightGradients(ctx);
   }
 
-  /** @internal dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ, for Δ `[rows, 3m]` and H_prev `[rows, m]`. */
-  accumulateParamGrads(delta: Tensor, hPrev: Tensor): void {
-    gemm(this.weight_hh.grad, delta, hPrev, true, false, 1, 1);
-    colSums(this.bias_hh.grad, delta, 1);
-  }
 }

@@ -1,20 +1,19 @@
-import { addOuter, addRowVector, colSums, gemm, matvec, matvecT, Tensor, zeros } from '@weft/tensor';
+import { addRowVector, Tensor, zeros } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
   checkInputs,
   resolvePropagateDown,
-  zeroGrads,
   type Layer,
   type LayerContext,
   type SequenceContexts,
 } from '../layer.js';
-import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
-import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
+import type { InitOptions } from '../layers/init.js';
 import { HiddenStates } from '../hidden-states.js';
 import { rowBlock } from '../step-rows.js';
 import { sigmoidOf } from './common.js';
+import { HiddenCore } from './hidden-core.js';
 
 /**
  * The per-call cache of {@link LSTMCore}: the outputs h and c, the gate
@@ -140,39 +139,19 @@ export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
  *   dc ⊙ c_{t−1} ⊙ f(1−f), dc ⊙ i ⊙ (1−g²), dh_t ⊙ tanh c_t ⊙ o(1−o));
  *   dx = Δ; dh_{t−1} = Δ W_hh; dc_{t−1} = dc ⊙ f; dW_hh += Δᵀ h_{t−1}; db_hh += Σ Δ.
  */
-export class LSTMCore implements Layer<LSTMCoreContext> {
+export class LSTMCore extends HiddenCore implements Layer<LSTMCoreContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
-  /** Hidden-to-gates weights W_hh `[4m, m]`. */
-  readonly weight_hh: Param;
-  /** Hidden-side gate bias b_hh `[4m]`. */
-  readonly bias_hh: Param;
-  private readonly params: readonly Param[];
 
   /**
    * A core with `hiddenSize` (m) units. With `options.std`: W_hh ~ N(0, std²),
    * b_hh = 0; without: both U(−1/√m, 1/√m) (PyTorch's default), from `options.rng`.
    */
-  constructor(
-    /** m, the hidden units. */
-    readonly hiddenSize: number, options: InitOptions) {
-    checkSize('LSTMCore', 'hiddenSize', hiddenSize);
+  constructor(hiddenSize: number, options: InitOptions) {
+    super('LSTMCore', hiddenSize, 4, options);
     const m = hiddenSize;
-    this.weight_hh = new Param('weight_hh', initCellParam('LSTMCore', [4 * m, m], m, false, options));
-    this.bias_hh = new Param('bias_hh', initCellParam('LSTMCore', [4 * m], m, true, options));
-    this.params = [this.weight_hh, this.bias_hh];
     this.inputs = [port('x', float(4 * m)), port('h', float(m)), port('c', float(m))];
     this.outputs = [port('h', float(m)), port('c', float(m))];
-  }
-
-  /** `[weight_hh, bias_hh]`. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: h, c, tanh c `[rows, m]`, gates and Δ `[rows, 4m]`, and the requested input gradients. */
@@ -216,8 +195,7 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
     const a = ctx.gates;
     // a = (x + b_hh) + h_{t−1} W_hhᵀ: the product accumulates onto the input term.
     addRowVector(a, x, this.bias_hh.value);
-    if (ctx.rows === 1) matvec(a, this.weight_hh.value, hPrev, 1, 1);
-    else gemm(a, hPrev, this.weight_hh.value, false, true, 1, 1);
+    this.addHiddenProduct(a, hPrev, ctx.rows, 1);
 
     const m = this.hiddenSize;
     const ad = a.data, ao = a.offset;
@@ -282,26 +260,8 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
     }
     // dx is Δ itself (aliased at creation): nothing to write.
     const gradH = ctx.gradInputs[1];
-    const one = ctx.rows === 1;
-    if (gradH) {
-      if (one) matvecT(gradH, this.weight_hh.value, ctx.delta);
-      else gemm(gradH, ctx.delta, this.weight_hh.value);
-    }
-    if (ctx.sequence) {
-      ctx.sequence.hidden.finish(ctx.step); // weight gradients wait for the sequence's gemm
-      return;
-    }
-    if (one) {
-      addOuter(this.weight_hh.grad, ctx.delta, ctx.hPrev);
-      colSums(this.bias_hh.grad, ctx.delta, 1);
-    } else {
-      this.accumulateParamGrads(ctx.delta, ctx.hPrev);
-    }
+    if (gradH) this.hiddenGradient(gradH, ctx.delta, ctx.rows, 0);
+    this.addWeightGradients(ctx);
   }
 
-  /** @internal dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ, for Δ `[rows, 4m]` and H_prev `[rows, m]`. */
-  accumulateParamGrads(delta: Tensor, hPrev: Tensor): void {
-    gemm(this.weight_hh.grad, delta, hPrev, true, false, 1, 1);
-    colSums(this.bias_hh.grad, delta, 1);
-  }
 }

@@ -89,7 +89,7 @@ export class LinearSequence implements SequenceContexts<LinearContext> {
 }
 
 /**
- * Affine map y = x Wᵀ + b, row by row (the report's o_t = V h_t + c); with
+ * Affine map y = x Wᵀ + b, row by row (an RNN's output o_t = V h_t + c); with
  * `{ bias: false }` the linear map y = x Wᵀ (a cell's hidden-to-hidden term).
  *
  * - input `x`: `[B, in]`; output `y`: `[B, out]`.

@@ -132,8 +132,8 @@ export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
 }
 
 /**
- * The vanilla RNN step: h = tanh(h_prev Wᵀ + x + b), row by row, i.e. the
- * report's a_t = W h_{t−1} + U x_t + b, h_t = tanh(a_t) when x = U x_t comes
+ * The vanilla RNN step: h = tanh(h_prev Wᵀ + x + b), row by row, i.e.
+ * a_t = W h_{t−1} + U x_t + b, h_t = tanh(a_t) when x = U x_t comes
  * from a {@link OneHotEmbedding}. With `inputSize`, x is projected by the
  * cell's own Wx: h = tanh(h_prev Wᵀ + x Wxᵀ + b).
  *

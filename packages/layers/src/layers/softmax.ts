@@ -18,7 +18,7 @@ export class SoftmaxContext implements LayerContext {
 }
 
 /**
- * Row-wise softmax p = exp(x − max) / Σ exp(x − max) (the report's p_t).
+ * Row-wise softmax p = exp(x − max) / Σ exp(x − max) .
  *
  * - input `x`: `[B, n]` logits; output `p`: `[B, n]`, rows summing to 1.
  * - backward: dx = p ⊙ (dp − ⟨dp, p⟩) per row. No parameters.
