@@ -79,6 +79,7 @@ export class LossChart {
     this.svg.dataset.first = String(pts[0]![1]);
     this.svg.dataset.last = String(pts[pts.length - 1]![1]);
     this.svg.dataset.points = String(pts.length);
+    this.svg.dataset.lastUpdate = String(pts[pts.length - 1]![0]);
     for (const y of [lo, (lo + hi) / 2, hi]) {
       this.ticks.append(element('text', { x: String(LEFT - 4), y: String(sy(y) + 4), 'text-anchor': 'end' }, y.toFixed(2)));
     }

@@ -176,9 +176,13 @@ input('load').addEventListener('change', async () => {
 
 let currentSample: HTMLParagraphElement | null = null;
 
-worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
-  const m = event.data;
+worker.addEventListener('message', (event: MessageEvent<FromWorker>) => handle(event.data));
+
+function handle(m: FromWorker): void {
   switch (m.type) {
+    case 'batch':
+      for (const inner of m.messages) handle(inner);
+      return;
     case 'ready': {
       document.body.dataset.backend = m.backend;
       const el = $('backend');
@@ -240,7 +244,7 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
       showError(m.message);
       return;
   }
-});
+}
 worker.addEventListener('error', (e) => showError(`the worker failed: ${e.message}`));
 
 function showError(message: string): void {

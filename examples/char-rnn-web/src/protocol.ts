@@ -54,4 +54,6 @@ export type FromWorker =
   | { type: 'sample-end' }
   | { type: 'sampled'; id: number; text: string }
   | { type: 'checkpoint'; id: number; bytes: ArrayBuffer; fileName: string }
-  | { type: 'error'; id?: number; message: string };
+  | { type: 'error'; id?: number; message: string }
+  /** Several of the above at once (progress, curve and sample text are sent this way, every 100 ms). */
+  | { type: 'batch'; messages: FromWorker[] };

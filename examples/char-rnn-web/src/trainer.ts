@@ -5,7 +5,8 @@
  *   zero the grads; loss = model.lossAndGradients(X, Y) on the next window
  *   (h carries over); AdaGrad with clipping to ±clip; smooth = loss on the
  *   first update, 0.999·smooth + 0.001·loss after; each epoch starts at the
- *   beginning of the text with h = 0.
+ *   beginning of the text with h = 0; a loss above three times the first is
+ *   divergence.
  *
  * Same text, settings, seed and backend as the CLI → the same run, so
  * checkpoints and samples move between the two.
@@ -81,6 +82,13 @@ export class Trainer {
   smoothLoss = NaN;
   loss = NaN;
   bestSmoothLoss = Infinity;
+  bestUpdate: number | undefined;
+  /** The loss of the first update; a loss above three times it is divergence (the CLI's rule). */
+  initialLoss: number | undefined;
+  /** What made the run diverge, when `step()` said 'diverged'. */
+  divergence = '';
+  /** The smooth loss at the end of every epoch (kept in checkpoints for the CLI's report). */
+  epochEnds: { epoch: number; update: number; smoothLoss: number }[] = [];
   private readonly inputs: Int32Array;
   private readonly targets: Int32Array;
   /** A batch-1 model of its own for training-time samples: it gets a snapshot of the weights, so drawing can go on while training does. */
@@ -149,6 +157,10 @@ export class Trainer {
     t.epoch = ckpt.epoch;
     t.smoothLoss = ckpt.smoothLoss;
     t.bestSmoothLoss = ckpt.bestSmoothLoss ?? Infinity;
+    if (ckpt.bestUpdate !== undefined) t.bestUpdate = ckpt.bestUpdate;
+    // As the CLI resumes: a checkpoint without its first loss gets the uniform model's, T·ln K.
+    t.initialLoss = ckpt.initialLoss ?? ckpt.config.seqLength * Math.log(vocab.size);
+    t.epochEnds = (ckpt.epochEnds ?? []).map((e) => ({ ...e }));
     return walk ? { trainer: t, trainable: true } : { trainer: t, trainable: false, why };
   }
 
@@ -163,28 +175,23 @@ export class Trainer {
   }
 
   /**
-   * Gets ready for the next update, as the CLI's loop does before it samples:
-   * at the end of the text, a new epoch (back to the start, h = 0). Returns
-   * why no update can follow (the update or epoch limit), or null. Calling it
-   * again changes nothing.
+   * Why no update can follow (the update or the epoch limit), or null; the
+   * CLI's loop asks this before it samples and steps. Changes nothing.
    */
   advance(): StopReason | null {
-    const walk = this.walk;
-    if (!walk) throw new Error('this model was loaded for sampling only');
+    if (!this.walk) throw new Error('this model was loaded for sampling only');
     if (this.config.updates !== undefined && this.update >= this.config.updates) return 'updates';
-    if (!walk.hasNext()) {
-      this.epoch += 1;
-      if (this.epoch >= this.config.epochs) return 'epochs';
-      walk.rewind();
-      this.model.resetState(); // h = 0 at the start of every epoch, as in the report
-    }
+    if (this.epoch >= this.config.epochs) return 'epochs';
     return null;
   }
 
   /**
-   * One update (after `advance()`), or the reason there is none: the update limit, the epoch
-   * limit, or a loss that is not finite (the weights are then left as they were
-   * before the optimizer step would have run).
+   * One update, as the CLI's, or the reason there is none: a limit (see
+   * `advance`) or divergence — a loss that is not finite or above three times
+   * the run's first loss, or the optimizer refusing a non-finite gradient (the
+   * weights are then left as they were, and `divergence` says what happened).
+   * At the end of the text the epoch is counted at once and the next one
+   * starts at the beginning with h = 0, as in the report.
    */
   step(): StopReason | null {
     const stop = this.advance();
@@ -193,12 +200,37 @@ export class Trainer {
     walk.next(this.inputs, this.targets);
     this.model.zeroGrad();
     const loss = this.model.lossAndGradients(this.inputs, this.targets);
-    if (!Number.isFinite(loss)) return 'diverged';
-    this.optimizer.step();
+    const at = this.update + 1;
+    if (!Number.isFinite(loss)) {
+      this.divergence = `the loss became ${loss} at update ${at}`;
+      return 'diverged';
+    }
+    this.initialLoss ??= loss;
+    if (loss > 3 * this.initialLoss) {
+      this.divergence = `the loss rose to ${loss.toPrecision(4)} at update ${at}, more than three times the first loss ${this.initialLoss.toFixed(2)}`;
+      return 'diverged';
+    }
+    try {
+      this.optimizer.step();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/finite|NaN|Infinity/i.test(message)) throw error;
+      this.divergence = `the optimizer refused update ${at} (${message})`;
+      return 'diverged';
+    }
     this.loss = loss;
     this.smoothLoss = this.update === 0 ? loss : 0.999 * this.smoothLoss + 0.001 * loss;
     this.update += 1;
-    if (this.update % this.config.logEvery === 0 && this.smoothLoss < this.bestSmoothLoss) this.bestSmoothLoss = this.smoothLoss;
+    if (!walk.hasNext()) {
+      this.epoch += 1;
+      this.epochEnds.push({ epoch: this.epoch, update: this.update, smoothLoss: this.smoothLoss });
+      walk.rewind();
+      this.model.resetState();
+    }
+    if (this.update % this.config.logEvery === 0 && this.smoothLoss < this.bestSmoothLoss) {
+      this.bestSmoothLoss = this.smoothLoss;
+      this.bestUpdate = this.update;
+    }
     return null;
   }
 
@@ -260,6 +292,9 @@ export class Trainer {
       rng: this.trainRng.getState(),
     };
     if (Number.isFinite(this.bestSmoothLoss)) ckpt.bestSmoothLoss = this.bestSmoothLoss;
+    if (this.bestUpdate !== undefined) ckpt.bestUpdate = this.bestUpdate;
+    if (this.initialLoss !== undefined) ckpt.initialLoss = this.initialLoss;
+    if (this.epochEnds.length > 0) ckpt.epochEnds = this.epochEnds.map((e) => ({ ...e }));
     return ckpt;
   }
 }

@@ -26,12 +26,34 @@ const scope = self as unknown as {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
 };
-const post = (message: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(message, transfer);
+/**
+ * Progress, curve points and sample text wait here and go out together every
+ * STATUS_EVERY_MS: each message is a task on the page's main thread, and few
+ * tasks keep it responsive.
+ */
+let queue: FromWorker[] = [];
+function enqueue(message: FromWorker): void {
+  const last = queue[queue.length - 1];
+  // Text drawn since the last flush arrives as one piece.
+  if (message.type === 'sample-text' && last?.type === 'sample-text') last.text += message.text;
+  else queue.push(message);
+}
+function flush(): void {
+  if (queue.length > 0) scope.postMessage({ type: 'batch', messages: queue });
+  queue = [];
+  lastStatusAt = performance.now();
+}
+/** Sends at once, after what is queued (so the page sees everything in order). */
+const post = (message: FromWorker, transfer: Transferable[] = []): void => {
+  flush();
+  scope.postMessage(message, transfer);
+};
 
 let trainer: Trainer | null = null;
 let trainable = false;
 let textName = '';
 let running = false;
+let lastStatusAt = 0;
 let looping = false;
 let stoppedNote: string | undefined;
 let sampling: SamplingControls = { temperature: 1, topP: 1 };
@@ -40,7 +62,6 @@ let lastSampledUpdate = -1;
 let curve: [number, number][] = [];
 // Updates per second over the current running stretch (since start or resume).
 let rateFrom = { update: 0, time: 0 };
-let lastStatusAt = 0;
 /** The rate of the last running stretch, shown while paused. */
 let lastRate = 0;
 
@@ -67,11 +88,11 @@ function status(): RunStatus {
 
 function sendProgress(): void {
   if (curve.length > 0) {
-    post({ type: 'loss', points: curve });
+    enqueue({ type: 'loss', points: curve });
     curve = [];
   }
-  post({ type: 'status', status: status() });
-  lastStatusAt = performance.now();
+  enqueue({ type: 'status', status: status() });
+  flush();
 }
 
 /** Draws up to `n` characters of the pending sample and sends them. */
@@ -86,15 +107,15 @@ function drawSample(n: number): void {
     }
     ids.push(next.value);
   }
-  if (ids.length > 0) post({ type: 'sample-text', text: trainer.vocab.decode(ids) });
-  if (!pendingSample) post({ type: 'sample-end' });
+  if (ids.length > 0) enqueue({ type: 'sample-text', text: trainer.vocab.decode(ids) });
+  if (!pendingSample) enqueue({ type: 'sample-end' });
   ids = [];
 }
 
 function startSample(t: Trainer): void {
   drawSample(Infinity); // finish the previous one first: samples never overlap
   lastSampledUpdate = t.update;
-  post({ type: 'sample-start', update: t.update, epoch: t.epoch + 1 });
+  enqueue({ type: 'sample-start', update: t.update, epoch: t.epoch + 1 });
   pendingSample = t.trainingSample(sampling);
 }
 
@@ -126,7 +147,7 @@ async function loop(): Promise<void> {
         const diverged = t.step();
         if (diverged) {
           running = false;
-          stoppedNote = `the loss stopped being finite at update ${t.update + 1}; try a smaller learning rate`;
+          stoppedNote = `training diverged: ${t.divergence}; the weights are those of update ${t.update}; try a smaller learning rate`;
           break;
         }
         if (t.update % CURVE_EVERY === 0) curve.push([t.update, t.smoothBitsPerChar]);

@@ -29,24 +29,27 @@ function train(t: Trainer, updates: number): string[] {
 }
 
 describe('Trainer', () => {
-  it('runs the CLI\'s training: 400 updates (over 2 epochs) give the CLI\'s weights, state, smooth loss and samples', async () => {
+  it('runs the CLI\'s training: 314 updates (exactly 2 epochs of 157 windows) give the CLI\'s weights, state, counters, smooth loss and samples', async () => {
     const dir = tempDir('char-rnn-web-');
     const data = join(dir, 'text.txt');
     writeFileSync(data, text);
-    const args = ['train', '--data', data, '--hidden', '12', '--seq-length', '10', '--seed', '4', '--updates', '400', '--sample-every', '50', '--sample-length', '40', '--backend', 'js', '--out', join(dir, 'run'), '--json'];
+    const args = ['train', '--data', data, '--hidden', '12', '--seq-length', '10', '--seed', '4', '--updates', '314', '--sample-every', '50', '--sample-length', '40', '--backend', 'js', '--out', join(dir, 'run'), '--json'];
     const cli = await run(args);
     expect(cli.code).toBe(0);
     const cliSamples = cli.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.event === 'sample').map((e) => e.text as string);
     const ckpt = decodeCheckpoint(readFileSync(join(dir, 'run', 'checkpoint.safetensors')), 'the CLI checkpoint');
 
     const t = Trainer.create(text, settings);
-    const samples = train(t, 400);
+    const samples = train(t, 314);
     const mine = t.checkpoint();
     expect(mine.vocab).toEqual(ckpt.vocab);
     for (const name of ['U', 'W', 'V', 'b', 'c'] as const) expect(Array.from(mine.params[name].data)).toEqual(Array.from(ckpt.params[name].data));
     expect(Array.from(mine.h.data)).toEqual(Array.from(ckpt.h.data));
     expect(mine.smoothLoss).toBe(ckpt.smoothLoss);
+    // The end of an epoch is counted at once: epoch 2 done, the next window at the start.
+    expect([mine.update, mine.epoch, mine.position]).toEqual([314, 2, 0]);
     expect([mine.update, mine.epoch, mine.position]).toEqual([ckpt.update, ckpt.epoch, ckpt.position]);
+    expect([mine.initialLoss, mine.epochEnds]).toEqual([ckpt.initialLoss, ckpt.epochEnds]);
     expect(samples).toEqual(cliSamples);
   });
 
@@ -92,6 +95,15 @@ describe('Trainer', () => {
     expect(t.advance()).toBe('updates');
     expect(t.smoothBitsPerChar).toBeCloseTo(t.smoothLoss / (10 * Math.LN2), 12);
     expect(allClose(t.model.state, t.model.state)).toBe(true);
+  });
+
+  it('stops on divergence as the CLI does (a loss above three times the first), leaving the last good weights', () => {
+    const t = Trainer.create(text, { ...settings, lr: 1000 });
+    let stop: string | null = null;
+    while (stop === null && t.update < 2000) stop = t.step();
+    expect(stop).toBe('diverged');
+    expect(t.divergence).toMatch(/more than three times the first loss|became|refused/);
+    expect(Number.isFinite(t.smoothLoss)).toBe(true);
   });
 
   it('refuses bad settings and texts too short for one window', () => {

@@ -66,7 +66,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   let commanderMessage = '';
   let exitCode: number = EXIT.ok;
   const program = new Command('char-rnn')
-    .description("A character-level vanilla RNN (the report's experiment), built from the weft packages.")
+    .description("A character-level RNN (the report's vanilla RNN by default; LSTM or GRU, stacked), built from the weft packages.")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

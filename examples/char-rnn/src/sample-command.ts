@@ -1,8 +1,9 @@
 /**
  * `char-rnn sample`: generates text from a checkpoint.
  *
- * The model starts from the checkpoint's hidden state (stream 0's h when it
- * was saved): a model only ever sees h = 0 at the start of the text, so from
+ * Works for every cell: the model is built from the checkpoint's architecture
+ * and starts from its states (stream 0's row of every layer's h, and c for an
+ * LSTM, when it was saved): a model only ever sees h = 0 at the start of the text, so from
  * h = 0 it writes front matter (chapter lists, the etymology's Greek and
  * Hebrew) rather than prose. With `--prime`, the prime text is fed first and
  * printed before the generated characters; without it, the first character is

@@ -92,3 +92,23 @@ test('focusedRange shows a short series whole', () => {
   expect(range.min).toBeLessThan(91);
   expect(range.max).toBeGreaterThan(100);
 });
+
+test('a validation loss is a second line in the legend, inside the y range, without padding the figure', async () => {
+  const train = Array.from({ length: 40 }, (_, i) => ({ update: (i + 1) * 100, smoothLoss: 60 - i / 4 }));
+  const plain = await renderLossSvg(train, 'Smooth loss');
+  // Validation every 1000 updates, partly below the training curve's range.
+  const points = train.map((p) => (p.update % 1000 === 0 ? { ...p, valLoss: 48 - p.update / 1000 } : p));
+  const svg = await renderLossSvg(points, 'Training (smooth) and validation loss');
+  expect(tagsBalanced(svg)).toBe(true);
+  const lines = [...svg.matchAll(/<path[^>]*aria-roledescription="line mark"[^>]* d="([^"]+)"/g)];
+  expect(lines).toHaveLength(2);
+  expect(lines[1]![1]).toMatch(/^M[\d.,-]+(L[\d.,-]+){3}$/); // 4 validation points
+  expect(svg).toContain('>validation loss<');
+  expect(svg).toContain('>loss per window<');
+  const height = (s: string): string => /<svg[^>]* height="(\d+)"/.exec(s)![1]!;
+  expect(height(svg)).toBe(height(plain));
+  // The y axis reaches down to the lowest validation loss (44); the training curve alone ends at 50.25.
+  const labels = (s: string): number[] => [...s.matchAll(/>(\d+(?:\.\d+)?)</g)].map((m) => Number(m[1])).filter((v) => v < 100);
+  expect(Math.min(...labels(svg))).toBeLessThanOrEqual(45);
+  expect(Math.min(...labels(plain))).toBeGreaterThan(49);
+});
