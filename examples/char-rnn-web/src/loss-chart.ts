@@ -28,9 +28,19 @@ export class LossChart {
     svg.replaceChildren(axes, this.ticks, this.path);
   }
 
+  /** Forgets every point; the data attributes say so at once (the drawing follows on the next frame). */
   reset(): void {
     this.points = [];
+    this.clearData();
     this.schedule();
+  }
+
+  /** The data attributes of an empty chart: no first, last or last update (a test must not read the previous run's). */
+  private clearData(): void {
+    delete this.svg.dataset.first;
+    delete this.svg.dataset.last;
+    delete this.svg.dataset.lastUpdate;
+    this.svg.dataset.points = '0';
   }
 
   /** Adds [update, bits per character] points (in update order) and redraws on the next frame. */
@@ -54,9 +64,7 @@ export class LossChart {
     this.ticks.replaceChildren();
     if (pts.length === 0) {
       this.path.setAttribute('d', '');
-      delete this.svg.dataset.first;
-      delete this.svg.dataset.last;
-      this.svg.dataset.points = '0';
+      this.clearData();
       return;
     }
     const x0 = pts[0]![0];

@@ -3,7 +3,9 @@
  * happens in the worker (worker.ts); this thread only sends commands and draws
  * what comes back, so it stays responsive (the long-task monitor checks).
  *
- * For tests, `document.body.dataset` carries `backend`, `state`,
+ * For tests, `document.body.dataset` carries `backend`, `state` (`running`,
+ * `paused`, or `starting` from a click on Start until the worker's first
+ * status),
  * `longestTask` (ms since Start, 0 = none over 50 ms), `longTasks` (each
  * one's [start, duration] in ms after Start) and `sampled` (the number of
  * seeded samples shown).
@@ -142,6 +144,10 @@ $('start').addEventListener('click', () => {
   setText('sample-output', '');
   showError('');
   longTasks.reset();
+  // Until the worker's first status, nothing on the page may still describe the previous run:
+  // a run that was paused at update N would otherwise look like the new run paused at N.
+  document.body.dataset.state = 'starting';
+  setText('update', '0');
   send({ type: 'start', text, textName: name, settings: settings(), sampling: samplingControls() });
 });
 $('pause').addEventListener('click', () => send({ type: 'pause' }));
@@ -241,6 +247,8 @@ function handle(m: FromWorker): void {
       return;
     }
     case 'error':
+      // A Start the worker refused before any run existed: there is no run to describe.
+      if (document.body.dataset.state === 'starting') delete document.body.dataset.state;
       showError(m.message);
       return;
   }

@@ -185,7 +185,15 @@ async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'start': {
       running = false;
-      begin(Trainer.create(message.text, message.settings), true, message.textName, message.sampling);
+      let created: Trainer;
+      try {
+        created = Trainer.create(message.text, message.settings);
+      } catch (error) {
+        // The page shows 'starting' since the click: say where the previous run stands (now paused), then why.
+        if (trainer) sendProgress();
+        throw error;
+      }
+      begin(created, true, message.textName, message.sampling);
       run();
       return;
     }
