@@ -138,6 +138,10 @@ export class Trainer {
    * `trainable` says why not.
    */
   static fromCheckpoint(ckpt: RunCheckpoint, text?: string): { trainer: Trainer; trainable: true } | { trainer: Trainer; trainable: false; why: string } {
+    const { cell, layers } = ckpt.config;
+    if (cell !== 'rnn' || layers !== 1) {
+      throw new Error(`this page trains and samples the vanilla RNN with one layer, but the checkpoint holds ${layers} ${cell} layer(s): sample it with the CLI (char-rnn sample)`);
+    }
     const vocab = Vocabulary.fromChars(ckpt.vocab);
     let walk: TextWalk | null = null;
     let why = '';

@@ -129,4 +129,14 @@ describe('Vocabulary and TextWalk', () => {
     walk.next(x, y);
     expect(walk.hasNext()).toBe(false);
   });
+
+  it('refuses an LSTM (or multi-layer) CLI checkpoint with a message instead of crashing', async () => {
+    const dir = tempDir('char-rnn-web-lstm-');
+    const data = join(dir, 'text.txt');
+    writeFileSync(data, text);
+    const cli = await run(['train', '--data', data, '--cell', 'lstm', '--hidden', '6', '--seq-length', '10', '--updates', '3', '--out', join(dir, 'run'), '--json']);
+    expect(cli.code).toBe(0);
+    const ckpt = decodeCheckpoint(readFileSync(join(dir, 'run', 'checkpoint.safetensors')), 'the LSTM checkpoint');
+    expect(() => Trainer.fromCheckpoint(ckpt, text)).toThrow('this page trains and samples the vanilla RNN with one layer, but the checkpoint holds 1 lstm layer(s)');
+  });
 });
