@@ -8,7 +8,7 @@
 import type { CharRnnModel, Param } from '@weft/layers';
 import { charRnn } from '@weft/layers';
 import { createOptimizer, type Optimizer } from '@weft/optim';
-import { Rng, setBackend, wasmUnavailableReason, type RngState } from '@weft/tensor';
+import { Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
 import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
 import type { CliIO } from './cli-io.js';
 import { defaultTrainConfig, flagName, parseTrainConfig, withModelDefaults, type FullTrainConfig, type TrainConfig } from './config.js';
@@ -154,7 +154,7 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
       streams.rewind();
       model.resetState();
     }
-    restoreRng(trainRng, ckpt.rng);
+    trainRng.setState(ckpt.rng);
     setup.update = ckpt.update;
     setup.epoch = ckpt.epoch;
     setup.smoothLoss = ckpt.smoothLoss;
@@ -167,15 +167,6 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
     }
   }
   return setup;
-}
-
-/**
- * Sets `rng` (the object the model holds for its dropout masks) to `state`.
- * @weft/tensor's Rng has no setter; its only field is the generator, which
- * `Rng.fromState` builds, so it is copied over.
- */
-function restoreRng(rng: Rng, state: RngState): void {
-  Object.assign(rng, Rng.fromState(state));
 }
 
 /**

@@ -29,6 +29,15 @@ export class Rng {
 
   /** A generator that continues from a state returned by `getState()`. */
   static fromState(state: RngState): Rng {
+    return new Rng(0).setState(state);
+  }
+
+  /**
+   * Continues from a state returned by `getState()`, in place (objects that
+   * hold this generator, such as a model's dropout layers, see the change).
+   * Throws, leaving the generator unchanged, for anything else. Returns this.
+   */
+  setState(state: RngState): this {
     if (
       state === null ||
       typeof state !== 'object' ||
@@ -43,9 +52,8 @@ export class Rng {
     if (state.state.every((v) => v === 0)) {
       throw new Error('Rng.fromState: the state is all zeros, which xoroshiro128+ never leaves (every draw would be 0)');
     }
-    const rng = new Rng(0);
-    rng.gen = xoroshiro128plusFromState(state.state);
-    return rng;
+    this.gen = xoroshiro128plusFromState(state.state);
+    return this;
   }
 
   /** The current state; JSON-serialisable. */

@@ -235,3 +235,19 @@ describe('Rng: bad distribution parameters throw instead of drawing nonsense', (
     expect(() => randn([2], rng, 0, -0.01)).toThrow('Rng.fillNormal: std must be a finite number >= 0, got -0.01');
   });
 });
+
+describe('Rng.setState', () => {
+  it('continues in place from a saved state (holders of the object see it); refuses a bad state without changing', () => {
+    const a = new Rng(11);
+    a.uniform();
+    const saved = a.getState();
+    const expected = [a.uniform(), a.uniform()];
+    const b = new Rng(99);
+    const holder = { rng: b };
+    expect(b.setState(saved)).toBe(b);
+    expect([holder.rng.uniform(), holder.rng.uniform()]).toEqual(expected);
+    const before = b.getState();
+    expect(() => b.setState({ algorithm: 'xoroshiro128plus', state: [0, 0, 0, 0] })).toThrow('the state is all zeros');
+    expect(b.getState()).toEqual(before);
+  });
+});
