@@ -46,12 +46,16 @@ function runAndSignal(args: string[], ready: RegExp | number, signals: NodeJS.Si
     let stdout = '';
     let stderr = '';
     let sentAt = 0;
+    let next = 0;
+    // One signal at a time: the next only once the CLI has said it is stopping, so the
+    // order in which the process sees them is the order they were sent.
     const send = (): void => {
-      sentAt = Date.now();
-      for (const s of signals) child.kill(s);
+      if (sentAt === 0) sentAt = Date.now();
+      child.kill(signals[next++]!);
     };
     const check = (): void => {
-      if (sentAt === 0 && typeof ready !== 'number' && ready.test(stdout + stderr)) send();
+      if (next === 0 && typeof ready !== 'number' && ready.test(stdout + stderr)) send();
+      else if (next > 0 && next < signals.length && /stopping after the current update/.test(stderr)) send();
     };
     if (typeof ready === 'number') setTimeout(send, ready);
     child.stdout.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), check()));
