@@ -7,7 +7,8 @@
 //  2. trains 500 updates on the Gettysburg Address: the smooth loss falls, a
 //     sample appears, no main-thread task over 50 ms;
 //  3. downloads the checkpoint; `char-rnn sample` on it with a seed prints
-//     the text the page shows for that seed;
+//     the text the page shows for that seed; the same for a 2-layer LSTM
+//     trained in the page (300 updates);
 //  4. trains a checkpoint with the CLI, loads it into the page, samples (same
 //     text as the CLI) and continues training it;
 //  5. serves the page without 'wasm-unsafe-eval': the JS kernels run and the
@@ -212,6 +213,28 @@ try {
   check(shown.length === 303 && shown === printed, `char-rnn sample --seed 42 on the page's checkpoint prints the page's text: ${JSON.stringify(shown.slice(0, 50))}…`);
   const other = await pageSample(page, { ...request, seed: 43 });
   check(other !== shown, 'another seed gives another text');
+
+  // 3b. A 2-layer LSTM trained in the page: its checkpoint (format 2, every parameter and state) samples with the CLI to the page's text.
+  await page.selectOption('#cell', 'lstm');
+  await page.selectOption('#layers', '2');
+  await setValue(page, 'hidden', 32);
+  await setValue(page, 'updates', 300);
+  await page.click('#start');
+  await waitPausedAt(page, 300);
+  const lstmStatus = await page.textContent('#status');
+  const [lstmDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const lstmCheckpoint = join(work, lstmDownload.suggestedFilename());
+  await lstmDownload.saveAs(lstmCheckpoint);
+  const lstmRequest = { seed: 8, length: 200, prime: 'We ', temperature: 0.9, topP: 1 };
+  const lstmShown = await pageSample(page, lstmRequest);
+  const lstmPrinted = await cliSample(lstmCheckpoint, lstmRequest);
+  check(
+    /lstm, 2 layers of 32/.test(lstmStatus) && /-lstm2-h32-u300\.safetensors$/.test(lstmCheckpoint) && lstmShown.length === 203 && lstmShown === lstmPrinted,
+    `an LSTM of 2 layers trained in the page (${lstmDownload.suggestedFilename()}): char-rnn sample --seed 8 prints the page's text: ${JSON.stringify(lstmShown.slice(0, 50))}…`,
+  );
+  // Back to the report's model for the rest.
+  await page.selectOption('#cell', 'rnn');
+  await page.selectOption('#layers', '1');
 
   // 4. A CLI checkpoint in the page: sample, then continue training.
   await runCli('train', '--data', textFile, '--hidden', '32', '--updates', '60', '--seed', '3', '--out', join(work, 'cli-run'), '--json');

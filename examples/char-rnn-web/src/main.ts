@@ -103,9 +103,17 @@ const cellSelect = $<HTMLSelectElement>('cell');
 const layersSelect = $<HTMLSelectElement>('layers');
 for (const c of CELLS) cellSelect.append(new Option(c.label, c.id));
 function fillLayers(): void {
+  const chosen = layersSelect.value;
   layersSelect.replaceChildren(...cellKind(cellSelect.value).layers.map((n) => new Option(String(n), String(n))));
+  if (cellKind(cellSelect.value).layers.includes(Number(chosen))) layersSelect.value = chosen;
+  syncDropout();
+}
+/** Dropout acts between layers: it is offered from 2 layers on. */
+function syncDropout(): void {
+  input('dropout').disabled = Number(layersSelect.value) < 2;
 }
 cellSelect.addEventListener('change', fillLayers);
+layersSelect.addEventListener('change', syncDropout);
 fillLayers();
 
 function settings(): TrainSettings {
@@ -114,6 +122,7 @@ function settings(): TrainSettings {
     cell: cellSelect.value,
     hidden: number('hidden'),
     layers: Number(layersSelect.value),
+    dropout: Number(layersSelect.value) > 1 ? number('dropout') : 0,
     lr: number('lr'),
     seqLength: number('seq-length'),
     clip: 5,
@@ -206,7 +215,7 @@ function handle(m: FromWorker): void {
       const smooth = $('smooth');
       smooth.dataset.bpc = String(s.smoothBpc);
       smooth.textContent = Number.isFinite(s.smoothLoss) ? `${s.smoothBpc.toFixed(3)} bits/char (${s.smoothLoss.toFixed(2)} nats per window)` : '–';
-      setText('status', `${s.state} · vocabulary ${s.vocabSize} characters · hidden ${s.hidden}${s.note ? ` · ${s.note}` : ''}`);
+      setText('status', `${s.state} · ${s.model} · vocabulary ${s.vocabSize} characters${s.note ? ` · ${s.note}` : ''}`);
       ($('pause') as HTMLButtonElement).disabled = s.state !== 'running';
       ($('resume') as HTMLButtonElement).disabled = s.state === 'running' || !s.trainable;
       ($('sample') as HTMLButtonElement).disabled = false;

@@ -12,11 +12,11 @@
  * checkpoints and samples move between the two.
  */
 import { createOptimizer, type Optimizer } from '@weft/optim';
-import { generateIds, sampleIds, type CharRnnModel, type Param, type SamplingOptions } from '@weft/layers';
-import { copy, getBackend, reshape, Rng, row, setBackend, zeros, type Backend, type Tensor } from '@weft/tensor';
-import { createModel } from './cell-models.js';
+import { sampleIds, stateDict, type CharRnnModel, type Param, type SamplingOptions } from '@weft/layers';
+import { copy, getBackend, Rng, setBackend, type Backend } from '@weft/tensor';
+import { checkpointStates, type CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
+import { copyParams, copyStates, copyStreamStates, generateFromCheckpoint, modelForConfig, restoreRng } from '@weft/char-rnn-example/model-checkpoint';
 import { cellKind } from './cells.js';
-import type { CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
 import { TextWalk } from './text-walk.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -25,10 +25,13 @@ export type RunConfig = RunCheckpoint['config'];
 
 /** What the page's controls set. */
 export interface TrainSettings {
-  /** A cell id from CELLS ('rnn'). */
+  /** A cell id from CELLS: 'rnn', 'lstm' or 'gru'. */
   cell: string;
   hidden: number;
+  /** Stacked recurrent layers (1–3 on the page). */
   layers: number;
+  /** Dropout between layers, in [0, 1) (the CLI's --dropout; no effect with one layer). Default 0. */
+  dropout?: number;
   lr: number;
   seqLength: number;
   /** Gradient clipping to [-clip, clip]; 0 turns it off. */
@@ -75,7 +78,8 @@ export class Trainer {
   readonly config: RunConfig;
   /** The walk over the training text; null when only sampling (a checkpoint loaded without its text). */
   readonly walk: TextWalk | null;
-  trainRng: Rng;
+  /** The run's generator: it drew the weights, and the model draws its dropout masks from it. */
+  readonly trainRng: Rng;
   update = 0;
   /** Epochs completed (the CLI's counter; the page shows epoch + 1). */
   epoch = 0;
@@ -94,16 +98,16 @@ export class Trainer {
   /** A batch-1 model of its own for training-time samples: it gets a snapshot of the weights, so drawing can go on while training does. */
   private readonly sampleModel: CharRnnModel;
 
-  private constructor(vocab: Vocabulary, config: RunConfig, walk: TextWalk | null, cell: string) {
+  private constructor(vocab: Vocabulary, config: RunConfig, walk: TextWalk | null) {
     this.vocab = vocab;
     this.config = config;
     this.walk = walk;
     this.trainRng = new Rng(config.seed);
-    // The CLI's order: the run's generator draws U, W, V first.
-    this.model = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: this.trainRng });
+    // As the CLI builds it: the run's generator draws the weights, layer by layer, then the dropout masks.
+    this.model = modelForConfig(config, vocab.size, this.trainRng, 1);
     this.params = this.model.parameters();
     this.optimizer = createOptimizer(config.optimizer, this.params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
-    this.sampleModel = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: new Rng(0) });
+    this.sampleModel = modelForConfig(config, vocab.size, new Rng(0), 1);
     this.inputs = new Int32Array(config.seqLength);
     this.targets = new Int32Array(config.seqLength);
   }
@@ -126,37 +130,43 @@ export class Trainer {
       sampleEvery: s.sampleEvery,
       sampleLength: s.sampleLength,
       backend: getBackend(),
+      cell: cellKind(s.cell).id,
+      layers: s.layers,
+      dropout: s.dropout ?? 0,
+      valFraction: 0,
     };
     if (s.updates !== undefined) config.updates = s.updates;
-    return new Trainer(vocab, config, walk, s.cell);
+    return new Trainer(vocab, config, walk);
   }
 
   /**
-   * A run restored from a checkpoint (the CLI's or the page's). With `text`
-   * whose vocabulary is the checkpoint's, training continues where it stopped;
-   * without (or with another vocabulary) the model can only sample, and
-   * `trainable` says why not.
+   * A run restored from a checkpoint (the CLI's or the page's, any cell and
+   * number of layers): the checkpoint's architecture, weights (by name), every
+   * carried state and the run's generator, as `char-rnn train --resume` restores
+   * them. With `text` whose vocabulary is the checkpoint's, training continues
+   * where it stopped; without (or with another vocabulary, or a run the page
+   * cannot continue) the model can only sample, and `trainable` says why not.
    */
   static fromCheckpoint(ckpt: RunCheckpoint, text?: string): { trainer: Trainer; trainable: true } | { trainer: Trainer; trainable: false; why: string } {
-    const { cell, layers } = ckpt.config;
-    if (cell !== 'rnn' || layers !== 1) {
-      throw new Error(`this page trains and samples the vanilla RNN with one layer, but the checkpoint holds ${layers} ${cell} layer(s): sample it with the CLI (char-rnn sample)`);
-    }
     const vocab = Vocabulary.fromChars(ckpt.vocab);
     let walk: TextWalk | null = null;
     let why = '';
+    const heldOut = ckpt.config.valFraction ?? 0;
     if (ckpt.config.batch !== 1) why = `it was trained with ${ckpt.config.batch} streams; the page trains one`;
+    else if (heldOut > 0) why = `it holds out the last ${heldOut} of its text for validation, which the page does not do (continue it with char-rnn train --resume)`;
     else if (text === undefined) why = 'no text is chosen';
     else if (!Vocabulary.fromText(text).equals(vocab)) why = 'the chosen text has another vocabulary than the checkpoint (continue it on the text it was trained on)';
     else walk = new TextWalk(vocab.encode(text), ckpt.config.seqLength);
-    const t = new Trainer(vocab, { ...ckpt.config, batch: 1 }, walk, 'rnn');
-    for (const p of t.params) copy(p.value, ckpt.params[p.name as keyof RunCheckpoint['params']]);
-    copy(reshape(t.model.state, [t.config.hidden]), row(ckpt.h, 0));
+    const t = new Trainer(vocab, { ...ckpt.config, batch: 1 }, walk);
+    copyParams(t.model, ckpt);
+    // Stream 0's states (all of them when batch = 1): every layer's h, and c for an LSTM.
+    copyStreamStates(t.model, checkpointStates(ckpt), 0);
     if (walk) {
       t.optimizer.loadStateDict(ckpt.optimizer);
       walk.position = typeof ckpt.position === 'number' ? ckpt.position : ckpt.position[0]!;
     }
-    t.trainRng = Rng.fromState(ckpt.rng);
+    // Into the generator the model holds: the dropout masks go on where the checkpoint left them.
+    restoreRng(t.trainRng, ckpt.rng);
     t.update = ckpt.update;
     t.epoch = ckpt.epoch;
     t.smoothLoss = ckpt.smoothLoss;
@@ -245,8 +255,9 @@ export class Trainer {
    * the caller may interleave it with further updates.
    */
   trainingSample(options: SamplingOptions = {}): Generator<number, void, undefined> {
-    for (let i = 0; i < this.params.length; i++) copy(this.sampleModel.parameters()[i]!.value, this.params[i]!.value);
-    copy(this.sampleModel.state, this.model.state);
+    // The same architecture: the parameters come in the same order.
+    this.sampleModel.parameters().forEach((p, i) => copy(p.value, this.params[i]!.value));
+    copyStates(this.sampleModel, this.model.states);
     const next = this.walk ? this.walk.nextInput() : 0;
     const rng = new Rng(samplingSeed(this.config.seed, this.update));
     return sampleIds(this.sampleModel, [next], this.config.sampleLength, rng, { ...options, vocabSize: this.vocab.size });
@@ -255,8 +266,9 @@ export class Trainer {
   /**
    * Text as `char-rnn sample --checkpoint <this run's checkpoint now> --seed S`
    * prints it (prime or first character included): from the current weights
-   * and hidden state, on the JS kernels (as the CLI samples), so the two agree
-   * character for character. Does not disturb training.
+   * and states, by the CLI's own `generateFromCheckpoint` on the JS kernels
+   * (as the CLI samples), so the two agree character for character. Does not
+   * disturb training.
    */
   sampleWithSeed(r: SeededSampleRequest): string {
     if (!Number.isSafeInteger(r.seed)) throw new Error(`seed must be an integer, got ${r.seed}`);
@@ -264,28 +276,28 @@ export class Trainer {
     const previous: Backend = getBackend();
     setBackend('js');
     try {
-      const model = createModel('rnn', { vocabSize: this.vocab.size, hidden: this.config.hidden, layers: 1, rng: new Rng(0) });
-      model.parameters().forEach((p, i) => copy(p.value, this.params[i]!.value));
-      copy(reshape(model.state, [this.config.hidden]), row(this.model.state, 0));
       const rng = new Rng(r.seed);
       const context = r.prime !== undefined && r.prime.length > 0 ? this.vocab.encode(r.prime) : Int32Array.of(rng.int(this.vocab.size));
       const options: SamplingOptions = { temperature: r.temperature ?? 1 };
       if (r.topK !== undefined) options.topK = r.topK;
       if (r.topP !== undefined) options.topP = r.topP;
-      const probs: Tensor = zeros([1, this.vocab.size]);
-      const ids = generateIds(model, context, r.length, rng, { ...options, probs });
+      const ids = generateFromCheckpoint(this.checkpoint(), context, r.length, rng, options);
       return this.vocab.decode(context) + this.vocab.decode(ids);
     } finally {
       setBackend(previous);
     }
   }
 
-  /** The run as the CLI's checkpoint holds it (tensors are the live ones: encode before training goes on). */
+  /**
+   * The run as the CLI's checkpoint (format 2) holds it: every parameter by
+   * name (`stateDict`) and every carried state. The tensors are the live
+   * ones: encode before training goes on.
+   */
   checkpoint(): RunCheckpoint {
-    const byName = Object.fromEntries(this.params.map((p) => [p.name, p.value]));
     const ckpt: RunCheckpoint = {
-      params: { U: byName.U!, W: byName.W!, V: byName.V!, b: byName.b!, c: byName.c! },
+      params: stateDict(this.model),
       h: this.model.state,
+      states: { ...this.model.states },
       optimizer: this.optimizer.stateDict(),
       vocab: [...this.vocab.chars],
       config: { ...this.config },
@@ -314,6 +326,7 @@ export function checkSettings(s: TrainSettings): void {
   positiveInt('sample every', s.sampleEvery);
   positiveInt('sample length', s.sampleLength);
   if (!cellKind(s.cell).layers.includes(s.layers)) throw new Error(`layers must be one of ${cellKind(s.cell).layers.join(', ')} for this cell, got ${s.layers}`);
+  if (s.dropout !== undefined && !(s.dropout >= 0 && s.dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${s.dropout}`);
   if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new Error(`learning rate must be a positive number, got ${s.lr}`);
   if (!(s.clip >= 0 && Number.isFinite(s.clip))) throw new Error(`clip must be a finite number ≥ 0, got ${s.clip}`);
   if (!Number.isSafeInteger(s.seed)) throw new Error(`seed must be an integer, got ${s.seed}`);

@@ -82,8 +82,15 @@ function status(): RunStatus {
     updatesPerSec: running && seconds > 0 ? (lastRate = (t.update - rateFrom.update) / seconds) : lastRate,
     vocabSize: t.vocab.size,
     hidden: t.config.hidden,
+    model: describeModel(t),
     trainable,
   };
+}
+
+/** "lstm, 2 layers of 32", with ", dropout 0.2" when there is some. */
+function describeModel(t: Trainer): string {
+  const a = t.model.architecture;
+  return `${a.cell}, ${a.layers} layer${a.layers === 1 ? '' : 's'} of ${a.hidden}${a.dropout > 0 && a.layers > 1 ? `, dropout ${a.dropout}` : ''}`;
 }
 
 function sendProgress(): void {
@@ -223,7 +230,9 @@ async function handle(message: ToWorker): Promise<void> {
       if (!Number.isFinite(ckpt.smoothLoss)) throw new Error('train at least one update before saving a checkpoint');
       const bytes = encodeCheckpoint(ckpt);
       const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      const name = `char-rnn-${textName.replace(/[^\w.-]+/g, '_') || 'run'}-h${trainer.config.hidden}-u${trainer.update}.safetensors`;
+      const a = trainer.model.architecture;
+      const model = `${a.cell}${a.layers > 1 ? a.layers : ''}-h${a.hidden}`;
+      const name = `char-rnn-${textName.replace(/[^\w.-]+/g, '_') || 'run'}-${model}-u${trainer.update}.safetensors`;
       post({ type: 'checkpoint', id: message.id, bytes: buffer, fileName: name }, [buffer]);
       return;
     }

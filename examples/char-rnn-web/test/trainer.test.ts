@@ -1,14 +1,15 @@
 /**
  * The page's trainer against the CLI: the same text, settings and seed give
- * the same run (weights, hidden state, smooth loss, samples) as
- * `char-rnn train`, and checkpoints move between the two. Runs in Node on the
- * JS kernels; the browser test (scripts/test-browser.mjs) covers the page.
+ * the same run (weights, every state, smooth loss, samples) as
+ * `char-rnn train`, for every cell and layer count, and checkpoints move
+ * between the two both ways. Runs in Node on the JS kernels; the browser test
+ * (scripts/test-browser.mjs) covers the page.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allClose } from '@weft/tensor';
-import { decodeCheckpoint, encodeCheckpoint } from '../../char-rnn/src/checkpoint-codec.js';
+import { decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint } from '../../char-rnn/src/checkpoint-codec.js';
 import { run, tempDir } from '../../char-rnn/test/cli-helpers.js';
 import { TextWalk } from '../src/text-walk.js';
 import { Trainer, type TrainSettings } from '../src/trainer.js';
@@ -26,6 +27,44 @@ function train(t: Trainer, updates: number): string[] {
     expect(t.step()).toBeNull();
   }
   return samples;
+}
+
+/** The CLI flags of page settings (the options the page has; --backend js as the tests run). */
+function cliFlags(s: TrainSettings): string[] {
+  return [
+    '--cell', s.cell, '--layers', String(s.layers), '--dropout', String(s.dropout ?? 0), '--hidden', String(s.hidden), '--seq-length', String(s.seqLength),
+    '--lr', String(s.lr), '--seed', String(s.seed), '--sample-every', String(s.sampleEvery), '--sample-length', String(s.sampleLength), '--backend', 'js',
+  ];
+}
+
+/** `char-rnn train` with `args`: its samples and its checkpoint. */
+async function cliTrain(args: string[], out: string): Promise<{ samples: string[]; ckpt: CharRnnCheckpoint; file: string }> {
+  const cli = await run(['train', ...args, '--out', out, '--json']);
+  expect(cli.stderr).toBe('');
+  expect(cli.code).toBe(0);
+  const samples = cli.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.event === 'sample').map((e) => e.text as string);
+  const file = join(out, 'checkpoint.safetensors');
+  return { samples, ckpt: decodeCheckpoint(readFileSync(file), file), file };
+}
+
+/** Every parameter and state of two checkpoints, bit for bit, and the run's counters and generator. */
+function expectSameRun(mine: CharRnnCheckpoint, theirs: CharRnnCheckpoint): void {
+  expect(Object.keys(mine.params)).toEqual(Object.keys(theirs.params));
+  for (const name of Object.keys(theirs.params)) expect([name, Array.from(mine.params[name]!.data)]).toEqual([name, Array.from(theirs.params[name]!.data)]);
+  const states = mine.states ?? { h: mine.h };
+  expect(Object.keys(states)).toEqual(Object.keys(theirs.states!));
+  for (const name of Object.keys(theirs.states!)) expect([name, Array.from(states[name]!.data)]).toEqual([name, Array.from(theirs.states![name]!.data)]);
+  expect(mine.smoothLoss).toBe(theirs.smoothLoss);
+  expect([mine.update, mine.epoch, mine.position]).toEqual([theirs.update, theirs.epoch, theirs.position]);
+  expect([mine.initialLoss, mine.epochEnds]).toEqual([theirs.initialLoss, theirs.epochEnds]);
+  expect(mine.rng).toEqual(theirs.rng);
+}
+
+/** `char-rnn sample` on a checkpoint file. */
+async function cliSample(file: string, seed: number, length: number, prime?: string): Promise<string> {
+  const out = await run(['sample', '--checkpoint', file, '--seed', String(seed), '--length', String(length), ...(prime ? ['--prime', prime] : [])]);
+  expect(out.code).toBe(0);
+  return out.stdout.replace(/\n$/, '');
 }
 
 describe('Trainer', () => {
@@ -62,7 +101,8 @@ describe('Trainer', () => {
     const restored = Trainer.fromCheckpoint(decodeCheckpoint(bytes, 'page checkpoint'), text);
     expect(restored.trainable).toBe(true);
     train(restored.trainer, 300);
-    for (let i = 0; i < 5; i++) expect(Array.from(restored.trainer.params[i]!.value.data)).toEqual(Array.from(straight.params[i]!.value.data));
+    expect(restored.trainer.params.map((p) => p.name)).toEqual(['U', 'W', 'V', 'b', 'c']);
+    restored.trainer.params.forEach((p, i) => expect(Array.from(p.value.data)).toEqual(Array.from(straight.params[i]!.value.data)));
     expect(restored.trainer.smoothLoss).toBe(straight.smoothLoss);
   });
 
@@ -109,9 +149,84 @@ describe('Trainer', () => {
   it('refuses bad settings and texts too short for one window', () => {
     expect(() => Trainer.create(text, { ...settings, hidden: 0 })).toThrow(/hidden size must be a positive integer, got 0/);
     expect(() => Trainer.create(text, { ...settings, lr: -1 })).toThrow(/learning rate/);
-    expect(() => Trainer.create(text, { ...settings, layers: 2 })).toThrow(/layers must be one of 1/);
-    expect(() => Trainer.create(text, { ...settings, cell: 'lstm' })).toThrow(/unknown cell "lstm"/);
+    expect(() => Trainer.create(text, { ...settings, layers: 4 })).toThrow(/layers must be one of 1, 2, 3/);
+    expect(() => Trainer.create(text, { ...settings, cell: 'tcn' })).toThrow(/unknown cell "tcn"; this page knows rnn, lstm, gru/);
+    expect(() => Trainer.create(text, { ...settings, layers: 2, dropout: 1 })).toThrow(/dropout must be in \[0, 1\), got 1/);
     expect(() => Trainer.create('short', settings)).toThrow(/needs at least 11/);
+  });
+});
+
+describe('Trainer, every cell (issue 14.3)', () => {
+  const cases: TrainSettings[] = [
+    { ...settings, cell: 'lstm', layers: 2, dropout: 0.25, hidden: 8 },
+    { ...settings, cell: 'gru', layers: 1, hidden: 8 },
+  ];
+
+  it.each(cases)('$cell with $layers layer(s): 200 updates (over an epoch end) give `char-rnn train --backend js`\'s weights, states, smooth loss and samples bit for bit', async (s) => {
+    const dir = tempDir('char-rnn-web-cells-');
+    const data = join(dir, 'text.txt');
+    writeFileSync(data, text);
+    const cli = await cliTrain(['--data', data, ...cliFlags(s), '--updates', '200'], join(dir, 'run'));
+    expect(cli.ckpt.config).toMatchObject({ cell: s.cell, layers: s.layers, dropout: s.dropout ?? 0 });
+
+    const t = Trainer.create(text, s);
+    const samples = train(t, 200);
+    const mine = t.checkpoint();
+    expect(mine.vocab).toEqual(cli.ckpt.vocab);
+    expectSameRun(mine, cli.ckpt);
+    expect(mine.epoch).toBe(1);
+    expect(samples).toHaveLength(4);
+    expect(samples).toEqual(cli.samples);
+  });
+
+  it.each(cases)('$cell with $layers layer(s): checkpoints move both ways, and sample as `char-rnn sample` does', async (s) => {
+    const dir = tempDir('char-rnn-web-cells-');
+    const data = join(dir, 'text.txt');
+    writeFileSync(data, text);
+    const straight = Trainer.create(text, s);
+    train(straight, 300);
+
+    // The page's checkpoint (format 2: every parameter by name, every state) → the CLI continues it exactly.
+    const half = Trainer.create(text, s);
+    train(half, 150);
+    const pageFile = join(dir, 'page.safetensors');
+    writeFileSync(pageFile, encodeCheckpoint(half.checkpoint()));
+    const decoded = decodeCheckpoint(readFileSync(pageFile), pageFile);
+    expect(decoded.formatVersion).toBe(2);
+    expect(Object.keys(decoded.params)).toEqual(half.params.map((p) => p.name));
+    expect(Object.keys(decoded.states!)).toEqual([...half.model.stateNames]);
+    expect(await cliSample(pageFile, 5, 60, 'We ')).toBe(half.sampleWithSeed({ seed: 5, length: 60, prime: 'We ' }));
+    expect(await cliSample(pageFile, 6, 60)).toBe(half.sampleWithSeed({ seed: 6, length: 60 }));
+    const resumed = await cliTrain(['--data', data, '--resume', pageFile, '--updates', '300'], join(dir, 'cli-resumed'));
+    expectSameRun(straight.checkpoint(), resumed.ckpt);
+
+    // The CLI's checkpoint → the page rebuilds the architecture, samples as the CLI, continues exactly.
+    const cli = await cliTrain(['--data', data, ...cliFlags(s), '--updates', '150'], join(dir, 'cli-half'));
+    const loaded = Trainer.fromCheckpoint(cli.ckpt, text);
+    expect(loaded.trainable).toBe(true);
+    expect(loaded.trainer.model.architecture).toMatchObject({ cell: s.cell, layers: s.layers, hidden: s.hidden, dropout: s.dropout ?? 0 });
+    expect(loaded.trainer.sampleWithSeed({ seed: 7, length: 80, temperature: 0.8, topP: 0.9 })).toBe(
+      (await run(['sample', '--checkpoint', cli.file, '--seed', '7', '--length', '80', '--temperature', '0.8', '--top-p', '0.9'])).stdout.replace(/\n$/, ''),
+    );
+    delete loaded.trainer.config.updates; // as the page's Resume with no limit typed (the CLI run stopped at its --updates 150)
+    train(loaded.trainer, 300);
+    expectSameRun(loaded.trainer.checkpoint(), straight.checkpoint());
+  });
+
+  it('loads an LSTM checkpoint of the CLI (which it used to refuse): same states, and the text `char-rnn sample` prints for a seed', async () => {
+    const dir = tempDir('char-rnn-web-lstm-');
+    const data = join(dir, 'text.txt');
+    writeFileSync(data, text);
+    const cli = await cliTrain(['--data', data, '--cell', 'lstm', '--hidden', '6', '--seq-length', '10', '--updates', '3'], join(dir, 'run'));
+    const loaded = Trainer.fromCheckpoint(cli.ckpt, text);
+    expect(loaded.trainable).toBe(true);
+    expect([...loaded.trainer.model.stateNames]).toEqual(['l0.h', 'l0.c']);
+    for (const name of ['l0.h', 'l0.c']) expect(Array.from(loaded.trainer.model.states[name]!.data)).toEqual(Array.from(cli.ckpt.states![name]!.data));
+    expect(loaded.trainer.sampleWithSeed({ seed: 11, length: 50 })).toBe(await cliSample(cli.file, 11, 50));
+    // Loaded without its text: sampling only, and says why.
+    const sampleOnly = Trainer.fromCheckpoint(cli.ckpt);
+    expect(sampleOnly.trainable === false && sampleOnly.why).toBe('no text is chosen');
+    expect(sampleOnly.trainer.sampleWithSeed({ seed: 11, length: 50 })).toBe(await cliSample(cli.file, 11, 50));
   });
 });
 
@@ -130,13 +245,4 @@ describe('Vocabulary and TextWalk', () => {
     expect(walk.hasNext()).toBe(false);
   });
 
-  it('refuses an LSTM (or multi-layer) CLI checkpoint with a message instead of crashing', async () => {
-    const dir = tempDir('char-rnn-web-lstm-');
-    const data = join(dir, 'text.txt');
-    writeFileSync(data, text);
-    const cli = await run(['train', '--data', data, '--cell', 'lstm', '--hidden', '6', '--seq-length', '10', '--updates', '3', '--out', join(dir, 'run'), '--json']);
-    expect(cli.code).toBe(0);
-    const ckpt = decodeCheckpoint(readFileSync(join(dir, 'run', 'checkpoint.safetensors')), 'the LSTM checkpoint');
-    expect(() => Trainer.fromCheckpoint(ckpt, text)).toThrow('this page trains and samples the vanilla RNN with one layer, but the checkpoint holds 1 lstm layer(s)');
-  });
 });

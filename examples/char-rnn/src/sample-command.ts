@@ -12,10 +12,10 @@
  * prime (or after that first character). The same checkpoint, flags and
  * `--seed` give the same text.
  */
-import { checkSamplingOptions, generateIds, type SamplingOptions } from '@weft/layers';
+import { checkSamplingOptions, type SamplingOptions } from '@weft/layers';
 import { Rng } from '@weft/tensor';
 import { loadCheckpoint } from './checkpoint.js';
-import { modelFromCheckpoint } from './model-checkpoint.js';
+import { generateFromCheckpoint } from './model-checkpoint.js';
 import { describeChar, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
 import { MAX_SAMPLE_LENGTH } from './limits.js';
@@ -65,8 +65,7 @@ export async function generateSample(o: SampleCommandOptions, onNote?: (note: st
   } else {
     context = Int32Array.of(rng.int(vocab.size));
   }
-  const model = modelFromCheckpoint(ckpt);
-  const ids = generateIds(model, context, o.length, rng, { ...sampling, vocabSize: vocab.size });
+  const ids = generateFromCheckpoint(ckpt, context, o.length, rng, sampling);
   return vocab.decode(context) + vocab.decode(ids);
 }
 

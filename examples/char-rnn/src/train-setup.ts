@@ -6,7 +6,6 @@
  * fails before anything is written.
  */
 import type { CharRnnModel, Param } from '@weft/layers';
-import { charRnn } from '@weft/layers';
 import { createOptimizer, type Optimizer } from '@weft/optim';
 import { Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
 import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
@@ -16,7 +15,7 @@ import { describeChar, readCorpus, Vocabulary, type EncodedCorpus, type TokenIds
 import { checkModelSize } from './limits.js';
 import { UserError } from './errors.js';
 import { checkpointStates } from './checkpoint-codec.js';
-import { copyParams, copyStates } from './model-checkpoint.js';
+import { copyParams, copyStates, modelForConfig, restoreRng } from './model-checkpoint.js';
 import { TextStreams } from './streams.js';
 
 /** The flags of `char-rnn train`, as `main` parsed them. */
@@ -121,15 +120,7 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
     throw new UserError(`--backend ${config.backend} is not available here (${wasmUnavailableReason() ?? 'unknown reason'}); use --backend js`);
   }
   // The run's generator draws the initial weights, then the dropout masks (the model keeps it).
-  const model = charRnn({
-    vocabSize: vocab.size,
-    hidden: config.hidden,
-    rng: trainRng,
-    batch: config.batch,
-    cell: config.cell,
-    layers: config.layers,
-    dropout: config.dropout,
-  });
+  const model = modelForConfig(config, vocab.size, trainRng);
   const params = model.parameters();
   // Clipping happens inside step(): AdaGrad fuses clip, accumulate and update into one pass.
   const optimizer = createOptimizer(config.optimizer, params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });

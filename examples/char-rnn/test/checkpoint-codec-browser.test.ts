@@ -1,6 +1,7 @@
 /**
  * Issue 15.2: the checkpoint codec is browser-safe — neither it nor anything
  * it imports (transitively, within this example) imports a `node:` module.
+ * Issue 14.3: so is model-checkpoint.ts, which the web page shares with the CLI.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,18 +15,30 @@ function imports(file: string): string[] {
   return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
 }
 
-test('checkpoint-codec.ts imports no node: module, directly or through its local imports', () => {
+/** The files `file` imports, transitively within this example, and their `node:` imports. */
+function localImports(file: string): { seen: string[]; nodeImports: string[] } {
   const seen = new Set<string>();
   const nodeImports: string[] = [];
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    for (const spec of imports(file)) {
-      if (spec.startsWith('node:')) nodeImports.push(`${file} imports ${spec}`);
+  const visit = (f: string): void => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const spec of imports(f)) {
+      if (spec.startsWith('node:')) nodeImports.push(`${f} imports ${spec}`);
       else if (spec.startsWith('./')) visit(spec.slice(2).replace(/\.js$/, '.ts'));
     }
   };
-  visit('checkpoint-codec.ts');
+  visit(file);
+  return { seen: [...seen].sort(), nodeImports };
+}
+
+test('checkpoint-codec.ts imports no node: module, directly or through its local imports', () => {
+  const { seen, nodeImports } = localImports('checkpoint-codec.ts');
   expect(nodeImports).toEqual([]);
-  expect([...seen].sort()).toEqual(['checkpoint-codec.ts', 'config.ts', 'errors.ts']);
+  expect(seen).toEqual(['checkpoint-codec.ts', 'config.ts', 'errors.ts']);
+});
+
+test('model-checkpoint.ts (shared with the web page) imports no node: module either', () => {
+  const { seen, nodeImports } = localImports('model-checkpoint.ts');
+  expect(nodeImports).toEqual([]);
+  expect(seen).toEqual(['checkpoint-codec.ts', 'config.ts', 'errors.ts', 'model-checkpoint.ts']);
 });
