@@ -67,3 +67,21 @@ export { lossAndGradients, type LossOptions } from './run.js';
 export { rowBlock, stackedView, StepRows } from './step-rows.js';
 export { schedule, type Phase } from './recurrent/partition.js';
 export { CELLS, charRnn, type CellName, type CharRnnArchitecture, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
+export {
+  buildReplica,
+  dataParallel,
+  DataParallel,
+  parallelUnavailableReason,
+  serveDataParallel,
+  splitBatch,
+  type CharRnnReplicaSpec,
+  type DataParallelOptions,
+  type ParallelParam,
+  type ReplicaBuilder,
+  type ReplicaModel,
+  type ReplicaSpec,
+  type ServeOptions,
+  type Share,
+  type WorkerPort,
+  type WorkerScope,
+} from './parallel/index.js';

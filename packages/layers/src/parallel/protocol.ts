@@ -1,0 +1,121 @@
+/**
+ * The messages between a data-parallel coordinator and its workers, and the
+ * "port" shapes both sides speak to. The shapes are those of the Web Worker
+ * API, so a browser `Worker` (coordinator side) and a worker's `self` (worker
+ * side) fit as they are; Node's `worker_threads` needs a thin adapter on the
+ * coordinator side (its `parentPort` already fits on the worker side).
+ *
+ * Nothing here depends on a runtime: no Node APIs, no DOM types.
+ */
+import type { Tensor } from '@weft/tensor';
+import type { CellName } from '../models/char-rnn.js';
+
+/** What a port's listeners receive: a `MessageEvent`-like object. */
+export interface PortMessageEvent {
+  readonly data: unknown;
+}
+
+/**
+ * The coordinator's end of one worker, shaped like a Web `Worker`:
+ * `postMessage`, `addEventListener('message' | 'error', …)` and optionally
+ * `terminate()`. An `'error'` event (an `ErrorEvent` in browsers; the Node
+ * adapter also sends one when the thread exits) means the worker is gone.
+ */
+export interface WorkerPort {
+  postMessage(message: unknown, transfer?: unknown[]): void;
+  addEventListener(type: 'message' | 'error', listener: (event: any) => void): void;
+  removeEventListener?(type: 'message' | 'error', listener: (event: any) => void): void;
+  /** Stops the worker; called by `close()` and when anything fails. */
+  terminate?(): unknown;
+}
+
+/**
+ * The worker's end, shaped like a dedicated worker's `self` (or Node's
+ * `parentPort`, a `MessagePort`): `postMessage`, `addEventListener('message', …)`,
+ * `removeEventListener`, and optionally `close()` (called when the coordinator
+ * closes, so the worker's event loop can end).
+ */
+export interface WorkerScope {
+  postMessage(message: unknown, transfer?: unknown[]): void;
+  addEventListener(type: 'message', listener: (event: any) => void): void;
+  removeEventListener(type: 'message', listener: (event: any) => void): void;
+  close?(): void;
+}
+
+/**
+ * A serialisable description of the model each worker builds its replica
+ * from: `charRnn`'s options without the rng (the weights are overwritten by
+ * the coordinator's before every update anyway). `seed` seeds worker w's rng
+ * with `seed + w`; it only matters for dropout masks (default 1).
+ */
+export interface CharRnnReplicaSpec {
+  readonly model: 'charRnn';
+  readonly vocabSize: number;
+  readonly hidden: number;
+  readonly cell?: CellName;
+  readonly layers?: number;
+  readonly dropout?: number;
+  readonly std?: number;
+  readonly seed?: number;
+}
+
+/** Any structured-cloneable spec with a `model` tag; `'charRnn'` is built in, others need a custom `build` in the worker. */
+export type ReplicaSpec = CharRnnReplicaSpec | { readonly model: string; readonly [key: string]: unknown };
+
+/** What a worker's replica must offer (a `CharRnnModel` does). */
+export interface ReplicaModel {
+  /** Parameters in a fixed order, float64, same names and sizes as the coordinator's. */
+  parameters(): readonly { readonly name: string; readonly value: Tensor; readonly grad: Tensor }[];
+  zeroGrad(): void;
+  /** Loss of ids `[T·b]` (time-major, b = this worker's streams) averaged over its b streams; accumulates gradients. */
+  lossAndGradients(inputs: Int32Array, targets: Int32Array): number;
+  /** The same loss without gradients (evaluation). */
+  loss(inputs: Int32Array, targets: Int32Array): number;
+  resetState(): void;
+  /** The carried states, each `[b, m]`. */
+  readonly states: Readonly<Record<string, Tensor>>;
+}
+
+/** Where one parameter lives in the shared parameter buffer (and in each worker's gradient region). */
+export interface ParamSlot {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** The coordinator's requests. Every request carries an `id` the reply repeats. */
+export type Request =
+  | {
+      readonly type: 'init';
+      readonly id: number;
+      readonly worker: number;
+      readonly spec: ReplicaSpec;
+      /** This worker's number of streams. */
+      readonly batch: number;
+      readonly backend: 'js' | 'wasm';
+      readonly layout: readonly ParamSlot[];
+      /** Float64 × P: the current parameters, written by the coordinator. */
+      readonly params: SharedArrayBuffer;
+      /** Float64 × N·P: worker w writes its gradient at w·P. */
+      readonly grads: SharedArrayBuffer;
+      /** Int32 × (1 + N): [0] the coordinator's sequence number, [1 + w] the last one worker w answered. */
+      readonly control: SharedArrayBuffer;
+    }
+  | { readonly type: 'step'; readonly id: number; readonly seq: number; readonly train: boolean; readonly inputs: Int32Array; readonly targets: Int32Array }
+  | { readonly type: 'reset'; readonly id: number }
+  | { readonly type: 'getStates'; readonly id: number }
+  | { readonly type: 'setStates'; readonly id: number; readonly states: Readonly<Record<string, Float64Array>> }
+  | { readonly type: 'close'; readonly id: number };
+
+/** A worker's replies. */
+export type Reply =
+  | { readonly type: 'ready'; readonly id: number; readonly backend: 'js' | 'wasm' }
+  | { readonly type: 'done'; readonly id: number; readonly loss: number }
+  | { readonly type: 'ok'; readonly id: number }
+  | { readonly type: 'states'; readonly id: number; readonly states: Record<string, Float64Array> }
+  | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/** One line: newlines of a nested message become spaces. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
