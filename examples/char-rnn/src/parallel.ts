@@ -1,0 +1,104 @@
+/**
+ * Data-parallel training in Node: @weft/layers' `dataParallel` over
+ * worker_threads. This file holds the thin adapter from a Node `Worker` (an
+ * EventEmitter) to the Web-Worker-shaped `WorkerPort` the package speaks to,
+ * and {@link startDataParallel}, what `char-rnn train --workers N` calls.
+ * The workers run `parallel-worker.js` (next to this file once built).
+ */
+import { Worker } from 'node:worker_threads';
+import { dataParallel, type CharRnnModel, type CharRnnReplicaSpec, type DataParallel, type WorkerPort } from '@weft/layers';
+
+/**
+ * A Node `Worker` as a `WorkerPort`: `'message'` listeners get `{ data }`;
+ * `'error'` listeners get `{ message }` when the worker throws (e.g. its
+ * script fails to load) or its thread exits before being terminated.
+ */
+export function nodeWorkerPort(worker: Worker): WorkerPort {
+  if (!(worker instanceof Worker)) throw new Error(`nodeWorkerPort: expected a worker_threads Worker, got ${String(worker)}`);
+  const wrapped = new Map<(event: any) => void, { event: string; fn: (...args: any[]) => void }[]>();
+  return {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer as never),
+    addEventListener(type, listener) {
+      const entries =
+        type === 'message'
+          ? [{ event: 'message', fn: (data: unknown) => listener({ data }) }]
+          : [
+              { event: 'error', fn: (err: Error) => listener({ message: err?.message ?? String(err), error: err }) },
+              { event: 'exit', fn: (code: number) => listener({ message: `its thread exited with code ${code}` }) },
+            ];
+      for (const e of entries) worker.on(e.event, e.fn);
+      wrapped.set(listener, [...(wrapped.get(listener) ?? []), ...entries]);
+    },
+    removeEventListener(_type, listener) {
+      for (const e of wrapped.get(listener) ?? []) worker.off(e.event, e.fn);
+      wrapped.delete(listener);
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
+/** Options of {@link startDataParallel}. */
+export interface StartDataParallelOptions {
+  /** N ≥ 1 worker threads; each owns a contiguous share of the model's B streams (N ≤ B). */
+  workers: number;
+  /** The workers' kernels (each allocates its replica on its own WebAssembly heap with 'wasm'); default 'js'. */
+  backend?: 'js' | 'wasm';
+  /** Seeds worker w's rng with seed + w (dropout masks only); default 1. */
+  seed?: number;
+  /** Default 30,000 ms. */
+  startTimeoutMs?: number;
+  /** Default 120,000 ms. */
+  stepTimeoutMs?: number;
+  /** The worker script; default `parallel-worker.js` next to this module (its dist/ build when run from sources). */
+  workerScript?: URL | string;
+}
+
+/** The built worker entry next to this module; from the TypeScript sources (tests), the one in ../dist. */
+export function defaultWorkerScript(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../dist/parallel-worker.js', here) : new URL('./parallel-worker.js', here);
+}
+
+/**
+ * Starts `options.workers` worker threads, each with a replica of `model`
+ * (rebuilt from `model.architecture`) for its share of the model's B
+ * streams, and resolves to the coordinator once all are ready:
+ *
+ * ```ts
+ * const dp = await startDataParallel(model, { workers: 2, backend: 'wasm' });
+ * try {
+ *   for (...) { model.zeroGrad(); const loss = await dp.lossAndGradients(X, Y); optimizer.step(); }
+ * } finally { await dp.close(); }
+ * ```
+ *
+ * Gradients land in `model`'s own `param.grad`, so clipping, the optimizer,
+ * checkpoints of the weights and sampling work on `model` as before; the
+ * carried states live in the workers (`dp.getStates()`, `dp.setStates()`,
+ * `dp.resetState()`). Rejects with a one-line message (and stops the threads)
+ * when a worker cannot start, fails or dies, or N > B.
+ */
+export async function startDataParallel(model: CharRnnModel, options: StartDataParallelOptions): Promise<DataParallel> {
+  const n = options?.workers;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`startDataParallel: workers must be a positive integer, got ${n}`);
+  if (n > model.batch) throw new Error(`startDataParallel: ${n} workers need a batch of at least ${n} streams, got ${model.batch}`);
+  const a = model.architecture;
+  const spec: CharRnnReplicaSpec = { model: 'charRnn', vocabSize: a.vocabSize, hidden: a.hidden, cell: a.cell, layers: a.layers, dropout: a.dropout, seed: options.seed ?? 1 };
+  const script = options.workerScript ?? defaultWorkerScript();
+  const workers: Worker[] = [];
+  try {
+    for (let w = 0; w < n; w++) workers.push(new Worker(script, { name: `weft data-parallel ${w}` }));
+  } catch (err) {
+    await Promise.allSettled(workers.map((w) => w.terminate()));
+    throw new Error(`startDataParallel: could not start worker ${workers.length} from ${String(script)}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // A forgotten close() must not keep the process alive; requests in flight keep it alive through their timeout.
+  for (const w of workers) w.unref();
+  return dataParallel(model, {
+    spec,
+    batch: model.batch,
+    ports: workers.map(nodeWorkerPort),
+    ...(options.backend === undefined ? {} : { backend: options.backend }),
+    ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+    ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+  });
+}
