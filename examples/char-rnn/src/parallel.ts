@@ -16,6 +16,9 @@ import { dataParallel, type CharRnnModel, type CharRnnReplicaSpec, type DataPara
 export function nodeWorkerPort(worker: Worker): WorkerPort {
   if (!(worker instanceof Worker)) throw new Error(`nodeWorkerPort: expected a worker_threads Worker, got ${String(worker)}`);
   const wrapped = new Map<(event: any) => void, { event: string; fn: (...args: any[]) => void }[]>();
+  // An 'error' event without a listener would throw in this thread: once the coordinator has stopped
+  // listening (after a failure, while the worker is being terminated), errors are dropped.
+  worker.on('error', () => undefined);
   return {
     postMessage: (message, transfer) => worker.postMessage(message, transfer as never),
     addEventListener(type, listener) {
@@ -101,4 +104,24 @@ export async function startDataParallel(model: CharRnnModel, options: StartDataP
     ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
     ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
   });
+}
+
+/**
+ * Copies the carried states of all B streams from the workers into
+ * `model.states` (each `[B, m]`), e.g. before writing a checkpoint or
+ * sampling from a stream's state.
+ */
+export async function pullStates(dp: DataParallel, model: CharRnnModel): Promise<void> {
+  const states = await dp.getStates();
+  for (const name of model.stateNames) {
+    const from = states[name];
+    const to = model.states[name]!;
+    if (!from || from.size !== to.size) throw new Error(`pullStates: the workers have no state '${name}' of ${to.size} values`);
+    to.data.set(from.data.subarray(from.offset, from.offset + from.size), to.offset);
+  }
+}
+
+/** Sends `model.states` (each `[B, m]`) to the workers, e.g. after resuming from a checkpoint. */
+export async function pushStates(dp: DataParallel, model: CharRnnModel): Promise<void> {
+  await dp.setStates(model.states);
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { charRnn, type CharRnnModel } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
 import { Rng, wasmSupported } from '@weft/tensor';
-import { defaultWorkerScript, startDataParallel } from '../src/parallel.js';
+import { defaultWorkerScript, pullStates, pushStates, startDataParallel } from '../src/parallel.js';
 
 const K = 13;
 const HIDDEN = 9;
@@ -95,6 +95,23 @@ describe('startDataParallel (worker_threads)', () => {
 
   (wasmSupported() ? it : it.skip)('WebAssembly workers: 2 workers match 1 worker to 1e-12', async () => {
     expectClose(await train(4, 2, { backend: 'wasm', updates: 3 }), await train(4, 1, { backend: 'wasm', updates: 3 }), 1e-12);
+  });
+});
+
+describe('pullStates / pushStates', () => {
+  it('move the carried states between the model and the workers', async () => {
+    const model = charRnn({ vocabSize: K, hidden: HIDDEN, rng: new Rng(2), batch: 3 });
+    const dp = await startDataParallel(model, { workers: 2 });
+    try {
+      model.states.h!.data.forEach((_, i, a) => (a[i] = i / 100));
+      const sent = Array.from(model.states.h!.data);
+      await pushStates(dp, model);
+      model.resetState();
+      await pullStates(dp, model);
+      expect(Array.from(model.states.h!.data)).toEqual(sent);
+    } finally {
+      await dp.close();
+    }
   });
 });
 
