@@ -210,6 +210,20 @@ describe('dataParallel errors (one line, never a hang)', () => {
     );
   });
 
+  it('a browser worker whose script does not load (a bare error event)', async () => {
+    let raise: (e: unknown) => void = () => undefined;
+    const broken: WorkerPort = { postMessage: () => undefined, addEventListener: (type, fn) => void (type === 'error' && (raise = fn)) };
+    const started = dataParallel(build(spec(), 4), { spec: spec(), batch: 4, ports: [broken] });
+    raise({ type: 'error' });
+    await expect(started).rejects.toThrow('dataParallel: worker 0 died: an error event without a message (did its script fail to load?)');
+  });
+
+  it('timeouts must be finite milliseconds', async () => {
+    await expect(dataParallel(build(spec(), 4), { spec: spec(), batch: 4, ports: [inThreadWorker()], stepTimeoutMs: Infinity })).rejects.toThrow(
+      'dataParallel: stepTimeoutMs must be a number of milliseconds in (0, 2147483647], got Infinity',
+    );
+  });
+
   it('a worker that never answers: the start times out', async () => {
     const silent: WorkerPort = { postMessage: () => undefined, addEventListener: () => undefined };
     await expect(dataParallel(build(spec(), 4), { spec: spec(), batch: 4, ports: [inThreadWorker(), silent], startTimeoutMs: 100 })).rejects.toThrow(

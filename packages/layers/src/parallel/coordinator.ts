@@ -375,7 +375,10 @@ export class DataParallel {
 function describeError(e: unknown): string {
   const x = e as { message?: unknown; error?: { message?: unknown } } | null;
   const m = x?.message ?? x?.error?.message;
-  return oneLine(typeof m === 'string' && m.length > 0 ? m : String(e));
+  if (typeof m === 'string' && m.length > 0) return oneLine(m);
+  // A browser fires a bare Event when a worker's script fails to load.
+  if ((e as { type?: unknown } | null)?.type === 'error') return 'an error event without a message (did its script fail to load?)';
+  return oneLine(String(e));
 }
 
 /**
@@ -406,6 +409,13 @@ export async function dataParallel(model: { parameters(): readonly ParallelParam
   if (typeof model?.parameters !== 'function') {
     stop();
     throw new Error('dataParallel: expected a model with parameters()');
+  }
+  for (const key of ['startTimeoutMs', 'stepTimeoutMs'] as const) {
+    const ms = options[key];
+    if (ms !== undefined && !(Number.isFinite(ms) && ms > 0 && ms <= 2 ** 31 - 1)) {
+      stop();
+      throw new Error(`dataParallel: ${key} must be a number of milliseconds in (0, 2147483647], got ${ms}`);
+    }
   }
   const params = model.parameters();
   for (const p of params) {
