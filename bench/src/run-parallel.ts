@@ -74,6 +74,8 @@ interface Contender {
   workers: number;
   run(n: number): Promise<number>;
   close(): Promise<void>;
+  /** The coordinator's time accounting (workers only). */
+  dp?: DataParallel;
 }
 
 /** The coordinator's model and optimizer (on the WebAssembly heap when available), and the data. */
@@ -130,6 +132,7 @@ async function parallel(corpus: BenchCorpus, batch: number, backend: Backend, wo
       return (performance.now() - start) / 1000;
     },
     close: () => dp.close(),
+    dp,
   };
 }
 
@@ -195,6 +198,7 @@ async function main(): Promise<void> {
       sizes.push(Math.max(1, Math.round(rate * roundSeconds)));
     }
     const rates: number[][] = contenders.map(() => []);
+    const before = contenders.map((c) => (c.dp ? { ...c.dp.stats } : null));
     for (let r = 0; r < o.rounds; r++) {
       for (let k = 0; k < contenders.length; k++) {
         const i = (k + r) % contenders.length;
@@ -202,7 +206,13 @@ async function main(): Promise<void> {
       }
     }
     const chars = SEQ_LENGTH * o.batch;
-    const rows = contenders.map((c, i) => ({ name: c.name, workers: c.workers, updatesPerSecond: median(rates[i]!), charsPerSecond: median(rates[i]!) * chars, rounds: rates[i]! }));
+    const rows = contenders.map((c, i) => {
+      const b = before[i];
+      const s = c.dp?.stats;
+      // Per update over the measured rounds: wall time, slowest worker's compute, coordinator's own work, the rest (messages, waiting for a CPU).
+      const split = b && s ? ((n: number) => ({ totalMs: (s.totalMs - b.totalMs) / n, slowestWorkerMs: (s.slowestWorkerMs - b.slowestWorkerMs) / n, coordinatorMs: (s.coordinatorMs - b.coordinatorMs) / n }))(s.updates - b.updates) : null;
+      return { name: c.name, workers: c.workers, updatesPerSecond: median(rates[i]!), charsPerSecond: median(rates[i]!) * chars, rounds: rates[i]!, split };
+    });
     const one = rows.find((r) => r.workers === 1);
     const two = rows.find((r) => r.workers === 2);
     const ratio = one && two ? two.charsPerSecond / one.charsPerSecond : null;
@@ -215,6 +225,11 @@ async function main(): Promise<void> {
     const base = rows[0]!.charsPerSecond;
     console.log(`\nchars/s at batch ${o.batch} (median of ${o.rounds} alternating rounds):`);
     for (const r of rows) console.log(`  ${r.name.padEnd(28)} ${r.updatesPerSecond.toFixed(1).padStart(8)} updates/s ${r.charsPerSecond.toFixed(0).padStart(9)} chars/s  ${(r.charsPerSecond / base).toFixed(2)}× in-process`);
+    for (const r of rows) {
+      if (!r.split) continue;
+      const { totalMs, slowestWorkerMs, coordinatorMs } = r.split;
+      console.log(`  ${r.name}: per update ${totalMs.toFixed(2)} ms = slowest worker ${slowestWorkerMs.toFixed(2)} + coordinator ${coordinatorMs.toFixed(2)} + messages/waiting ${(totalMs - slowestWorkerMs - coordinatorMs).toFixed(2)} (optimizer step not included)`);
+    }
     if (ratio !== null) console.log(`  2 workers / 1 worker: ${ratio.toFixed(2)}× (target ≥ 1.7×) — ${ratio >= 1.7 ? 'met' : 'NOT met'}`);
     console.log(`control: pure arithmetic on 2 threads vs 1 on this machine now: ${control.toFixed(2)}× (2.00 when 2 cores are free)`);
     console.log(`load average after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (on ${cpus().length} cores)`);

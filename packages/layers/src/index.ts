@@ -76,6 +76,7 @@ export {
   splitBatch,
   type CharRnnReplicaSpec,
   type DataParallelOptions,
+  type DataParallelStats,
   type ParallelParam,
   type ReplicaBuilder,
   type ReplicaModel,

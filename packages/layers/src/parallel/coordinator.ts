@@ -4,7 +4,7 @@
  * optimizer runs here, unchanged, on the coordinator's model.
  */
 import { formatShape, Tensor, zeros } from '@weft/tensor';
-import { oneLine, type ParamSlot, type ReplicaSpec, type Reply, type Request, type WorkerPort } from './protocol.js';
+import { now, oneLine, type ParamSlot, type ReplicaSpec, type Reply, type Request, type WorkerPort } from './protocol.js';
 
 /** A parameter as the coordinator sees it (a `Param` or an optimizer's `{ name, value, grad }`): float64, contiguous. */
 export interface ParallelParam {
@@ -76,6 +76,18 @@ const timers = globalThis as unknown as {
   clearTimeout(id: TimerId): void;
 };
 
+/** Where the time of the updates so far went (`DataParallel.stats`), in milliseconds. */
+export interface DataParallelStats {
+  /** Calls of lossAndGradients and loss. */
+  updates: number;
+  /** Wall time of those calls. */
+  totalMs: number;
+  /** Σ over updates of the slowest worker's busy time (copies in and out, forward, BPTT). */
+  slowestWorkerMs: number;
+  /** Σ over updates of the coordinator's own work: ids and parameters out, the gradient sum in. */
+  coordinatorMs: number;
+}
+
 /** The request in flight: what every worker must answer. */
 interface Pending {
   readonly id: number;
@@ -109,6 +121,11 @@ export class DataParallel {
   readonly shares: readonly Share[];
   /** The backend the workers actually run (the first worker's answer; 'js' where WebAssembly SIMD is missing). */
   workerBackend: 'js' | 'wasm' = 'js';
+  /**
+   * Where the time went, summed over updates; `totalMs − slowestWorkerMs −
+   * coordinatorMs` is messaging and waiting for a CPU (large on a loaded machine).
+   */
+  readonly stats: DataParallelStats = { updates: 0, totalMs: 0, slowestWorkerMs: 0, coordinatorMs: 0 };
 
   private readonly params: readonly ParallelParam[];
   private readonly layout: ParamSlot[];
@@ -245,11 +262,13 @@ export class DataParallel {
     if (inputs.length !== targets.length) throw new Error(`DataParallel.${who}: inputs has ${inputs.length} ids but targets has ${targets.length}`);
     if (inputs.length === 0 || inputs.length % B !== 0) throw new Error(`DataParallel.${who}: needs T·B ids (a positive multiple of B = ${B}), got ${inputs.length}`);
     this.checkUsable(who);
+    const started = now();
     const T = inputs.length / B;
     this.params.forEach((p, i) => this.sharedParams.set(p.value.data.subarray(p.value.offset, p.value.offset + p.value.size), this.layout[i]!.offset));
     // Publishes the parameter writes; each worker checks it sees this number before reading them.
     Atomics.store(this.control, 0, ++this.seq);
     const seq = this.seq;
+    const sending = now();
     const replies = await this.request(who, this.stepTimeout, (w, id) => {
       const { start, count } = this.shares[w]!;
       const x = new Int32Array(T * count);
@@ -260,13 +279,29 @@ export class DataParallel {
       }
       return { message: { type: 'step', id, seq, train, inputs: x, targets: y }, transfer: [x.buffer, y.buffer] };
     });
+    const received = now();
+    let coordinator = sending - started;
     let loss = 0;
+    let slowest = 0;
     for (let w = 0; w < this.workers; w++) {
       const r = replies[w]!;
       if (r.type !== 'done') throw new Error(`DataParallel.${who}: worker ${w} answered '${r.type}'`);
       loss += (this.shares[w]!.count / B) * r.loss;
+      slowest = Math.max(slowest, r.busyMs);
     }
-    if (!train) return loss;
+    if (train) this.sumGradients(seq);
+    const done = now();
+    coordinator += done - received;
+    this.stats.updates++;
+    this.stats.totalMs += done - started;
+    this.stats.slowestWorkerMs += slowest;
+    this.stats.coordinatorMs += coordinator;
+    return loss;
+  }
+
+  /** param.grad += Σ_w (B_w / B)·g_w, in worker order. */
+  private sumGradients(seq: number): void {
+    const B = this.batch;
     const G = this.sharedGrads;
     for (let w = 0; w < this.workers; w++) {
       const got = Atomics.load(this.control, 1 + w); // orders the reads below after worker w's writes
@@ -280,7 +315,6 @@ export class DataParallel {
         for (let k = 0, n = p.grad.size; k < n; k++) g[o + k] += weight * G[src + k]!;
       });
     }
-    return loss;
   }
 
   private checkUsable(who: string): void {

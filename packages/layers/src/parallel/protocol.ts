@@ -110,7 +110,7 @@ export type Request =
 /** A worker's replies. */
 export type Reply =
   | { readonly type: 'ready'; readonly id: number; readonly backend: 'js' | 'wasm' }
-  | { readonly type: 'done'; readonly id: number; readonly loss: number }
+  | { readonly type: 'done'; readonly id: number; readonly loss: number; /** ms the worker spent on the request (copies, forward, BPTT). */ readonly busyMs: number }
   | { readonly type: 'ok'; readonly id: number }
   | { readonly type: 'states'; readonly id: number; readonly states: Record<string, Float64Array> }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
@@ -118,4 +118,10 @@ export type Reply =
 /** One line: newlines of a nested message become spaces. */
 export function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Milliseconds from a monotonic clock (`performance.now()` in browsers, workers and Node; `Date.now()` elsewhere). */
+export function now(): number {
+  const p = (globalThis as { performance?: { now(): number } }).performance;
+  return p ? p.now() : Date.now();
 }

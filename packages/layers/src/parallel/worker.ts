@@ -7,7 +7,7 @@
  */
 import { getBackend, Rng, setBackend, type Backend } from '@weft/tensor';
 import { charRnn } from '../models/char-rnn.js';
-import { oneLine, type CharRnnReplicaSpec, type ParamSlot, type ReplicaModel, type ReplicaSpec, type Reply, type Request, type WorkerScope } from './protocol.js';
+import { now, oneLine, type CharRnnReplicaSpec, type ParamSlot, type ReplicaModel, type ReplicaSpec, type Reply, type Request, type WorkerScope } from './protocol.js';
 
 /** Builds worker `worker`'s replica for `batch` streams from a spec. */
 export type ReplicaBuilder = (spec: ReplicaSpec, context: { readonly batch: number; readonly worker: number }) => ReplicaModel;
@@ -138,6 +138,7 @@ function answer(state: WorkerState, request: Request, reply: (r: Reply, transfer
   const { model } = state;
   switch (request.type) {
     case 'step': {
+      const started = now();
       // The atomic load orders this thread's reads of the shared parameters after the coordinator's writes.
       const seen = Atomics.load(state.control, 0);
       if (seen !== request.seq) throw new Error(`shared parameters are at update ${seen}, expected ${request.seq}`);
@@ -159,7 +160,7 @@ function answer(state: WorkerState, request: Request, reply: (r: Reply, transfer
       } else {
         loss = model.loss(int32(request.inputs), int32(request.targets));
       }
-      reply({ type: 'done', id: request.id, loss });
+      reply({ type: 'done', id: request.id, loss, busyMs: now() - started });
       return;
     }
     case 'reset':
