@@ -182,6 +182,18 @@ describe('dataParallel (in-thread ports)', () => {
     expect((await dp.getStates()).h!.data.every((v) => v === 0)).toBe(true);
   });
 
+  it('stats account for every update', async () => {
+    const model = build(spec(), 4);
+    const dp = await dataParallel(model, { spec: spec(), batch: 4, ports: [inThreadWorker(), inThreadWorker()] });
+    running.push(dp);
+    for (const [x, y] of windows(4, 3, 3)) await dp.lossAndGradients(x, y);
+    const { updates, totalMs, slowestWorkerMs, coordinatorMs } = dp.stats;
+    expect(updates).toBe(3);
+    expect(slowestWorkerMs).toBeGreaterThan(0);
+    expect(coordinatorMs).toBeGreaterThan(0);
+    expect(totalMs).toBeGreaterThanOrEqual(coordinatorMs);
+  });
+
   it('loss() evaluates without touching the gradients', async () => {
     const model = build(spec(), 4);
     const dp = await dataParallel(model, { spec: spec(), batch: 4, ports: [inThreadWorker(), inThreadWorker()] });
