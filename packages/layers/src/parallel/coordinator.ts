@@ -120,7 +120,9 @@ export class DataParallel {
   /** The streams each worker owns, in worker order. */
   readonly shares: readonly Share[];
   /** The backend the workers actually run (the first worker's answer; 'js' where WebAssembly SIMD is missing). */
-  workerBackend: 'js' | 'wasm' = 'js';
+  get workerBackend(): 'js' | 'wasm' {
+    return this.backendInEffect;
+  }
   /**
    * Where the time went, summed over updates; `totalMs − slowestWorkerMs −
    * coordinatorMs` is messaging and waiting for a CPU (large on a loaded machine).
@@ -133,6 +135,7 @@ export class DataParallel {
   private readonly sharedGrads: Float64Array;
   private readonly control: Int32Array;
   private readonly total: number;
+  private backendInEffect: 'js' | 'wasm' = 'js';
   private nextId = 1;
   private seq = 0;
   private pending: Pending | null = null;
@@ -185,7 +188,7 @@ export class DataParallel {
       }),
     );
     const first = replies[0];
-    if (first?.type === 'ready') this.workerBackend = first.backend;
+    if (first?.type === 'ready') this.backendInEffect = first.backend;
   }
 
   /**
