@@ -4,6 +4,24 @@
  * EventEmitter) to the Web-Worker-shaped `WorkerPort` the package speaks to,
  * and {@link startDataParallel}, what `char-rnn train --workers N` calls.
  * The workers run `parallel-worker.js` (next to this file once built).
+ *
+ * Wiring `char-rnn train --workers N` (config.ts: `workers`, an integer ≥ 1,
+ * default 1, at most --batch; train.ts, once the model, optimizer and streams
+ * exist and a resumed checkpoint's states are in `model.states`):
+ *
+ *   const dp = config.workers > 1 ? await startDataParallel(model, { workers: config.workers, backend: config.backend, seed: config.seed }) : null;
+ *   try {
+ *     if (dp) await pushStates(dp, model);                 // resumed states → the workers
+ *     // each update:   loss = dp ? await dp.lossAndGradients(X, Y) : model.lossAndGradients(X, Y);
+ *     // state reset:   dp ? await dp.resetState() : model.resetState();
+ *     // before a checkpoint or a sample from the streams' states: if (dp) await pullStates(dp, model);
+ *   } finally {
+ *     await dp?.close();
+ *   }
+ *
+ * Clipping, the optimizer step, sampling and the weights in checkpoints stay
+ * on `model`. With dropout > 0 the masks come from each worker's rng (seed + w),
+ * so results depend on N; without dropout N changes results only by rounding.
  */
 import { Worker } from 'node:worker_threads';
 import { dataParallel, type CharRnnModel, type CharRnnReplicaSpec, type DataParallel, type WorkerPort } from '@weft/layers';
