@@ -71,10 +71,11 @@ function nodePort(worker: Worker): WorkerPort {
 /** One row: `run(n)` performs n updates and resolves to the seconds they took. */
 interface Contender {
   name: string;
+  /** 0 in process, N dataParallel workers, −k the control on k threads. */
   workers: number;
   run(n: number): Promise<number>;
   close(): Promise<void>;
-  /** The coordinator's time accounting (workers only). */
+  /** The coordinator's time accounting (dataParallel rows only). */
   dp?: DataParallel;
 }
 
@@ -137,31 +138,34 @@ async function parallel(corpus: BenchCorpus, batch: number, backend: Backend, wo
 }
 
 /**
- * What a second thread buys on this machine now: the same fixed amount of
- * pure arithmetic split over 1, then 2 threads (alternating `rounds` times);
- * the median of 1-thread time / 2-thread time. 2.0 on an idle 2-core machine.
+ * The control: a fixed unit of pure arithmetic (no memory traffic, no
+ * messages besides one per thread per unit) on `threads` worker threads,
+ * each doing 1/threads of it. Measured in the same alternating rounds as the
+ * weft rows, its 2-thread / 1-thread ratio is what a second thread could buy
+ * on this machine during those rounds (2.0 with two free cores).
  */
-async function threadScaling(rounds: number): Promise<number> {
-  const url = new URL('./spin-worker.js', import.meta.url);
-  const pool = [new Worker(url), new Worker(url)];
-  const work = 3e7;
-  const time = async (k: number): Promise<number> => {
-    const start = performance.now();
-    await Promise.all(pool.slice(0, k).map((w) => new Promise((done) => {
-      w.once('message', done);
-      w.postMessage(work / k);
-    })));
-    return performance.now() - start;
+function spinControl(threads: number, pool: Worker[]): Contender {
+  const unit = 4e6; // iterations per "update", a few ms
+  return {
+    name: `control: arithmetic on ${threads} thread${threads === 1 ? '' : 's'}`,
+    workers: -threads,
+    run: async (n) => {
+      const start = performance.now();
+      for (let i = 0; i < n; i++) {
+        await Promise.all(
+          pool.slice(0, threads).map(
+            (w) =>
+              new Promise((done) => {
+                w.once('message', done);
+                w.postMessage(unit / threads);
+              }),
+          ),
+        );
+      }
+      return (performance.now() - start) / 1000;
+    },
+    close: () => Promise.resolve(),
   };
-  try {
-    await time(1);
-    await time(2);
-    const ratios: number[] = [];
-    for (let r = 0; r < rounds; r++) ratios.push((await time(1)) / (await time(2)));
-    return median(ratios);
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
 }
 
 function median(xs: number[]): number {
@@ -182,8 +186,11 @@ async function main(): Promise<void> {
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
   const contenders: Contender[] = [inProcess(corpus, o.batch, backend)];
+  const spinUrl = new URL('./spin-worker.js', import.meta.url);
+  const spinPool = [new Worker(spinUrl), new Worker(spinUrl)];
   try {
     for (const n of o.workers) contenders.push(await parallel(corpus, o.batch, backend, n));
+    contenders.push(spinControl(1, spinPool), spinControl(2, spinPool));
     const sizes: number[] = [];
     for (const c of contenders) {
       let n = 1;
@@ -216,7 +223,9 @@ async function main(): Promise<void> {
     const one = rows.find((r) => r.workers === 1);
     const two = rows.find((r) => r.workers === 2);
     const ratio = one && two ? two.charsPerSecond / one.charsPerSecond : null;
-    const control = await threadScaling(o.rounds);
+    const spin1 = rows.find((r) => r.workers === -1)!;
+    const spin2 = rows.find((r) => r.workers === -2)!;
+    const control = spin2.updatesPerSecond / spin1.updatesPerSecond;
     const loadAfter = loadavg();
     if (o.json) {
       console.log(JSON.stringify({ config: { hidden: HIDDEN, seqLength: SEQ_LENGTH, batch: o.batch, backend, rounds: o.rounds, roundSeconds }, machine: { cpus: cpus().length, loadBefore, loadAfter, twoThreadScaling: control }, rows, twoOverOneWorker: ratio }, null, 2));
@@ -224,17 +233,18 @@ async function main(): Promise<void> {
     }
     const base = rows[0]!.charsPerSecond;
     console.log(`\nchars/s at batch ${o.batch} (median of ${o.rounds} alternating rounds):`);
-    for (const r of rows) console.log(`  ${r.name.padEnd(28)} ${r.updatesPerSecond.toFixed(1).padStart(8)} updates/s ${r.charsPerSecond.toFixed(0).padStart(9)} chars/s  ${(r.charsPerSecond / base).toFixed(2)}× in-process`);
+    for (const r of rows.filter((x) => x.workers >= 0)) console.log(`  ${r.name.padEnd(28)} ${r.updatesPerSecond.toFixed(1).padStart(8)} updates/s ${r.charsPerSecond.toFixed(0).padStart(9)} chars/s  ${(r.charsPerSecond / base).toFixed(2)}× in-process`);
     for (const r of rows) {
       if (!r.split) continue;
       const { totalMs, slowestWorkerMs, coordinatorMs } = r.split;
       console.log(`  ${r.name}: per update ${totalMs.toFixed(2)} ms = slowest worker ${slowestWorkerMs.toFixed(2)} + coordinator ${coordinatorMs.toFixed(2)} + messages/waiting ${(totalMs - slowestWorkerMs - coordinatorMs).toFixed(2)} (optimizer step not included)`);
     }
     if (ratio !== null) console.log(`  2 workers / 1 worker: ${ratio.toFixed(2)}× (target ≥ 1.7×) — ${ratio >= 1.7 ? 'met' : 'NOT met'}`);
-    console.log(`control: pure arithmetic on 2 threads vs 1 on this machine now: ${control.toFixed(2)}× (2.00 when 2 cores are free)`);
+    console.log(`control, in the same rounds: pure arithmetic on 2 threads vs 1: ${control.toFixed(2)}× (2.00 when 2 cores are free)`);
     console.log(`load average after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (on ${cpus().length} cores)`);
   } finally {
     await Promise.all(contenders.map((c) => c.close()));
+    await Promise.all(spinPool.map((w) => w.terminate()));
   }
 }
 
