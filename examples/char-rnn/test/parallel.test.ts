@@ -2,13 +2,16 @@
  * Data-parallel training over real worker_threads (startDataParallel runs the
  * built examples/char-rnn/dist/parallel-worker.js: `npm test` builds first).
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { charRnn, type CharRnnModel } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
 import { Rng, wasmSupported } from '@weft/tensor';
 import { defaultWorkerScript, pullStates, pushStates, startDataParallel } from '../src/parallel.js';
+
+// Worker threads start slowly on a loaded machine: every test here may take up to 30 s.
+jest.setTimeout(30_000);
 
 const K = 13;
 const HIDDEN = 9;
