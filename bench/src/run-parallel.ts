@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const log = o.json ? (s: string): void => void process.stderr.write(s + '\n') : (s: string): void => console.log(s);
   const backend: Backend = wasmSupported() ? 'wasm' : 'js';
-  const corpus = loadBenchCorpus(200_000);
+  const corpus = await loadBenchCorpus(200_000);
   const roundSeconds = o.quick ? 0.2 : 0.6;
   const warmupSeconds = o.quick ? 0.4 : 1.5;
   const loadBefore = loadavg();

@@ -2,7 +2,10 @@
  * `npm run bench`: how fast weft trains the report's char-RNN, next to a
  * hand-written plain-JS update, TF.js (cpu and wasm backends) and numpy.
  *
- *   node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy]
+ *   node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy] [--no-cells]
+ *
+ * TF.js is not part of weft's install: `npm run bench:install` installs it
+ * once (into bench/tfjs); without it the TF.js rows are skipped with a note.
  *
  * Method: every implementation runs the same update (m = 100, T = 25, K = the
  * vocabulary of the default corpus, batch 1, AdaGrad lr 0.1 eps 1e-8, clip
@@ -14,16 +17,22 @@
  *
  * Also: weft's characters/s at batch 1, 8 and 32; the JS heap before and
  * after a long run (flat = nothing allocated per update); the projected time
- * of the default char-rnn run (10 epochs of Moby Dick); the kernel table.
+ * of the default char-rnn run (10 epochs of Moby Dick); the kernel table;
+ * then the LSTM/GRU rows (run-cells.ts, in a child process: fused and
+ * composed cells, PyTorch when /usr/bin/python3 has torch) unless --no-cells.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { getBackend, setBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, zeros, isWasmTensor, type Backend } from '@weft/tensor';
+import { getBackend, setBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, type Backend } from '@weft/tensor';
 import { loadBenchCorpus, SequenceReader, type BenchCorpus } from './corpus.js';
 import { runKernelBench, type KernelRow } from './kernels.js';
 import { NumpyRnn, numpyUnavailable, type NumpyInfo } from './numpy.js';
 import { PlainRnn } from './plain-js.js';
+import { loadTfjs } from './tfjs.js';
 import { HIDDEN, SEQ_LENGTH, WeftTrainer } from './weft-rnn.js';
 
 interface Options {
@@ -33,10 +42,11 @@ interface Options {
   rounds: number;
   tfjs: boolean;
   numpy: boolean;
+  cells: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, long: false, json: false, rounds: 0, tfjs: true, numpy: true };
+  const options: Options = { quick: false, long: false, json: false, rounds: 0, tfjs: true, numpy: true, cells: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') options.quick = true;
@@ -44,12 +54,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--json') options.json = true;
     else if (a === '--no-tfjs') options.tfjs = false;
     else if (a === '--no-numpy') options.numpy = false;
+    else if (a === '--no-cells') options.cells = false;
     else if (a === '--rounds') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --rounds needs a positive integer, got ${argv[i]}`);
       options.rounds = n;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy]');
+      console.log('usage: node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy] [--no-cells]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${a} (try --help)`);
   }
@@ -155,12 +166,12 @@ function plainContender(corpus: BenchCorpus): Contender {
 async function tfjsContenders(corpus: BenchCorpus, log: (s: string) => void): Promise<{ contenders: Contender[]; notes: string[] }> {
   const notes: string[] = [];
   const contenders: Contender[] = [];
-  let mod: typeof import('./tfjs-rnn.js');
-  try {
-    mod = await import('./tfjs-rnn.js');
-  } catch (err) {
-    return { contenders, notes: [`TF.js skipped: ${(err as Error).message}`] };
+  const loaded = await loadTfjs();
+  if ('reason' in loaded) {
+    log(`TF.js skipped: ${loaded.reason}`);
+    return { contenders, notes: [`TF.js skipped: ${loaded.reason}`] };
   }
+  const mod = loaded.module;
   for (const backend of ['cpu', 'wasm'] as const) {
     try {
       await mod.useTfBackend(backend);
@@ -228,19 +239,13 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const log = options.json ? (s: string): void => void process.stderr.write(s + '\n') : (s: string): void => console.log(s);
   const started = performance.now();
-  const corpus = loadBenchCorpus(200_000);
+  const corpus = await loadBenchCorpus(200_000);
   const roundSeconds = options.quick ? 0.15 : 0.6;
   const warmupSeconds = options.quick ? 0.3 : 1.5;
   const notes: string[] = [];
 
   const wasmOk = wasmSupported();
   if (!wasmOk) notes.push(`weft WebAssembly backend unavailable: ${wasmUnavailableReason()}`);
-  setBackend('wasm');
-  const allocatorHooked = wasmOk && isWasmTensor(zeros([1]));
-  setBackend('js');
-  if (wasmOk && !allocatorHooked) {
-    notes.push("@weft/tensor's create-functions do not allocate on the WebAssembly heap yet (dtype.ts allocate() hook missing): the wasm row runs the JS kernels");
-  }
 
   log(`weft benchmark: char-RNN m=${HIDDEN}, T=${SEQ_LENGTH}, K=${corpus.vocabSize}, ${corpus.ids.length} chars of Moby Dick; ${options.rounds} rounds of ~${roundSeconds}s`);
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -389,6 +394,15 @@ async function main(): Promise<void> {
   console.log(`  default run < 2.5 min: ${(projectedSeconds / 60).toFixed(2)} min (projected) — ${verdict(projectedSeconds < 150)}`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`(benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s; backend left at '${getBackend()}')`);
+  if (options.cells) runCells(options);
+}
+
+/** The LSTM/GRU rows (run-cells.ts) in a child process, so their heap and wasm heap are their own. */
+function runCells(options: Options): void {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'run-cells.js');
+  const args = [script, ...(options.quick ? ['--quick'] : []), ...(options.json ? ['--json'] : []), ...(options.numpy ? [] : ['--no-torch'])];
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`bench: the LSTM/GRU bench (${script}) failed with status ${result.status}`);
 }
 
 main().catch((err) => {

@@ -1,17 +1,33 @@
 #!/usr/bin/env node
 /**
  * The `char-rnn` executable: runs `main` on the process's arguments and
- * streams. The first Ctrl-C asks `train` to stop cleanly (finish the update,
- * write a checkpoint and the report, exit 130); a second one exits at once.
+ * streams.
+ *
+ * `train` stops cleanly on SIGINT (Ctrl-C), SIGTERM and SIGHUP: it finishes
+ * the update, writes a checkpoint and the report, and exits 130, 143 or 129.
+ * A second signal quits at once with exit 3. `sample` and `gradcheck` write
+ * nothing but stdout, so they keep the default: a signal ends them at once.
  */
+import { EXIT, STOP_SIGNALS, type StopSignal } from './cli-io.js';
 import { main } from './main.js';
 
+const args = process.argv.slice(2);
 const stop = new AbortController();
-process.on('SIGINT', () => {
-  if (stop.signal.aborted) process.exit(130);
-  stop.abort();
-  process.stderr.write('\nchar-rnn: stopping after the current update (Ctrl-C again to quit at once)\n');
-});
+if (args[0] === 'train') {
+  // After SIGHUP the terminal may be gone: a failed write to it must not end the run before it saves.
+  process.stderr.on('error', () => undefined);
+  process.stdout.on('error', () => undefined);
+  for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
+    process.on(signal, () => {
+      if (stop.signal.aborted) {
+        process.stderr.write(`\nchar-rnn: ${signal} again: quitting at once (exit ${EXIT.quitAtOnce}); files are as their last complete write left them\n`);
+        process.exit(EXIT.quitAtOnce);
+      }
+      stop.abort(signal);
+      process.stderr.write(`\nchar-rnn: ${signal}: stopping after the current update to write a checkpoint and the report (a second signal quits at once)\n`);
+    });
+  }
+}
 
-const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: stop.signal });
+const code = await main(args, { stdout: process.stdout, stderr: process.stderr, signal: stop.signal });
 process.exitCode = code;

@@ -1,5 +1,8 @@
+import { CELLS, type CellName } from '@weft/layers';
 import { z } from 'zod';
 import { UserError } from './errors.js';
+
+export { CELLS, type CellName };
 
 /** The optimizers `char-rnn train --optimizer` accepts. */
 export const OPTIMIZERS = ['adagrad', 'sgd', 'rmsprop', 'adam'] as const;
@@ -51,6 +54,31 @@ export interface TrainConfig {
    * so results agree to ~1e-12, not bit for bit: a run resumes on its own backend.
    */
   backend: BackendName;
+  /**
+   * The recurrent cell (`rnn`, `lstm`, `gru`). Optional in the type so that
+   * configs of older checkpoints (format 1: always the report's `rnn`) still
+   * type-check; `withModelDefaults` fills it in.
+   */
+  cell?: CellName;
+  /** Stacked recurrent layers (default 1). */
+  layers?: number;
+  /** Dropout probability between layers, in [0, 1) (default 0). */
+  dropout?: number;
+  /** The last fraction of the text held out for validation, in [0, 1) (default 0: train on all of it). */
+  valFraction?: number;
+  /** Updates between evaluations of the validation text (default 1000). */
+  evalEvery?: number;
+}
+
+/** The model and validation settings of a config, with the defaults of older checkpoints filled in. */
+export type FullTrainConfig = TrainConfig & Required<Pick<TrainConfig, 'cell' | 'layers' | 'dropout' | 'valFraction' | 'evalEvery'>>;
+
+/** Default of `--eval-every`. */
+export const DEFAULT_EVAL_EVERY = 1000;
+
+/** `config` with cell rnn, 1 layer, dropout 0, no validation filled in where absent (a format-1 checkpoint's config). */
+export function withModelDefaults(config: TrainConfig): FullTrainConfig {
+  return { ...config, cell: config.cell ?? 'rnn', layers: config.layers ?? 1, dropout: config.dropout ?? 0, valFraction: config.valFraction ?? 0, evalEvery: config.evalEvery ?? DEFAULT_EVAL_EVERY };
 }
 
 /** The report's settings (seed 1 unless the user gives one). */
@@ -67,6 +95,11 @@ export const defaultTrainConfig: TrainConfig = {
   sampleEvery: 10000,
   sampleLength: 200,
   backend: 'wasm',
+  cell: 'rnn',
+  layers: 1,
+  dropout: 0,
+  valFraction: 0,
+  evalEvery: DEFAULT_EVAL_EVERY,
 };
 
 const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -91,6 +124,12 @@ export const trainConfigSchema = z.object({
   checkpointEvery: positiveInt.optional(),
   // Checkpoints written before the option existed were trained with the JS kernels.
   backend: z.enum(BACKENDS).default('js'),
+  // Absent in format-1 checkpoints (the report's model, no validation).
+  cell: z.enum(CELLS).optional(),
+  layers: positiveInt.optional(),
+  dropout: z.number().min(0).lt(1).optional(),
+  valFraction: z.number().min(0).lt(1).optional(),
+  evalEvery: positiveInt.optional(),
 });
 
 /** What each field must be, for error messages ("--hidden must be <this>, got 0"). */
@@ -109,6 +148,11 @@ const EXPECTED: Record<keyof TrainConfig, string> = {
   sampleLength: 'a positive integer',
   checkpointEvery: 'a positive integer',
   backend: `one of ${BACKENDS.join(', ')}`,
+  cell: `one of ${CELLS.join(', ')}`,
+  layers: 'a positive integer',
+  dropout: 'a number in [0, 1)',
+  valFraction: 'a number in [0, 1)',
+  evalEvery: 'a positive integer',
 };
 
 /** The CLI flag of a config field: `seqLength` → `--seq-length`. */

@@ -6,6 +6,8 @@ import { UserError } from './errors.js';
 export interface Corpus {
   text: string;
   source: string;
+  /** The file it was read from (absent for the default corpus). */
+  file?: string;
 }
 
 /** The `source` of the default corpus. */
@@ -52,7 +54,7 @@ export async function loadCorpus(file?: string): Promise<Corpus> {
   if (bytes.length === 0) throw new UserError(`${file} is empty`);
   const text = decodeUtf8Strict(bytes, file);
   if (text.length === 0) throw new UserError(`${file} is empty (it holds only a byte order mark)`);
-  return { text, source: file };
+  return { text, source: file, file };
 }
 
 /**

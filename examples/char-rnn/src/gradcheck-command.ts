@@ -4,13 +4,15 @@
  * text, Y = characters 2..T+1; every entry of U, W, V, b and c is compared
  * with a finite-difference estimate (@weft/gradcheck), and the count of
  * relative errors above the threshold and the maximum are printed per parameter.
+ * With `--cell lstm|gru` or `--layers N` the model is `charRnn`'s other
+ * architectures (PyTorch's parameter names, PyTorch's initialisation).
  */
 import { checkGradients, formatReport, type GradcheckReport } from '@weft/gradcheck';
-import { charRnn } from '@weft/layers';
+import { CELLS, charRnn, type CellName } from '@weft/layers';
 import { Rng } from '@weft/tensor';
 import { loadCorpus, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './cli-io.js';
 
 /** The flags of `char-rnn gradcheck` (already parsed as numbers). */
 export interface GradcheckCommandOptions {
@@ -18,6 +20,10 @@ export interface GradcheckCommandOptions {
   data?: string;
   hidden: number;
   seqLength: number;
+  /** The recurrent cell; default rnn (the report's). */
+  cell?: CellName;
+  /** Stacked layers; default 1. */
+  layers?: number;
   /** Finite-difference step. */
   h: number;
   stencil: 'central' | 'five-point';
@@ -34,12 +40,16 @@ export interface GradcheckJson {
   threshold: number;
   hidden: number;
   seqLength: number;
+  cell: CellName;
+  layers: number;
   vocabularySize: number;
   passed: boolean;
 }
 
 /** Checks the flags; throws `UserError` naming the first bad one. */
 function checkOptions(o: GradcheckCommandOptions): void {
+  if (o.cell !== undefined && !CELLS.includes(o.cell)) throw new UserError(`--cell must be one of ${CELLS.join(', ')}, got ${JSON.stringify(o.cell)}`);
+  if (o.layers !== undefined && !(Number.isInteger(o.layers) && o.layers >= 1)) throw new UserError(`--layers must be a positive integer, got ${o.layers}`);
   if (!(Number.isInteger(o.hidden) && o.hidden >= 1)) throw new UserError(`--hidden must be a positive integer, got ${o.hidden}`);
   if (!(Number.isInteger(o.seqLength) && o.seqLength >= 1)) throw new UserError(`--seq-length must be a positive integer, got ${o.seqLength}`);
   if (!(o.h > 0 && Number.isFinite(o.h))) throw new UserError(`--h must be a positive number, got ${o.h}`);
@@ -62,7 +72,9 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<{ report
   const inputs = ids.slice(0, o.seqLength);
   const targets = ids.slice(1, o.seqLength + 1);
   // charRnn draws U, W, V from N(0, std²) with std 0.01 and sets b = c = 0: the report's initialisation.
-  const model = charRnn({ vocabSize: vocab.size, hidden: o.hidden, rng: new Rng(o.seed), batch: 1, std: 0.01 });
+  // LSTM and GRU layers keep PyTorch's U(−1/√m, 1/√m) (charRnn's default for them).
+  const cell = o.cell ?? 'rnn';
+  const model = charRnn({ vocabSize: vocab.size, hidden: o.hidden, rng: new Rng(o.seed), batch: 1, cell, layers: o.layers ?? 1, ...(cell === 'rnn' ? { std: 0.01 } : {}) });
   const report = checkGradients(
     model.parameters(),
     () => {
@@ -90,13 +102,15 @@ export async function gradcheckCommand(o: GradcheckCommandOptions, io: CliIO): P
       threshold: report.threshold,
       hidden: o.hidden,
       seqLength: o.seqLength,
+      cell: o.cell ?? 'rnn',
+      layers: o.layers ?? 1,
       vocabularySize,
       passed: report.passed,
     };
     io.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     io.stdout.write(
-      `m = ${o.hidden}, K = ${vocabularySize}, X = the first ${o.seqLength} characters, Y = characters 2..${o.seqLength + 1}, h0 = 0\n` +
+      `${o.cell === undefined || (o.cell === 'rnn' && (o.layers ?? 1) === 1) ? '' : `cell ${o.cell ?? 'rnn'}, ${o.layers ?? 1} layer(s), `}m = ${o.hidden}, K = ${vocabularySize}, X = the first ${o.seqLength} characters, Y = characters 2..${o.seqLength + 1}, h0 = 0\n` +
         `${formatReport(report)}\n`,
     );
   }

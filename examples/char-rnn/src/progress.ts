@@ -21,6 +21,8 @@ export interface ProgressSnapshot {
   loss: number;
   /** Smooth loss after the last update. */
   smoothLoss: number;
+  /** Smooth loss / seq-length / ln 2: training bits per character. */
+  trainBpc: number;
   /** Updates per second in this process so far. */
   updatesPerSec: number;
   /** Estimated seconds until the run ends. */
@@ -34,6 +36,18 @@ export interface SampleEvent {
   /** The current epoch, 1-based. */
   epoch: number;
   text: string;
+}
+
+/** One evaluation of the validation text. */
+export interface ValidationEvent {
+  update: number;
+  epoch: number;
+  /** Loss per window of seq-length characters (comparable with the smooth loss). */
+  valLoss: number;
+  /** Bits per character: loss per character / ln 2. */
+  valBpc: number;
+  /** Training bits per character at that update: smooth loss / seq-length / ln 2. */
+  trainBpc: number;
 }
 
 /** Why a checkpoint was written. */
@@ -55,6 +69,13 @@ export interface TrainSummary {
   epochsDone: number;
   smoothLoss: number;
   bestSmoothLoss: number;
+  /** Training bits per character: smooth loss / seq-length / ln 2. */
+  trainBpc?: number;
+  /** With a validation set: the last validation loss (per window of seq-length characters) and its bits per character. */
+  valLoss?: number;
+  valBpc?: number;
+  /** With a validation set: the lowest validation loss (the best model's). */
+  bestValLoss?: number;
   /** Wall-clock seconds of this process's training loop. */
   seconds: number;
   updatesPerSec: number;
@@ -75,6 +96,8 @@ export interface TrainReporter {
   /** Called every --log-every updates. */
   logPoint(snapshot: ProgressSnapshot): void;
   sample(event: SampleEvent): void;
+  /** A validation of the held-out text (only with --val-fraction). */
+  validation(event: ValidationEvent): void;
   checkpoint(event: CheckpointEvent): void;
   /** A human-readable remark (e.g. "interrupted"); JSON mode reports it as a `note` event. */
   note(message: string): void;
@@ -155,6 +178,10 @@ export class ConsoleReporter implements TrainReporter {
     );
   }
 
+  validation(event: ValidationEvent): void {
+    this.printAboveBar(`validation at update ${event.update}: loss ${event.valLoss.toFixed(3)}, ${event.valBpc.toFixed(3)} bits/char (training ${event.trainBpc.toFixed(3)})\n`);
+  }
+
   checkpoint(event: CheckpointEvent): void {
     if (event.reason === 'every') this.printAboveBar(`checkpoint at update ${event.update}: ${event.file}\n`);
   }
@@ -166,10 +193,16 @@ export class ConsoleReporter implements TrainReporter {
   finish(summary: TrainSummary): void {
     this.stopBar();
     const verb = { updates: 'Done', epochs: 'Done', interrupted: 'Interrupted', diverged: 'Diverged' }[summary.stoppedBy];
-    const best = Number.isFinite(summary.bestSmoothLoss) ? `, best ${summary.bestSmoothLoss.toFixed(3)}` : '';
+    const best =
+      summary.bestValLoss !== undefined
+        ? `, validation ${summary.valBpc?.toFixed(3) ?? '--'} bits/char (best loss ${summary.bestValLoss.toFixed(3)})`
+        : Number.isFinite(summary.bestSmoothLoss)
+          ? `, best ${summary.bestSmoothLoss.toFixed(3)}`
+          : '';
     const lines = [
       '',
-      `${verb} after ${summary.update} updates (${summary.epochsDone} full epochs): smooth loss ${summary.smoothLoss.toFixed(3)}${best}, ` +
+      `${verb} after ${summary.update} updates (${summary.epochsDone} full epochs): smooth loss ${summary.smoothLoss.toFixed(3)}` +
+        `${summary.trainBpc === undefined ? '' : ` (${summary.trainBpc.toFixed(3)} bits/char)`}${best}, ` +
         `${summary.updatesPerSec.toFixed(1)} updates/s, ${formatDuration(summary.seconds)}`,
       `Wrote ${summary.outDir}:`,
       ...Object.entries(summary.files).map(([role, file]) => `  ${role.padEnd(10)} ${file}`),
@@ -214,11 +247,12 @@ export class ConsoleReporter implements TrainReporter {
  * The `--json` view: one JSON object per line on stdout, nothing else
  * anywhere (no bar). Events, each with an `event` field:
  * - `start`: startUpdate, totalUpdates, epochs, outDir, resumedFrom?
- * - `progress` (every --log-every updates): update, epoch, loss, smoothLoss, updatesPerSec, etaSeconds
+ * - `progress` (every --log-every updates): update, epoch, loss, smoothLoss, trainBpc, updatesPerSec, etaSeconds
  * - `sample`: update, epoch, text
+ * - `validation` (every --eval-every updates and at the end, with --val-fraction): update, epoch, valLoss, valBpc, trainBpc
  * - `checkpoint`: update, file, reason ('every' | 'best' | 'end' | 'interrupt')
  * - `note`: message
- * - `summary` (last): stoppedBy, update, epochsDone, smoothLoss, bestSmoothLoss, seconds, updatesPerSec, outDir, files
+ * - `summary` (last): stoppedBy, update, epochsDone, smoothLoss, bestSmoothLoss, trainBpc, valLoss?, valBpc?, bestValLoss?, seconds, updatesPerSec, outDir, files
  * Non-finite numbers are written as null (JSON has no NaN).
  */
 export class JsonReporter implements TrainReporter {
@@ -240,6 +274,7 @@ export class JsonReporter implements TrainReporter {
       epoch: s.epoch,
       loss: s.loss,
       smoothLoss: s.smoothLoss,
+      trainBpc: s.trainBpc,
       updatesPerSec: s.updatesPerSec,
       etaSeconds: s.etaSeconds,
     });
@@ -247,6 +282,10 @@ export class JsonReporter implements TrainReporter {
 
   sample(event: SampleEvent): void {
     this.emit({ event: 'sample', ...event });
+  }
+
+  validation(event: ValidationEvent): void {
+    this.emit({ event: 'validation', ...event });
   }
 
   checkpoint(event: CheckpointEvent): void {

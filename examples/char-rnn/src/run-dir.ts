@@ -78,15 +78,25 @@ export interface LossRow {
   update: number;
   smoothLoss: number;
   loss: number;
+  /** Training bits per character: smoothLoss / seq-length / ln 2 (absent in loss.csv files of older versions). */
+  trainBpc?: number;
+  /** Validation loss per window of seq-length characters, on rows where the validation text was evaluated. */
+  valLoss?: number;
+  /** Validation bits per character: loss per character / ln 2. */
+  valBpc?: number;
 }
 
 /** The header line of loss.csv. */
-export const LOSS_CSV_HEADER = 'update,smooth_loss,loss';
+export const LOSS_CSV_HEADER = 'update,smooth_loss,loss,train_bpc,val_loss,val_bpc';
+
+/** The header of loss.csv files written before bits per character and validation (still read, on resume). */
+export const LOSS_CSV_HEADER_V1 = 'update,smooth_loss,loss';
 
 /**
- * Appends rows to loss.csv as training goes (`update,smooth_loss,loss`).
- * Each row is written to the file immediately (synchronously), so a crash or
- * Ctrl-C keeps every row logged so far. Numbers are written in full precision.
+ * Appends rows to loss.csv as training goes (`update,smooth_loss,loss,train_bpc,val_loss,val_bpc`;
+ * the validation cells are empty on rows without an evaluation). Each row is
+ * written to the file immediately (synchronously), so a crash or Ctrl-C keeps
+ * every row logged so far. Numbers are written in full precision.
  */
 export class LossCsv {
   private fd: number | undefined;
@@ -110,7 +120,8 @@ export class LossCsv {
   /** Writes one row now. Throws after `close()`. */
   append(row: LossRow): void {
     if (this.fd === undefined) throw new Error('LossCsv.append: the file is closed');
-    writeSync(this.fd, `${row.update},${row.smoothLoss},${row.loss}\n`);
+    const opt = (x: number | undefined): string => (x === undefined ? '' : String(x));
+    writeSync(this.fd, `${row.update},${row.smoothLoss},${row.loss},${opt(row.trainBpc)},${opt(row.valLoss)},${opt(row.valBpc)}\n`);
   }
 
   /** Closes the file; later calls do nothing. */
@@ -120,14 +131,38 @@ export class LossCsv {
   }
 }
 
-/** Reads the rows of a loss.csv written by `LossCsv` (e.g. to redraw the curve after a resume). */
+/**
+ * Reads the rows of a loss.csv written by `LossCsv` (e.g. to redraw the curve
+ * after a resume): this version's six columns, or the three of older versions
+ * (`update,smooth_loss,loss`).
+ */
 export function readLossCsv(file: string): LossRow[] {
   const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0);
-  if (lines[0] !== LOSS_CSV_HEADER) throw new Error(`readLossCsv: ${file} does not start with "${LOSS_CSV_HEADER}"`);
+  const columns = lines[0] === LOSS_CSV_HEADER ? 6 : lines[0] === LOSS_CSV_HEADER_V1 ? 3 : 0;
+  if (columns === 0) throw new Error(`readLossCsv: ${file} does not start with "${LOSS_CSV_HEADER}" (or an older version's "${LOSS_CSV_HEADER_V1}")`);
   return lines.slice(1).map((line, i) => {
-    const cells = line.split(',').map(Number);
-    if (cells.length !== 3 || cells.some((v) => Number.isNaN(v))) throw new Error(`readLossCsv: ${file} line ${i + 2} is not three numbers: ${line}`);
-    return { update: cells[0]!, smoothLoss: cells[1]!, loss: cells[2]! };
+    const cells = line.split(',');
+    const fail = (): never => {
+      throw new Error(`readLossCsv: ${file} line ${i + 2} is not ${columns === 3 ? 'three numbers' : 'three numbers and three optional ones'}: ${line}`);
+    };
+    if (cells.length !== columns) fail();
+    const num = (k: number, optional: boolean): number | undefined => {
+      const text = cells[k]!;
+      if (text === '' && optional) return undefined;
+      const v = Number(text);
+      if (text.trim() === '' || Number.isNaN(v)) fail();
+      return v;
+    };
+    const row: LossRow = { update: num(0, false)!, smoothLoss: num(1, false)!, loss: num(2, false)! };
+    if (columns === 6) {
+      const trainBpc = num(3, true);
+      const valLoss = num(4, true);
+      const valBpc = num(5, true);
+      if (trainBpc !== undefined) row.trainBpc = trainBpc;
+      if (valLoss !== undefined) row.valLoss = valLoss;
+      if (valBpc !== undefined) row.valBpc = valBpc;
+    }
+    return row;
   });
 }
 
@@ -167,6 +202,42 @@ export function samplesMarkdown(entries: readonly SampleEntry[]): string {
   return parts.join('\n');
 }
 
+/**
+ * Reads back the entries of a samples.md written by `samplesMarkdown` (to
+ * continue it after a resume). Throws an `Error` naming the first line it
+ * cannot read.
+ */
+export function parseSamplesMarkdown(markdown: string): SampleEntry[] {
+  const lines = markdown.split('\n');
+  const entries: SampleEntry[] = [];
+  const fail = (i: number, why: string): never => {
+    throw new Error(`line ${i + 1}: ${why}`);
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.startsWith('## ')) continue;
+    const heading = /^## (?:Before the first update|After update ([\d,]+))(?: \((.*)\))?$/.exec(line) ?? fail(i, `not a sample heading: ${line.slice(0, 60)}`);
+    const entry: SampleEntry = { update: heading[1] === undefined ? 0 : Number(heading[1].replace(/,/g, '')), text: '' };
+    for (const detail of (heading[2] ?? '').split(', ').filter(Boolean)) {
+      const epoch = /^epoch (\d+)$/.exec(detail);
+      const smooth = /^smooth loss (-?[\d.]+)$/.exec(detail);
+      if (epoch) entry.epoch = Number(epoch[1]);
+      else if (smooth) entry.smoothLoss = Number(smooth[1]);
+      else fail(i, `unknown detail "${detail}" in a sample heading`);
+    }
+    let j = i + 1;
+    while (j < lines.length && lines[j] === '') j++;
+    const fence = /^(`{3,})text$/.exec(lines[j] ?? '') ?? fail(j, 'expected a ```text block after the heading');
+    const body: string[] = [];
+    for (j += 1; j < lines.length && lines[j] !== fence[1]; j++) body.push(lines[j]!);
+    if (j >= lines.length) fail(i, 'the text block is not closed');
+    entry.text = body.join('\n');
+    entries.push(entry);
+    i = j;
+  }
+  return entries;
+}
+
 /** Writes `samplesMarkdown(entries)` to `file` atomically. */
 export async function writeSamplesMarkdown(file: string, entries: readonly SampleEntry[]): Promise<void> {
   await writeFileAtomic(file, samplesMarkdown(entries));
@@ -191,8 +262,12 @@ export interface RunReport {
   timing: { seconds: number; updates: number };
   finalSmoothLoss: number;
   bestSmoothLoss: number;
-  /** Update at which the best smooth loss was reached. */
+  /** Update at which the best model (lowest smooth loss, or validation loss with a validation set) was reached. */
   bestUpdate?: number;
+  /** Characters per window (for bits per character). */
+  seqLength?: number;
+  /** With a validation set: its size, the last and the lowest validation loss (per window of seq-length characters). */
+  validation?: { characters: number; finalLoss?: number; finalUpdate?: number; bestLoss?: number };
   /** Smooth loss at the end of each epoch (or any other milestones). */
   milestones?: { epoch: number; update: number; smoothLoss: number }[];
   /** Link to the plot, relative to report.md; default "loss.svg". */
@@ -228,8 +303,22 @@ export function reportMarkdown(report: RunReport): string {
     '',
     '## Loss',
     '',
-    `- Final smooth loss: ${report.finalSmoothLoss.toFixed(2)}`,
-    `- Best smooth loss: ${report.bestSmoothLoss.toFixed(2)}${report.bestUpdate === undefined ? '' : ` (update ${report.bestUpdate.toLocaleString('en-US')})`}`,
+    `- Final smooth loss: ${report.finalSmoothLoss.toFixed(2)}${bpc(report.finalSmoothLoss, report.seqLength)}`,
+  );
+  const at = report.bestUpdate === undefined ? '' : ` (update ${report.bestUpdate.toLocaleString('en-US')})`;
+  const v = report.validation;
+  if (v === undefined) {
+    lines.push(`- Best smooth loss: ${report.bestSmoothLoss.toFixed(2)}${at}${bpc(report.bestSmoothLoss, report.seqLength)}`);
+  } else {
+    lines.push(`- Validation text: the last ${v.characters.toLocaleString('en-US')} characters, held out`);
+    if (v.finalLoss !== undefined) {
+      lines.push(`- Final validation loss: ${v.finalLoss.toFixed(2)}${v.finalUpdate === undefined ? '' : ` (update ${v.finalUpdate.toLocaleString('en-US')})`}${bpc(v.finalLoss, report.seqLength)}`);
+    }
+    if (v.bestLoss !== undefined) lines.push(`- Best model (lowest validation loss): ${v.bestLoss.toFixed(2)}${at}${bpc(v.bestLoss, report.seqLength)}`);
+  }
+  lines.push(
+    '',
+    report.seqLength === undefined ? '' : `Losses are per window of ${report.seqLength} characters; bits per character = loss / ${report.seqLength} / ln 2.`,
     '',
   );
   if (report.milestones && report.milestones.length > 0) {
@@ -258,6 +347,11 @@ export function reportMarkdown(report: RunReport): string {
 /** Writes `reportMarkdown(report)` to `file` atomically. */
 export async function writeReportMarkdown(file: string, report: RunReport): Promise<void> {
   await writeFileAtomic(file, reportMarkdown(report));
+}
+
+/** ", 1.234 bits/char" for a loss per window of `seqLength` characters; "" without it. */
+function bpc(loss: number, seqLength: number | undefined): string {
+  return seqLength === undefined || !Number.isFinite(loss) ? '' : `, ${(loss / seqLength / Math.LN2).toFixed(3)} bits/char`;
 }
 
 /** A table cell: pipes escaped, newlines folded. */

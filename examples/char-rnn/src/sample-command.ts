@@ -11,13 +11,13 @@
  * prime (or after that first character). The same checkpoint, flags and
  * `--seed` give the same text.
  */
-import { charRnn, type CharRnnModel } from '@weft/layers';
-import { copy, reshape, row, Rng } from '@weft/tensor';
-import { loadCheckpoint, PARAM_NAMES, type CharRnnCheckpoint } from './checkpoint.js';
+import { checkSamplingOptions, generateIds, type SamplingOptions } from '@weft/layers';
+import { Rng } from '@weft/tensor';
+import { loadCheckpoint } from './checkpoint.js';
+import { modelFromCheckpoint } from './model-checkpoint.js';
 import { describeChar, Vocabulary } from './corpus.js';
 import { UserError } from './errors.js';
-import type { CliIO } from './main.js';
-import { checkSamplingOptions, generateIds, type SamplingOptions } from './sampling.js';
+import type { CliIO } from './cli-io.js';
 
 /** The flags of `char-rnn sample` (already parsed as numbers). */
 export interface SampleCommandOptions {
@@ -31,31 +31,8 @@ export interface SampleCommandOptions {
   seed: number;
 }
 
-/**
- * A batch-1 model with the checkpoint's hidden size, vocabulary and a copy of
- * its weights (U, W, V, b, c), whose hidden state is the checkpoint's h of
- * stream 0 (row 0 of h [B, m]).
- */
-export function modelFromCheckpoint(ckpt: CharRnnCheckpoint): CharRnnModel {
-  // The rng only fills the initial weights, which are overwritten at once.
-  const model = charRnn({ vocabSize: ckpt.vocab.length, hidden: ckpt.config.hidden, rng: new Rng(0) });
-  copyParams(model, ckpt);
-  copy(reshape(model.state, [ckpt.config.hidden]), row(ckpt.h, 0));
-  return model;
-}
-
-/** Copies the checkpoint's U, W, V, b, c into the model's parameters of the same names (shapes must agree). */
-export function copyParams(model: CharRnnModel, ckpt: CharRnnCheckpoint): void {
-  const params = model.parameters();
-  for (const name of PARAM_NAMES) {
-    const param = params.find((p) => p.name === name);
-    if (!param) throw new Error(`copyParams: the model has no parameter named ${name}`);
-    copy(param.value, ckpt.params[name]);
-  }
-}
-
 /** Generates the text `sample` prints (prime or first character included). */
-export async function generateSample(o: SampleCommandOptions): Promise<string> {
+export async function generateSample(o: SampleCommandOptions, onNote?: (note: string) => void): Promise<string> {
   if (!(Number.isInteger(o.length) && o.length >= 1)) throw new UserError(`--length must be a positive integer, got ${o.length}`);
   if (!Number.isSafeInteger(o.seed)) throw new UserError(`--seed must be an integer, got ${o.seed}`);
   const sampling: SamplingOptions = { temperature: o.temperature };
@@ -68,7 +45,7 @@ export async function generateSample(o: SampleCommandOptions): Promise<string> {
   }
   if (o.prime !== undefined && o.prime.length === 0) throw new UserError('--prime must not be empty');
 
-  const ckpt = await loadCheckpoint(o.checkpoint);
+  const ckpt = await loadCheckpoint(o.checkpoint, onNote ? { onNote } : {});
   const vocab = Vocabulary.fromChars(ckpt.vocab);
   const rng = new Rng(o.seed);
   let context: Int32Array;
@@ -85,13 +62,13 @@ export async function generateSample(o: SampleCommandOptions): Promise<string> {
     context = Int32Array.of(rng.int(vocab.size));
   }
   const model = modelFromCheckpoint(ckpt);
-  const ids = generateIds(model, context, o.length, rng, sampling);
+  const ids = generateIds(model, context, o.length, rng, { ...sampling, vocabSize: vocab.size });
   return vocab.decode(context) + vocab.decode(ids);
 }
 
 /** `char-rnn sample`: prints the generated text (and a newline) to stdout; returns 0. */
 export async function sampleCommand(o: SampleCommandOptions, io: CliIO): Promise<number> {
-  const text = await generateSample(o);
+  const text = await generateSample(o, (note) => io.stderr.write(`char-rnn: note: ${note}\n`));
   io.stdout.write(`${text}\n`);
   return 0;
 }

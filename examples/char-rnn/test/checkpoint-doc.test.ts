@@ -45,13 +45,13 @@ const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8'
     const run = spawnSync('python3', ['-c', program, file], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     const [first, second, third] = run.stdout.trim().split('\n');
-    expect(first).toBe('weft-char-rnn/1 update 77 smooth loss 27.4639 hidden 4 vocab 3');
+    expect(first).toBe('weft-char-rnn/2 update 77 smooth loss 27.4639 cell rnn vocab 3');
     expect(second).toContain("'U': (4, 3)");
     expect(second).toContain("'V': (3, 4)");
-    expect(second).toContain("'h': (1, 4)");
+    expect(second).toContain("'state.h': (1, 4)");
     expect(second).toContain("'adagrad.W': (4, 4)");
     const values = JSON.parse(third!) as Record<string, number[]>;
-    const ours: Record<string, Tensor> = { ...params, h: ckpt.h, ...optimizer };
+    const ours: Record<string, Tensor> = { ...params, 'state.h': ckpt.h, ...optimizer };
     expect(Object.keys(values).sort()).toEqual(Object.keys(ours).sort());
     for (const [name, t] of Object.entries(ours)) expect(values[name]).toEqual(Array.from(t.data));
   } finally {

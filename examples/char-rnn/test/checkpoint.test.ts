@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Rng, decodeSafetensors, encodeSafetensors, randn, zeros, fromData, type Tensor } from '@weft/tensor';
 import {
   CHECKPOINT_FORMAT,
+  checkpointChecksum,
   decodeCheckpoint,
   encodeCheckpoint,
   loadCheckpoint,
@@ -48,8 +49,11 @@ function makeCheckpoint(batch = 1): CharRnnCheckpoint {
 
 function expectSameCheckpoint(a: CharRnnCheckpoint, b: CharRnnCheckpoint): void {
   const { params: pa, h: ha, optimizer: oa, ...restA } = a;
-  const { params: pb, h: hb, optimizer: ob, ...restB } = b;
+  const { params: pb, h: hb, optimizer: ob, states: sb, formatVersion, ...restB } = b;
+  expect(formatVersion).toBe(2);
   expect(restB).toEqual(restA);
+  expect(Object.keys(sb!)).toEqual(['h']);
+  expect(sb!.h).toBe(hb);
   for (const name of ['U', 'W', 'V', 'b', 'c'] as const) {
     expect(pb[name].shape).toEqual(pa[name].shape);
     expect(Array.from(pb[name].data)).toEqual(Array.from(pa[name].data));
@@ -64,6 +68,8 @@ function expectSameCheckpoint(a: CharRnnCheckpoint, b: CharRnnCheckpoint): void 
 function tampered(edit: (file: { tensors: Record<string, Tensor>; metadata: Record<string, string> }) => void, batch = 1): Uint8Array {
   const file = decodeSafetensors(encodeCheckpoint(makeCheckpoint(batch)));
   edit(file);
+  // Re-sign, so that the structural checks (not the checksum) are what is tested here.
+  if (file.metadata.checksum !== undefined) file.metadata.checksum = checkpointChecksum(file.tensors, file.metadata);
   return encodeSafetensors(file.tensors, file.metadata);
 }
 
@@ -107,11 +113,13 @@ describe('round trip', () => {
 
   test('the file holds the documented tensors and metadata strings', () => {
     const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(makeCheckpoint()));
-    expect(Object.keys(tensors).sort()).toEqual(['U', 'V', 'W', 'adagrad.U', 'adagrad.V', 'adagrad.W', 'adagrad.b', 'adagrad.c', 'b', 'c', 'h']);
+    expect(Object.keys(tensors).sort()).toEqual(['U', 'V', 'W', 'adagrad.U', 'adagrad.V', 'adagrad.W', 'adagrad.b', 'adagrad.c', 'b', 'c', 'state.h']);
     expect(tensors.U!.shape).toEqual([m, K]);
     expect(tensors.V!.shape).toEqual([K, m]);
-    expect(tensors.h!.shape).toEqual([1, m]);
+    expect(tensors['state.h']!.shape).toEqual([1, m]);
     expect(metadata.format).toBe(CHECKPOINT_FORMAT);
+    expect(CHECKPOINT_FORMAT).toBe('weft-char-rnn/2');
+    expect(JSON.parse(metadata.architecture!)).toEqual({ cell: 'rnn', layers: 1, hidden: m, vocabSize: K, dropout: 0 });
     expect(JSON.parse(metadata.vocab!)).toEqual(vocab);
     expect(JSON.parse(metadata.config!).hidden).toBe(m);
     expect(metadata.update).toBe('1234');
@@ -183,27 +191,38 @@ describe('loadCheckpoint: one-line UserErrors', () => {
   });
 
   test('a foreign safetensors file (no format tag, another format)', () => {
-    expect(userError(encodeSafetensors({ weight: zeros([2, 2]) }, { format: 'pt' }))).toMatch(/has format "pt"; this version reads "weft-char-rnn\/1"/);
+    expect(userError(encodeSafetensors({ weight: zeros([2, 2]) }, { format: 'pt' }))).toMatch(/has format "pt"; this version reads "weft-char-rnn\/2" and "weft-char-rnn\/1"/);
     expect(userError(encodeSafetensors({ weight: zeros([2, 2]) }))).toMatch(/not a weft char-rnn checkpoint \(no "format" metadata\)/);
   });
 
   test('missing tensors', () => {
     expect(userError(tampered((f) => delete f.tensors.V))).toMatch(/the tensor "V" is missing/);
-    expect(userError(tampered((f) => delete f.tensors.h))).toMatch(/the tensor "h" is missing/);
+    expect(userError(tampered((f) => delete f.tensors['state.h']))).toMatch(/the tensor "state\.h" is missing/);
   });
 
-  test('tensor shapes that disagree with the config', () => {
+  test('an architecture that disagrees with the config or the vocabulary', () => {
     const msg = userError(tampered((f) => (f.metadata.config = JSON.stringify({ ...JSON.parse(f.metadata.config!), hidden: 5 }))));
-    expect(msg).toMatch(/the tensor "U" is \[3,4\] but hidden 5, vocabulary 4 and batch 1 need \[5,4\]/);
+    expect(msg).toMatch(/its architecture says hidden 3 but its config and vocabulary say 5/);
+    const cell = userError(tampered((f) => (f.metadata.config = JSON.stringify({ ...JSON.parse(f.metadata.config!), cell: 'lstm' }))));
+    expect(cell).toMatch(/its architecture says cell "rnn" but its config and vocabulary say "lstm"/);
+    const voc = userError(tampered((f) => (f.metadata.vocab = JSON.stringify([...vocab, 'z']))));
+    expect(voc).toMatch(/its architecture says vocabSize 4 but its config and vocabulary say 5/);
+    expect(userError(tampered((f) => delete f.metadata.architecture))).toMatch(/the metadata entry "architecture" is missing/);
   });
 
-  test('tensor shapes that disagree with the vocabulary', () => {
-    const msg = userError(tampered((f) => (f.metadata.vocab = JSON.stringify([...vocab, 'z']))));
-    expect(msg).toMatch(/the tensor "U" is \[3,4\] but hidden 3, vocabulary 5 and batch 1 need \[3,5\]/);
+  test('tensors that disagree with the architecture', () => {
+    const bigger = (f: { metadata: Record<string, string> }, change: Record<string, unknown>): void => {
+      f.metadata.config = JSON.stringify({ ...JSON.parse(f.metadata.config!), ...change });
+      f.metadata.architecture = JSON.stringify({ ...JSON.parse(f.metadata.architecture!), ...change });
+    };
+    expect(userError(tampered((f) => bigger(f, { hidden: 5 })))).toMatch(/the tensor "U" is \[3,4\] but its architecture \(rnn, 1 layer of 5, vocabulary 4, dropout 0\) and batch 1 need \[5,4\]/);
+    // An LSTM's architecture with the report's tensors: its parameters are missing, the report's are unexpected.
+    expect(userError(tampered((f) => bigger(f, { cell: 'lstm' })))).toMatch(/the tensor "l0\.weight_ih" is missing \(its architecture \(lstm, 1 layer of 3/);
+    expect(userError(tampered((f) => bigger(f, { layers: 2 })))).toMatch(/the tensor "l0\.weight_ih" is missing/);
   });
 
   test('h that disagrees with the batch size, and a position of the wrong length', () => {
-    expect(userError(tampered((f) => (f.tensors.h = zeros([2, m]))))).toMatch(/"h" is \[2,3\] but .* need \[1,3\]/);
+    expect(userError(tampered((f) => (f.tensors['state.h'] = zeros([2, m]))))).toMatch(/"state\.h" is \[2,3\] but .* need \[1,3\]/);
     expect(userError(tampered((f) => (f.metadata.position = '[0, 25]'), 3))).toMatch(/"position" must be a JSON array of 3 indices/);
   });
 

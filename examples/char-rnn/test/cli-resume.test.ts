@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, PARAM_NAMES } from '../src/checkpoint.js';
 import { makeText, run, tempDir, writeText } from './cli-helpers.js';
+
+jest.setTimeout(60_000); // the machine is shared: wall time varies
 
 let dir: string;
 let data: string;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint.js';
-import { modelFromCheckpoint } from '../src/sample-command.js';
+import { modelFromCheckpoint } from '../src/model-checkpoint.js';
 import { makeText, run, tempDir, writeText } from './cli-helpers.js';
 
 let dir: string;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../src/checkpoint.js';
@@ -6,6 +6,8 @@ import { readLossCsv } from '../src/run-dir.js';
 import { jsonLines, makeText, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
 
 const RUN_FILES = ['checkpoint.safetensors', 'best.safetensors', 'loss.csv', 'loss.svg', 'samples.md', 'report.md'];
+
+jest.setTimeout(60_000); // the machine is shared: wall time varies
 
 let dir: string;
 let data: string;

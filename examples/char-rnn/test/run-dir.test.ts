@@ -86,7 +86,7 @@ describe('LossCsv', () => {
     csv.close();
     expect(() => csv.append({ update: 300, smoothLoss: 1, loss: 1 })).toThrow(/closed/);
     return readFile(file, 'utf8').then((text) => {
-      expect(text).toBe('update,smooth_loss,loss\n100,109.86122886681098,108.5\n200,109.5,101.25\n');
+      expect(text).toBe('update,smooth_loss,loss,train_bpc,val_loss,val_bpc\n100,109.86122886681098,108.5,,,\n200,109.5,101.25,,,\n');
     });
   });
 
@@ -100,7 +100,30 @@ describe('LossCsv', () => {
     resumed.close();
     expect(readLossCsv(file).map((r) => r.update)).toEqual([1, 4]);
     LossCsv.open(file).close();
-    expect(await readFile(file, 'utf8')).toBe('update,smooth_loss,loss\n');
+    expect(await readFile(file, 'utf8')).toBe('update,smooth_loss,loss,train_bpc,val_loss,val_bpc\n');
+  });
+
+  test('bits per character and validation columns round-trip; rows without validation leave them empty', () => {
+    const file = join(dir, 'loss.csv');
+    const csv = LossCsv.open(file);
+    csv.append({ update: 10, smoothLoss: 50, loss: 49, trainBpc: 2.885 });
+    csv.append({ update: 20, smoothLoss: 49, loss: 48, trainBpc: 2.827, valLoss: 47.5, valBpc: 2.74 });
+    csv.close();
+    expect(readLossCsv(file)).toEqual([
+      { update: 10, smoothLoss: 50, loss: 49, trainBpc: 2.885 },
+      { update: 20, smoothLoss: 49, loss: 48, trainBpc: 2.827, valLoss: 47.5, valBpc: 2.74 },
+    ]);
+  });
+
+  test('readLossCsv still reads the three columns of older versions', async () => {
+    const file = join(dir, 'old.csv');
+    await writeFile(file, 'update,smooth_loss,loss\n100,109.5,108.5\n200,109,101.25\n');
+    expect(readLossCsv(file)).toEqual([
+      { update: 100, smoothLoss: 109.5, loss: 108.5 },
+      { update: 200, smoothLoss: 109, loss: 101.25 },
+    ]);
+    await writeFile(file, 'update,smooth_loss,loss\n100,109.5\n');
+    expect(() => readLossCsv(file)).toThrow(/line 2 is not three numbers/);
   });
 
   test('readLossCsv rejects a file of another shape', async () => {

@@ -1,6 +1,6 @@
 /**
  * checkGradients: analytical against numerical gradients, parameter by
- * parameter, as in the report's gradient check (and torch.autograd.gradcheck).
+ * parameter (as torch.autograd.gradcheck does).
  */
 import { clone, copy, fill, Rng, type Tensor } from '@weft/tensor';
 import { multiIndex } from './indexing.js';
@@ -12,13 +12,13 @@ import { DEFAULT_H, finiteLoss, functionArg, positive, seedOption, stencilOption
 
 /** Options of `checkGradients`. */
 export interface CheckGradientsOptions {
-  /** Finite-difference step (default 1e-4, the report's). */
+  /** Finite-difference step (default 1e-4). */
   h?: number;
-  /** `'central'` (default, the report's) or `'five-point'`. */
+  /** `'central'` (default) or `'five-point'`. */
   stencil?: Stencil;
-  /** An entry fails when its relative error exceeds this (default 1e-6, the report's). */
+  /** An entry fails when its relative error exceeds this (default 1e-6). */
   threshold?: number;
-  /** Floor of the relative error's denominator (default 1e-30, the report's). */
+  /** Floor of the relative error's denominator (default 1e-30). */
   eps?: number;
   /** Check at most this many distinct entries per parameter, chosen at random with `seed` (default: all). */
   maxEntries?: number;
@@ -42,6 +42,7 @@ export interface WorstEntry {
 
 /** The check of one parameter. */
 export interface ParamReport {
+  /** The parameter's name. */
   name: string;
   /** The parameter's shape. */
   shape: number[];
@@ -61,13 +62,19 @@ export interface ParamReport {
 
 /** What `checkGradients` returns: one row per parameter, in the order given. */
 export interface GradcheckReport {
+  /** One report per parameter, in the order given. */
   params: ParamReport[];
+  /** Relative errors above this count as failures. */
   threshold: number;
+  /** The finite-difference step. */
   h: number;
+  /** The finite-difference formula. */
   stencil: Stencil;
+  /** Floor of the relative error's denominator. */
   eps: number;
   /** The per-parameter sampling limit, or null when every entry was checked. */
   maxEntries: number | null;
+  /** Seed of the entry sampling. */
   seed: number;
   /** The loss at the unperturbed parameters. */
   loss: number;

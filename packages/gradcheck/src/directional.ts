@@ -33,9 +33,13 @@ export interface DirectionalCheckResult {
   relativeError: number;
   /** relativeError <= threshold. */
   passed: boolean;
+  /** The threshold `relativeError` is compared with. */
   threshold: number;
+  /** The finite-difference step along d. */
   h: number;
+  /** The finite-difference formula. */
   stencil: Stencil;
+  /** Seed of the direction d. */
   seed: number;
 }
 

@@ -1,4 +1,4 @@
-/** The report as a plain-text table (like the course report's gradient check) and as JSON. */
+/** The report as a plain-text table (count above the threshold and maximum per parameter) and as JSON. */
 import { formatShape } from '@weft/tensor';
 import type { GradcheckReport } from './check.js';
 import type { Stencil } from './validate.js';
@@ -74,23 +74,51 @@ type JSONNumber = number | null;
 
 /** `GradcheckReport` as plain data for JSON.stringify (non-finite numbers become null). */
 export interface GradcheckReportJSON {
+  /** {@link GradcheckReport.params}: one entry per parameter, fields as in {@link ParamReport}. */
   params: {
+    /** {@link ParamReport.name}. */
     name: string;
+    /** {@link ParamReport.shape}. */
     shape: number[];
+    /** {@link ParamReport.size}. */
     size: number;
+    /** {@link ParamReport.checked}. */
     checked: number;
+    /** {@link ParamReport.count}. */
     count: number;
+    /** {@link ParamReport.max}, null when not finite. */
     max: JSONNumber;
+    /** {@link ParamReport.mean}, null when not finite. */
     mean: JSONNumber;
-    worst: { index: number[]; flatIndex: number; analytical: JSONNumber; numerical: JSONNumber; error: JSONNumber };
+    /** {@link ParamReport.worst}: fields as in {@link WorstEntry}, non-finite numbers as null. */
+    worst: {
+      /** {@link WorstEntry.index}. */
+      index: number[];
+      /** {@link WorstEntry.flatIndex}. */
+      flatIndex: number;
+      /** {@link WorstEntry.analytical}. */
+      analytical: JSONNumber;
+      /** {@link WorstEntry.numerical}. */
+      numerical: JSONNumber;
+      /** {@link WorstEntry.error}. */
+      error: JSONNumber;
+    };
   }[];
+  /** {@link GradcheckReport.threshold}. */
   threshold: number;
+  /** {@link GradcheckReport.h}. */
   h: number;
+  /** {@link GradcheckReport.stencil}. */
   stencil: Stencil;
+  /** {@link GradcheckReport.eps}. */
   eps: number;
+  /** {@link GradcheckReport.maxEntries}. */
   maxEntries: number | null;
+  /** {@link GradcheckReport.seed}. */
   seed: number;
+  /** {@link GradcheckReport.loss}, null when not finite. */
   loss: JSONNumber;
+  /** {@link GradcheckReport.passed}. */
   passed: boolean;
 }
 

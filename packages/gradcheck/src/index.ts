@@ -1,8 +1,10 @@
 /**
  * @weft/gradcheck — numerical gradient checking for anything shaped
- * `{ name, value, grad }`: finite differences in float64, the report's relative
+ * `{ name, value, grad }`: finite differences in float64, the relative
  * error, per-parameter reports (torch.autograd.gradcheck / JAX check_grads for JS).
  * `checkBackward` checks a forward/backward pair with several outputs in one call.
+ *
+ * @module @weft/gradcheck
  */
 export { DEFAULT_EPS, relativeError, relativeErrors } from './relative-error.js';
 export { DEFAULT_H, type Stencil } from './validate.js';

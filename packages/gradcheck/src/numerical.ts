@@ -9,7 +9,7 @@ import { DEFAULT_H, functionArg, positive, stencilOption, type Stencil } from '.
 
 /** Options of `numericalGradient`. */
 export interface NumericalGradientOptions {
-  /** Finite-difference step (default 1e-4, the report's). */
+  /** Finite-difference step (default 1e-4). */
   h?: number;
   /** `'central'` (default): error O(h²); `'five-point'`: error O(h⁴), twice the calls. */
   stencil?: Stencil;

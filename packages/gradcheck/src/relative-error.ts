@@ -1,10 +1,10 @@
 /**
  * The relative error between an analytical and a numerical derivative, as the
- * report defines it: |ga − gn| / max(eps, |ga| + |gn|).
+ * usual gradient-check form: |ga − gn| / max(eps, |ga| + |gn|).
  */
 import { formatShape, shapesEqual, Tensor } from '@weft/tensor';
 
-/** Default floor of the denominator (the report's ε = 1e-30). */
+/** Default floor of the denominator (ε = 1e-30). */
 export const DEFAULT_EPS = 1e-30;
 
 /**

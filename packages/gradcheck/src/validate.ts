@@ -3,7 +3,7 @@
 /** The finite-difference formulas on offer. */
 export type Stencil = 'central' | 'five-point';
 
-/** Default step, the report's h = 1e-4. */
+/** Default step h = 1e-4. */
 export const DEFAULT_H = 1e-4;
 
 /** Throws unless `value` is a positive finite number; returns it. */

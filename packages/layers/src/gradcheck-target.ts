@@ -10,8 +10,11 @@ import type { Value } from './port.js';
 
 /** A tensor and its gradient, named: a layer parameter, or an input as `input:<port>`. */
 export interface GradcheckEntry {
+  /** The parameter's name, or `input:<port>` for an input. */
   readonly name: string;
+  /** The values the checker perturbs. */
   readonly value: Tensor;
+  /** The analytical gradient, accumulated by backward. */
   readonly grad: Tensor;
 }
 

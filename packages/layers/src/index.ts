@@ -4,10 +4,12 @@
  * Layers follow one contract (see `Layer`): forward into a preallocated
  * context, backward accumulating parameter gradients. Graphs of named nodes
  * are layers too; a step graph with state edges, unrolled by `Recurrent`, is
- * BPTT. `charRnn` is the report's model built from these parts. The
+ * BPTT. `charRnn` builds a character-level language model (vanilla RNN, LSTM or GRU) from these parts. The
  * parameterless bricks (Add, Mul, Sigmoid, Tanh, Split, …) build any other
  * cell; `stateDict`/`loadStateDict` save and restore parameters by name;
  * `gradcheckTarget` hands a layer to @weft/gradcheck's `checkBackward`.
+ *
+ * @module @weft/layers
  */
 export { Param } from './param.js';
 export {
@@ -65,8 +67,20 @@ export { Recurrent, RecurrentContext, type RecurrentOptions } from './recurrent/
 export { flattenGraph } from './graph/flatten.js';
 export { lossAndGradients, type LossOptions } from './run.js';
 export { rowBlock, stackedView, StepRows } from './step-rows.js';
+export { HiddenStates, sameStorage } from './hidden-states.js';
 export { schedule, type Phase } from './recurrent/partition.js';
 export { CELLS, charRnn, type CellName, type CharRnnArchitecture, type CharRnnModel, type CharRnnOptions } from './models/char-rnn.js';
+export {
+  checkSamplingOptions,
+  createSamplingScratch,
+  generateIds,
+  sampleIds,
+  sampleToken,
+  type GenerateOptions,
+  type SamplingOptions,
+  type SamplingScratch,
+  type StepModel,
+} from './sampling.js';
 export {
   buildReplica,
   dataParallel,

@@ -19,6 +19,7 @@ export type PortKind = 'float' | 'ids' | 'scalar';
 
 /** The kind and feature size of a port, without its name: what a graph input declares. */
 export interface PortType {
+  /** `'float'` rows of features, `'ids'` token ids, or a `'scalar'` (see {@link PortKind}). */
   readonly kind: PortKind;
   /** Features per row for `'float'`; 0 for `'ids'` and `'scalar'`. */
   readonly size: number;
@@ -26,6 +27,7 @@ export interface PortType {
 
 /** A named input or output of a layer. */
 export interface Port extends PortType {
+  /** Names the port in messages and in graph edges; unique among a layer's inputs (or outputs). */
   readonly name: string;
   /**
    * Whether a gradient can flow through this port. Always false for `'ids'`

@@ -8,6 +8,7 @@ import type { Param } from './param.js';
 
 /** Anything with parameters: a layer, a graph, a model. */
 export interface HasParameters {
+  /** The named parameters, each `{ name, value, grad }`. */
   parameters(): readonly Param[];
 }
 

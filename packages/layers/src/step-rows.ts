@@ -47,15 +47,20 @@ export class StepRows {
 
   /** Rows for `steps` steps of `batch` rows and `size` features. */
   constructor(
-    readonly batch: number,
-    readonly steps: number,
-    readonly size: number,
+    /** B, rows per step. */ readonly batch: number,
+    /** T, the number of steps. */ readonly steps: number,
+    /** n, features per row. */ readonly size: number,
   ) {
     this.refs = new Array<Tensor | null>(steps).fill(null);
   }
 
   /** Storage of our own `[T·B, n]`, zero-filled, with its row blocks. */
-  storage(): { all: Tensor; blocks: readonly Tensor[] } {
+  storage(): {
+    /** The whole `[T·B, n]` buffer. */
+    all: Tensor;
+    /** Its T row blocks `[B, n]`. */
+    blocks: readonly Tensor[];
+  } {
     if (this.own === null) {
       this.own = zeros([this.batch * this.steps, this.size]);
       for (let t = 0; t < this.steps; t++) this.ownBlocks.push(rowBlock(this.own, t, this.batch));

@@ -145,6 +145,31 @@ describe('sequence contexts', () => {
     deferred.forEach((g, i) => expectClose(g, direct[i]!));
   });
 
+  it.each([
+    ['LSTMCore', (rng: Rng) => new LSTMCore(m, { rng, std: STD }), 4 * m, 2],
+    ['GRUCore', (rng: Rng) => new GRUCore(m, { rng, std: STD }), 3 * m, 1],
+  ] as const)('%s without the gradient of x: the same parameter and state gradients, and no dx buffer', (_name, make, xSize, states) => {
+    const rng = new Rng(8);
+    const core = make(rng);
+    randomizeBiases(core.parameters(), rng);
+    const B = 2;
+    const inputs = [randn([B, xSize], rng), ...Array.from({ length: states }, () => randn([B, m], rng))];
+    const up = core.outputs.map(() => randn([B, m], rng));
+    const run = (propagate: boolean[]): { grads: Float64Array[]; dStates: Float64Array[]; dx: unknown } => {
+      const ctx = core.createContext(B, 1, propagate);
+      const grads = gradientsOf(core.parameters(), () => {
+        core.forward(ctx as never, inputs);
+        core.backward(ctx as never, up);
+      });
+      return { grads, dStates: ctx.gradInputs.slice(1).map((g) => Float64Array.from(g!.data)), dx: ctx.gradInputs[0] };
+    };
+    const all = run(inputs.map(() => true));
+    const noX = run([false, ...inputs.slice(1).map(() => true)]);
+    expect(noX.dx).toBeNull();
+    noX.grads.forEach((g, i) => expectClose(g, all.grads[i]!, 0));
+    noX.dStates.forEach((d, k) => expectClose(d, all.dStates[k]!, 0));
+  });
+
   it('defers the weight gradients until accumulateParamGrads()', () => {
     const rng = new Rng(6);
     const core = new LSTMCore(m, { rng, std: STD });

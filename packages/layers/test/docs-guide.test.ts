@@ -46,6 +46,7 @@ describe('docs/custom-recurrent-model.md', () => {
     expect(composed.phases['cell/ih']).toBe('before');
     expect(composed.phases['cell/hh']).toBe('loop');
     const gruReport = values.gruReport as GradcheckReport;
+    if (!gruReport.passed) console.log(gradcheck.formatReport(gruReport));
     expect(gruReport.passed).toBe(true);
     expect(gruReport.params.map((p) => p.name)).toEqual(['cell.weight_ih', 'cell.bias_ih', 'cell.weight_hh', 'cell.bias_hh', 'head.W', 'head.b']);
     expect(Number.isFinite(values.fusedLoss as number)).toBe(true);

@@ -4,7 +4,7 @@
  * B = 1 and B = 3, plus each layer's own semantics and error messages.
  */
 import fc from 'fast-check';
-import { randn, Rng, zeros, tensor, fromData, type Tensor } from '@weft/tensor';
+import { randn, Rng, setBackend, wasmKernelCalls, zeros, tensor, fromData, type Tensor } from '@weft/tensor';
 import { Linear, OneHotEmbedding, RNNCell, Softmax, SoftmaxCrossEntropy, Param, gradcheckTarget } from '@weft/layers';
 import { expectClose, expectPassed, randomIds } from './helpers.js';
 import { checkBackward } from '@weft/gradcheck';
@@ -155,8 +155,8 @@ describe('RNNCell', () => {
       expect(seq.steps[t]!.hPrev.data).toBe(seq.steps[t - 1]!.outputs[0]!.data);
       expect(seq.steps[t]!.hPrev.offset).toBe(seq.steps[t - 1]!.outputs[0]!.offset);
     }
-    expect(seq.h.toFlatArray()).toEqual(seq.steps.flatMap((s) => s.outputs[0]!.toFlatArray()));
-    expect(seq.hPrev.toFlatArray().slice(0, B * m)).toEqual(foreign[0]!.toFlatArray());
+    expect(seq.hidden.h.toFlatArray()).toEqual(seq.steps.flatMap((s) => s.outputs[0]!.toFlatArray()));
+    expect(seq.hidden.hPrev.toFlatArray().slice(0, B * m)).toEqual(foreign[0]!.toFlatArray());
   });
 
   it('rejects mismatched inputs with the shapes', () => {
@@ -258,6 +258,30 @@ describe('SoftmaxCrossEntropy', () => {
     // p[0] = e^-1000 / (1 + e^-1000) underflows to 0 in float64; log-softmax keeps −log p[0] = 1000.
     const [loss] = layer.forward(ctx, [tensor([[0, 1000]]), new Int32Array([0])]);
     expect(loss!.data[0]).toBe(1000);
+  });
+
+  it('keeps the digits of log Σ exp below the largest logit (issue 15.8), on both backends', () => {
+    // exact references (mpmath, 50 digits): log 2 = 0.6931471805599453,
+    // log(1 + e^-30) = 9.357622968839737e-14, 30 + log(1 + e^-30) = 30.000000000000092
+    for (const backend of ['js', 'wasm'] as const) {
+      expect(setBackend(backend)).toBe(backend);
+      try {
+        const layer = new SoftmaxCrossEntropy(2);
+        const ctx = layer.createContext(1);
+        const loss = (logits: number[], y: number): number => layer.forward(ctx, [tensor([logits]), new Int32Array([y])])[0]!.data[0]!;
+        // (max + log Σ) − z_y rounded log 2 away next to 1e16 and gave 0
+        expect(loss([1e16, 1e16], 0)).toBe(0.6931471805599453);
+        expect(loss([1e16, 1e16], 1)).toBe(0.6931471805599453);
+        // the old formula gave 1.14e-13; now to 2 ulps relative (log1p of e^-30, the 1 never added)
+        expect(Math.abs(loss([1000, 970], 0) - 9.357622968839737e-14)).toBeLessThanOrEqual(3e-16 * 9.357622968839737e-14);
+        expect(Math.abs(loss([970, 1000], 1) - 9.357622968839737e-14)).toBeLessThanOrEqual(3e-16 * 9.357622968839737e-14);
+        const calls = wasmKernelCalls();
+        expect(loss([1000, 970], 1)).toBeCloseTo(30.000000000000092, 13);
+        expect(wasmKernelCalls() - calls).toBe(backend === 'wasm' ? 1 : 0); // the softmax ran where intended
+      } finally {
+        setBackend('js');
+      }
+    }
   });
 
   it('rejects targets outside the classes', () => {

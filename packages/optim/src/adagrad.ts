@@ -5,18 +5,18 @@ import { checkNonNegative, checkOptions } from './validate.js';
 
 /** Options of {@link AdaGrad}. */
 export interface AdaGradOptions extends ClipOptions {
-  /** Learning rate η, finite > 0. Default 0.1 (the report's). */
+  /** Learning rate η, finite > 0. Default 0.1. */
   lr?: number;
-  /** ε >= 0, added INSIDE the square root. Default 1e-8 (the report's). */
+  /** ε >= 0, added INSIDE the square root. Default 1e-8. */
   eps?: number;
-  /** Starting value G₀ >= 0 of every accumulator entry. Default 0 (the report's). */
+  /** Starting value G₀ >= 0 of every accumulator entry. Default 0. */
   initialAccumulator?: number;
 }
 
 const ADAGRAD_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'eps', 'initialAccumulator'] as const;
 
 /**
- * AdaGrad exactly as in the report (Duchi et al.; the update of Karpathy's min-char-rnn):
+ * AdaGrad (Duchi et al.) in the form of Karpathy's min-char-rnn:
  *
  *     G += g²
  *     θ −= η · g / √(G + ε)          (ε inside the square root)
@@ -55,6 +55,7 @@ export class AdaGrad extends Optimizer {
     return this.epsilon;
   }
 
+  /** Sets ε; throws unless it is a finite number >= 0. */
   set eps(value: number) {
     this.epsilon = checkNonNegative(this.name, 'eps', value);
   }

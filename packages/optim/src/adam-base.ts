@@ -1,4 +1,4 @@
-import type { Tensor } from '@weft/tensor';
+import { adamStep, type Tensor } from '@weft/tensor';
 import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
 import { checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
@@ -63,6 +63,7 @@ export abstract class AdamBase extends Optimizer {
     return this.b1;
   }
 
+  /** Sets β₁; throws unless it is in [0, 1). */
   set beta1(value: number) {
     this.b1 = checkUnitInterval(this.name, 'beta1', value);
   }
@@ -72,6 +73,7 @@ export abstract class AdamBase extends Optimizer {
     return this.b2;
   }
 
+  /** Sets β₂; throws unless it is in [0, 1). */
   set beta2(value: number) {
     this.b2 = checkUnitInterval(this.name, 'beta2', value);
   }
@@ -81,6 +83,7 @@ export abstract class AdamBase extends Optimizer {
     return this.epsilon;
   }
 
+  /** Sets ε; throws unless it is a finite number >= 0. */
   set eps(value: number) {
     this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
@@ -90,6 +93,7 @@ export abstract class AdamBase extends Optimizer {
     return this.decay;
   }
 
+  /** Sets λ; throws unless it is a finite number >= 0. */
   set weightDecay(value: number) {
     this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }
@@ -117,19 +121,8 @@ export abstract class AdamBase extends Optimizer {
     const shrink = this.decoupled ? lr * this.decay : 0;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.param(i);
-      const x = p.value.data, xo = p.value.offset;
-      const g = p.grad.data, go = p.grad.offset;
-      const m = this.firstMoments[i]!.data;
-      const v = this.secondMoments[i]!.data;
-      for (let k = 0, n = p.value.size; k < n; k++) {
-        if (shrink !== 0) x[xo + k] -= shrink * x[xo + k]!;
-        const gk = g[go + k]! + l2 * x[xo + k]!;
-        const mk = beta1 * m[k]! + (1 - beta1) * gk;
-        const vk = beta2 * v[k]! + (1 - beta2) * gk * gk;
-        m[k] = mk;
-        v[k] = vk;
-        x[xo + k] -= (lr * (mk / correction1)) / (Math.sqrt(vk / correction2) + eps);
-      }
+      // one fused pass, in WebAssembly SIMD when the tensors live on its heap
+      adamStep(p.value, p.grad, this.firstMoments[i]!, this.secondMoments[i]!, lr, beta1, beta2, correction1, correction2, eps, l2, shrink);
     }
   }
 }

@@ -22,8 +22,8 @@ export interface ClipByGlobalNormResult {
 }
 
 /**
- * Clips every entry of every `param.grad` in place to [−limit, limit] (the
- * report clips to [−5, 5]; min-char-rnn's `np.clip(g, -5, 5)`). NaN entries stay NaN.
+ * Clips every entry of every `param.grad` in place to [−limit, limit] (as
+ * min-char-rnn's `np.clip(g, -5, 5)` with limit 5). NaN entries stay NaN.
  *
  * `params`: objects with a contiguous `grad` of any shape (e.g. an optimizer's `params`).
  * `limit`: a number > 0 (Infinity measures without clipping).

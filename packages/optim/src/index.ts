@@ -4,6 +4,8 @@
  *
  * Steps and clipping allocate nothing; optimizer state exports and imports as
  * named tensors, so a resumed run continues bit for bit.
+ *
+ * @module @weft/optim
  */
 export type { GradHolder, OptimParam } from './param.js';
 export { Optimizer, type ClipOptions, type NonFiniteMode, type OptimizerHyper, type StateKind } from './optimizer.js';

@@ -14,7 +14,7 @@ export type NonFiniteMode = 'error' | 'skip';
 export interface ClipOptions {
   /**
    * Clip every gradient entry to [−clipValue, clipValue] at the start of each
-   * step, as `clipByValue` would (the report clips to ±5). Default Infinity (off).
+   * step, as `clipByValue` would (a char-RNN commonly clips to ±5). Default Infinity (off).
    * AdaGrad fuses the clip into its update (one pass, WebAssembly when on the heap).
    */
   clipValue?: number;
@@ -96,6 +96,7 @@ export abstract class Optimizer {
     return this.nonFiniteMode;
   }
 
+  /** Sets what `step()` does with a non-finite gradient: `'error'` (throw) or `'skip'` (skip the step). */
   set nonFinite(value: NonFiniteMode) {
     this.nonFiniteMode = checkNonFiniteMode(this.name, value);
   }
@@ -110,6 +111,7 @@ export abstract class Optimizer {
     return this.clipLimit;
   }
 
+  /** Sets the clip limit; throws unless it is a number > 0 (Infinity turns clipping off). */
   set clipValue(value: number) {
     this.clipLimit = checkClipValue(this.name, value);
   }
@@ -135,6 +137,7 @@ export abstract class Optimizer {
     return this.learningRate;
   }
 
+  /** Sets the learning rate; throws unless it is a finite number > 0. */
   set lr(value: number) {
     this.learningRate = checkPositive(this.name, 'lr', value);
   }

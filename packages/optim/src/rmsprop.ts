@@ -1,4 +1,4 @@
-import type { Tensor } from '@weft/tensor';
+import { rmspropStep, type Tensor } from '@weft/tensor';
 import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
 import { checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
@@ -58,6 +58,7 @@ export class RMSProp extends Optimizer {
     return this.decayRate;
   }
 
+  /** Sets α; throws unless it is in [0, 1). */
   set alpha(value: number) {
     this.decayRate = checkUnitInterval(this.name, 'alpha', value);
   }
@@ -67,6 +68,7 @@ export class RMSProp extends Optimizer {
     return this.epsilon;
   }
 
+  /** Sets ε; throws unless it is a finite number >= 0. */
   set eps(value: number) {
     this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
@@ -79,6 +81,7 @@ export class RMSProp extends Optimizer {
     return this.mu;
   }
 
+  /** Sets the momentum; throws unless it is in [0, 1) (a buffer is allocated on first use). */
   set momentum(value: number) {
     this.mu = checkUnitInterval(this.name, 'momentum', value);
     if (this.mu > 0 && this.buffers.length === 0) this.allocateMomentum();
@@ -89,6 +92,7 @@ export class RMSProp extends Optimizer {
     return this.decay;
   }
 
+  /** Sets λ; throws unless it is a finite number >= 0. */
   set weightDecay(value: number) {
     this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }
@@ -104,23 +108,8 @@ export class RMSProp extends Optimizer {
     const lr = this.lr, alpha = this.decayRate, eps = this.epsilon, mu = this.mu, wd = this.decay;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.param(i);
-      const x = p.value.data, xo = p.value.offset;
-      const g = p.grad.data, go = p.grad.offset;
-      const s = this.squares[i]!.data;
-      const b = mu > 0 ? this.buffers[i]!.data : s; // b is only read when mu > 0
-      for (let k = 0, n = p.value.size; k < n; k++) {
-        const gk = g[go + k]! + wd * x[xo + k]!;
-        const sk = alpha * s[k]! + (1 - alpha) * gk * gk;
-        s[k] = sk;
-        const update = gk / (Math.sqrt(sk) + eps);
-        if (mu > 0) {
-          const bk = mu * b[k]! + update;
-          b[k] = bk;
-          x[xo + k] -= lr * bk;
-        } else {
-          x[xo + k] -= lr * update;
-        }
-      }
+      // one fused pass, in WebAssembly SIMD when the tensors live on its heap
+      rmspropStep(p.value, p.grad, this.squares[i]!, mu > 0 ? this.buffers[i]! : null, lr, alpha, eps, mu, wd);
     }
   }
 

@@ -55,6 +55,7 @@ export class SGD extends Optimizer {
     return this.mu;
   }
 
+  /** Sets μ; throws unless it is in [0, 1), and on 0 while Nesterov is on. */
   set momentum(value: number) {
     const mu = checkUnitInterval(this.name, 'momentum', value);
     this.checkNesterov(mu, this.useNesterov);
@@ -67,6 +68,7 @@ export class SGD extends Optimizer {
     return this.useNesterov;
   }
 
+  /** Turns Nesterov momentum on or off; throws when turned on while momentum is 0. */
   set nesterov(value: boolean) {
     const on = checkBoolean(this.name, 'nesterov', value);
     this.checkNesterov(this.mu, on);
@@ -78,6 +80,7 @@ export class SGD extends Optimizer {
     return this.decay;
   }
 
+  /** Sets λ; throws unless it is a finite number >= 0. */
   set weightDecay(value: number) {
     this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }

@@ -75,7 +75,7 @@ export function fromData(data: TypedArray | readonly number[], shape: readonly n
   return new Tensor(typed, shape);
 }
 
-/** A tensor of N(mean, std²) draws from `rng` (the report's weights: `randn([m, K], rng, 0, 0.01)`). */
+/** A tensor of N(mean, std²) draws from `rng` (e.g. small weights: `randn([m, K], rng, 0, 0.01)`). */
 export function randn(shape: readonly number[], rng: Rng, mean = 0, std = 1, dtype: DType = 'float64'): Tensor {
   return rng.fillNormal(zeros(shape, dtype), mean, std);
 }

@@ -3,6 +3,8 @@
  *
  * Kernels are out-first (`fn(out, ...inputs)` writes into and returns `out`),
  * on contiguous row-major tensors, and check their arguments.
+ *
+ * @module @weft/tensor
  */
 export { allocate, dtypeOf, type DType, type TypedArray } from './dtype.js';
 export { checkShape, formatShape, rowMajorStrides, shapeSize, shapesEqual } from './shape.js';
@@ -13,12 +15,12 @@ export { Rng, type RngState } from './rng.js';
 export { fromNdarray, toNdarray, type NdarrayFactory, type NdarrayLike } from './ndarray.js';
 export { addOuter, gemm, matmul, matvec, matvecT } from './kernels/blas.js';
 export { add, addRowVector, axpy, clip, copy, fill, mul, scale, scaleShift, sub } from './kernels/elementwise.js';
-export { exp, logSoftmax, relu, reluBackward, sigmoid, sigmoidBackward, softmax, tanh, tanhBackward } from './kernels/activations.js';
+export { exp, logSoftmax, relu, reluBackward, sigmoid, sigmoidBackward, softmax, tanh, tanhBackward, type LogSumExp } from './kernels/activations.js';
 export { argmax, colSums, dot, max, norm, rowSums, sum } from './kernels/reductions.js';
 export { allClose } from './kernels/compare.js';
 export { overlaps } from './kernels/check.js';
 export { decodeSafetensors, encodeSafetensors, SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_MAX_RANK, SAFETENSORS_METADATA_KEY, type Safetensors } from './safetensors.js';
 export { getBackend, initWasm, isWasmTensor, setBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, wasmZeros, wasmKernelCalls, wasmFree, DEFAULT_HEAP_BYTES, type Backend, type WasmOptions } from './wasm/backend.js';
 export { type WasmHeapStats } from './wasm/heap.js';
-export { wasmAllocate } from './wasm/state.js';
 export { clipAdagradStep } from './wasm/adagrad.js';
+export { adamStep, rmspropStep } from './wasm/optim-steps.js';

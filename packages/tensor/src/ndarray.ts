@@ -3,9 +3,13 @@ import { Tensor } from './tensor.js';
 
 /** The fields of a scijs ndarray that a tensor shares. */
 export interface NdarrayLike {
+  /** The storage (Float64Array or Float32Array for a tensor). */
   data: TypedArray;
+  /** Extent of each dimension. */
   shape: number[];
+  /** Elements to step in `data` per index of each dimension. */
   stride: number[];
+  /** Index in `data` of element [0, …, 0]. */
   offset: number;
 }
 

@@ -5,7 +5,9 @@ import { forEachIndex, Tensor } from './tensor.js';
 
 /** A JSON-serialisable snapshot of an `Rng`: restoring it replays the same numbers. */
 export interface RngState {
+  /** The generator; always `'xoroshiro128plus'` (pure-rand's). */
   algorithm: 'xoroshiro128plus';
+  /** The generator's internal state as integers (pure-rand's `getState()`). */
   state: number[];
 }
 

@@ -23,7 +23,9 @@ import { Tensor } from './tensor.js';
  * and nothing inherited is ever mistaken for one.
  */
 export interface Safetensors {
+  /** The tensors by name (a null-prototype object: no inherited keys). */
   tensors: Record<string, Tensor>;
+  /** The `__metadata__` strings by key (null-prototype, empty when absent). */
   metadata: Record<string, string>;
 }
 

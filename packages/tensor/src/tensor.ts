@@ -124,6 +124,7 @@ export class Tensor {
     return out;
   }
 
+  /** `Tensor(float64, [2,3])`: the dtype and shape, not the values. */
   toString(): string {
     return `Tensor(${this.dtype}, ${formatShape(this.shape)})`;
   }

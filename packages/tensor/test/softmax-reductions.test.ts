@@ -17,9 +17,11 @@ import {
   sum,
   tensor,
   transpose,
+  setBackend,
   zeros,
   type Tensor,
 } from '@weft/tensor';
+import { reshape as reshapeTo } from '@weft/tensor';
 import { dim, expectClose, flat, mat, nanTensor, randomTensor, runs, seed } from './reference.js';
 
 /** Softmax of one row, computed the textbook way on numbers in a safe range. */
@@ -85,29 +87,84 @@ describe('softmax and logSoftmax', () => {
     expect(lp.get(1, 2)).toBeCloseTo(0, 12);
   });
 
-  it('softmax hands back each row\'s log Σ exp: a − logNormalizer is logSoftmax(a)', () => {
+  it('softmax hands back each row\'s max and log Σ exp(a − max): (a − max) − logSum is logSoftmax(a)', () => {
     fc.assert(
       fc.property(shapes, seed, (sh, s) => {
         const a = randomTensor(sh, s);
         const rows = sh.length === 1 ? 1 : sh[0]!;
-        const logZ = nanTensor([rows]);
-        softmax(nanTensor(sh), a, logZ);
-        const expected = rowsOf(a).map((r) => Math.log(r.reduce((t, v) => t + Math.exp(v), 0)));
-        expectClose(flat(logZ), expected);
+        const lse = { max: nanTensor([rows]), logSum: nanTensor([rows]) };
+        softmax(nanTensor(sh), a, lse);
+        const rs = rowsOf(a);
+        expect(flat(lse.max)).toEqual(rs.map((r) => Math.max(...r)));
+        expectClose(flat(lse.logSum), rs.map((r) => Math.log(r.reduce((t, v) => t + Math.exp(v - Math.max(...r)), 0))));
         const lp = logSoftmax(zeros(sh), a);
         const n = sh[sh.length - 1]!;
         expectClose(
-          flat(a).map((v, i) => v - logZ.data[Math.floor(i / n)]!),
+          flat(a).map((v, i) => v - lse.max.data[Math.floor(i / n)]! - lse.logSum.data[Math.floor(i / n)]!),
           flat(lp),
         );
       }),
       runs,
     );
-    // Huge logits: the normalizer stays finite where a naive log Σ exp overflows.
-    const logZ = zeros([1]);
-    softmax(zeros([3]), tensor([1000, 999, 998]), logZ);
-    expect(logZ.data[0]).toBeCloseTo(1000 + Math.log(1 + Math.exp(-1) + Math.exp(-2)), 10);
-    expect(() => softmax(zeros([2, 3]), zeros([2, 3]), zeros([3]))).toThrow('softmax: a has 2 row(s) but logNormalizer has length 3');
+    // Huge logits: both parts stay finite where a naive log Σ exp overflows.
+    const lse = { max: zeros([1]), logSum: zeros([1]) };
+    softmax(zeros([3]), tensor([1000, 999, 998]), lse);
+    expect(lse.max.data[0]).toBe(1000);
+    // log(1 + e^-1 + e^-2) = 0.4076059644443803 (mpmath, 50 digits), to a few ulps
+    expect(Math.abs(lse.logSum.data[0]! - 0.4076059644443803)).toBeLessThanOrEqual(3e-16);
+    expect(() => softmax(zeros([2, 3]), zeros([2, 3]), { max: zeros([3]), logSum: zeros([2]) })).toThrow(
+      'softmax: a has 2 row(s) but lse.max has length 3',
+    );
+    expect(() => softmax(zeros([2, 3]), zeros([2, 3]), { max: zeros([2]), logSum: zeros([1]) })).toThrow(
+      'softmax: a has 2 row(s) but lse.logSum has length 1',
+    );
+    // the old API (one tensor of log-normalizers) is refused, not misread
+    expect(() => softmax(zeros([2, 3]), zeros([2, 3]), zeros([2]) as never)).toThrow(
+      'softmax: expected lse = { max, logSum } (two tensors of 2 element(s)), got a Tensor [2]',
+    );
+    const shared = zeros([4]);
+    expect(() =>
+      softmax(zeros([2, 3]), zeros([2, 3]), { max: row(reshapeTo(shared, [2, 2]), 0), logSum: row(reshapeTo(shared, [2, 2]), 0) }),
+    ).toThrow('softmax: lse.max and lse.logSum must not share memory');
+    const out = zeros([2, 3]);
+    expect(() => softmax(out, zeros([2, 3]), { max: fromData(out.data.subarray(0, 2), [2]), logSum: zeros([2]) })).toThrow(
+      'softmax: lse.max must not share memory with out or a',
+    );
+  });
+
+  it('log-probabilities keep the digits of log Σ below the largest logit (issue 15.8), on both backends', () => {
+    for (const backend of ['js', 'wasm'] as const) {
+      expect(setBackend(backend)).toBe(backend);
+      try {
+        const lse = { max: zeros([2]), logSum: zeros([2]) };
+        const a = tensor([
+          [1e16, 1e16],
+          [1000, 970],
+        ]);
+        softmax(zeros([2, 2]), a, lse);
+        const lp = logSoftmax(zeros([2, 2]), a);
+        // exact: log 2 (rounded), and log(1 + e^-30) = 9.357622968839737e-14 (mpmath, 50 digits)
+        expect(lp.get(0, 0)).toBe(-0.6931471805599453);
+        expect(lp.get(0, 1)).toBe(-0.6931471805599453);
+        expect(lse.logSum.data[0]).toBe(0.6931471805599453);
+        // to 2 ulps relative: log Σ is log1p of the terms other than the max's 1,
+        // never rounded near 1 (the old a − (max + log Σ) gave 1.14e-13, 22 % off)
+        const tiny = 9.357622968839737e-14;
+        expect(Math.abs(-lp.get(1, 0) - tiny)).toBeLessThanOrEqual(3e-16 * tiny);
+        expect(Math.abs(lse.logSum.data[1]! - tiny)).toBeLessThanOrEqual(3e-16 * tiny);
+        expect(lp.get(1, 1)).toBeCloseTo(-30.000000000000092, 13);
+        // ties: each maximum counts 1 (log(2 + e^-1) = 0.8619948040582511, mpmath)
+        const tie = { max: zeros([1]), logSum: zeros([1]) };
+        softmax(zeros([3]), tensor([5, 4, 5]), tie);
+        expect(Math.abs(tie.logSum.data[0]! - 0.8619948040582511)).toBeLessThanOrEqual(3e-16);
+        // ties in vector lanes and in the remainder: log(4 + e^-1 + … + e^-5) = 1.521274318150906 (mpmath)
+        const ties = { max: zeros([1]), logSum: zeros([1]) };
+        softmax(zeros([9]), tensor([5, 4, 5, 3, 5, 2, 1, 0, 5]), ties);
+        expect(Math.abs(ties.logSum.data[0]! - 1.521274318150906)).toBeLessThanOrEqual(5e-16);
+      } finally {
+        setBackend('js');
+      }
+    }
   });
 
   it('out === a gives the same result as a separate out', () => {

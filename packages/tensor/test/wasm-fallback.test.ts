@@ -5,7 +5,8 @@
  * module registry, so the package's cached feature check starts fresh here).
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { getBackend, initWasm, matvec, setBackend, tensor, wasmAllocate, wasmKernelCalls, wasmSupported, wasmUnavailableReason, wasmZeros, zeros } from '@weft/tensor';
+import { getBackend, initWasm, matvec, setBackend, tensor, wasmKernelCalls, wasmSupported, wasmUnavailableReason, wasmZeros, zeros } from '@weft/tensor';
+import { wasmAllocate } from '../src/wasm/state.js';
 
 type WasmNamespace = Record<'Module' | 'Instance' | 'Memory' | 'compile' | 'instantiate' | 'validate', unknown>;
 const realWebAssembly = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;

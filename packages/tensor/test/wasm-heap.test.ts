@@ -9,13 +9,13 @@ import {
   isWasmTensor,
   setBackend,
   ones,
-  wasmAllocate,
   wasmFree,
   wasmHeapStats,
   wasmUnavailableReason,
   wasmZeros,
   zeros,
 } from '@weft/tensor';
+import { wasmAllocate } from '../src/wasm/state.js';
 import { decodeBase64 } from '../src/wasm/base64.js';
 import { WasmHeap } from '../src/wasm/heap.js';
 import { createMemory } from '../src/wasm/module.js';

@@ -622,3 +622,247 @@
         (local.set $j (i32.add (local.get $j) (i32.const <S>)))
         (br $sloop)))
     (local.get $count))
+
+  ;; out[i] = dy[i]·((1 − y[i])·(1 + y[i])) for i < n (tanh's backward from its
+  ;; output, 1 − y² without cancellation); out may be y or dy. Same operations in
+  ;; the same order as the JavaScript kernel.
+  (func (export "tanhBackward<X>") (param $out i32) (param $y i32) (param $dy i32) (param $n i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $s <T>)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $v (v128.load (i32.add (local.get $y) (local.get $j))))
+        (v128.store (i32.add (local.get $out) (local.get $j))
+          (<V>.mul (v128.load (i32.add (local.get $dy) (local.get $j)))
+            (<V>.mul
+              (<V>.sub (<V>.splat (<T>.const 1)) (local.get $v))
+              (<V>.add (<V>.splat (<T>.const 1)) (local.get $v)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $s (<T>.load (i32.add (local.get $y) (local.get $j))))
+        (<T>.store (i32.add (local.get $out) (local.get $j))
+          (<T>.mul (<T>.load (i32.add (local.get $dy) (local.get $j)))
+            (<T>.mul
+              (<T>.sub (<T>.const 1) (local.get $s))
+              (<T>.add (<T>.const 1) (local.get $s)))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; out[i] = dy[i]·y[i]·(1 − y[i]) for i < n (sigmoid's backward from its
+  ;; output); out may be y or dy. Same operations and order as the JavaScript kernel.
+  (func (export "sigmoidBackward<X>") (param $out i32) (param $y i32) (param $dy i32) (param $n i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $s <T>)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $v (v128.load (i32.add (local.get $y) (local.get $j))))
+        (v128.store (i32.add (local.get $out) (local.get $j))
+          (<V>.mul
+            (<V>.mul (v128.load (i32.add (local.get $dy) (local.get $j))) (local.get $v))
+            (<V>.sub (<V>.splat (<T>.const 1)) (local.get $v))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $s (<T>.load (i32.add (local.get $y) (local.get $j))))
+        (<T>.store (i32.add (local.get $out) (local.get $j))
+          (<T>.mul
+            (<T>.mul (<T>.load (i32.add (local.get $dy) (local.get $j))) (local.get $s))
+            (<T>.sub (<T>.const 1) (local.get $s))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; Row-wise softmax of a [rows, n] into out (out may be a):
+  ;; out[r, :] = exp(a[r, :] − max_r) / Σ exp(a[r, :] − max_r).
+  ;; When $stats ≠ 0 it also writes max_r to maxOut[r] and Σ exp(a[r, :] − max_r) − 1
+  ;; to sumOut[r], computed without adding the max's term 1 (the caller takes log1p).
+  ;; The maximum ignores NaN as the JavaScript loop does (`x > max`): pmax
+  ;; keeps its first operand when the compare is false, so lanes are never NaN.
+  (func (export "softmax<X>") (param $out i32) (param $a i32) (param $rows i32) (param $n i32)
+    (param $stats i32) (param $maxOut i32) (param $sumOut i32)
+    (local $r i32) (local $j i32) (local $end i32) (local $vecEnd i32) (local $ar i32) (local $or i32)
+    (local $mv v128) (local $m <T>) (local $x <T>) (local $total <T>) (local $rest <T>) (local $inv v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $rdone
+      (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $ar (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $end))))
+        (local.set $or (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $end))))
+        ;; the row maximum
+        (local.set $mv (<V>.splat (<T>.const -inf)))
+        (local.set $j (i32.const 0))
+        (block $vdone
+          (loop $vloop
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+            (local.set $mv (<V>.pmax (local.get $mv) (v128.load (i32.add (local.get $ar) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vloop)))
+        (local.set $m (call $hmax<X> (local.get $mv)))
+        (block $sdone
+          (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $x (<T>.load (i32.add (local.get $ar) (local.get $j))))
+            (local.set $m (select (local.get $x) (local.get $m) (<T>.gt (local.get $x) (local.get $m))))
+            (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+            (br $sloop)))
+        ;; e = exp(a − max) into out, summed (and the sum less the max's 1, for log1p)
+        (call $expShiftSum<X> (local.get $or) (local.get $ar) (local.get $n) (local.get $m))
+        (local.set $rest)
+        (local.set $total)
+        ;; normalise: multiply by 1/total, as the JavaScript kernel does
+        (local.set $inv (<V>.splat (<T>.div (<T>.const 1) (local.get $total))))
+        (local.set $j (i32.const 0))
+        (block $vdone
+          (loop $vloop
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+            (v128.store (i32.add (local.get $or) (local.get $j))
+              (<V>.mul (v128.load (i32.add (local.get $or) (local.get $j))) (local.get $inv)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vloop)))
+        (block $sdone
+          (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+            (<T>.store (i32.add (local.get $or) (local.get $j))
+              (<T>.mul (<T>.load (i32.add (local.get $or) (local.get $j))) (<V>.extract_lane 0 (local.get $inv))))
+            (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+            (br $sloop)))
+        (if (local.get $stats)
+          (then
+            (<T>.store (i32.add (local.get $maxOut) (i32.shl (local.get $r) (i32.const <SH>))) (local.get $m))
+            (<T>.store (i32.add (local.get $sumOut) (i32.shl (local.get $r) (i32.const <SH>))) (local.get $rest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop))))
+
+  ;; One RMSProp step over n elements, in place (PyTorch's, not centered):
+  ;;   g' = g + wd·θ;  s = alpha·s + ((1 − alpha)·g')·g';  u = g'/(sqrt(s) + eps)
+  ;;   mu > 0: b = mu·b + u;  θ −= lr·b      mu = 0: θ −= lr·u   (b is not touched)
+  ;; The same operations in the same order as @weft/optim's RMSProp loop, so
+  ;; float64 results are bit-identical to it.
+  (func (export "rmsprop<X>") (param $theta i32) (param $g i32) (param $s i32) (param $b i32) (param $n i32)
+    (param $lr <T>) (param $alpha <T>) (param $eps <T>) (param $mu <T>) (param $wd <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $momentum i32)
+    (local $lrv v128) (local $alphav v128) (local $oneMinus v128) (local $epsv v128) (local $muv v128) (local $wdv v128)
+    (local $gv v128) (local $sv v128) (local $uv v128) (local $bv v128)
+    (local $gs <T>) (local $ss <T>) (local $us <T>) (local $bs <T>) (local $oneMinusS <T>)
+    (local.set $momentum (<T>.gt (local.get $mu) (<T>.const 0)))
+    (local.set $oneMinusS (<T>.sub (<T>.const 1) (local.get $alpha)))
+    (local.set $lrv (<V>.splat (local.get $lr)))
+    (local.set $alphav (<V>.splat (local.get $alpha)))
+    (local.set $oneMinus (<V>.splat (local.get $oneMinusS)))
+    (local.set $epsv (<V>.splat (local.get $eps)))
+    (local.set $muv (<V>.splat (local.get $mu)))
+    (local.set $wdv (<V>.splat (local.get $wd)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $gv (<V>.add (v128.load (i32.add (local.get $g) (local.get $j)))
+          (<V>.mul (local.get $wdv) (v128.load (i32.add (local.get $theta) (local.get $j))))))
+        (local.set $sv (<V>.add (<V>.mul (local.get $alphav) (v128.load (i32.add (local.get $s) (local.get $j))))
+          (<V>.mul (<V>.mul (local.get $oneMinus) (local.get $gv)) (local.get $gv))))
+        (v128.store (i32.add (local.get $s) (local.get $j)) (local.get $sv))
+        (local.set $uv (<V>.div (local.get $gv) (<V>.add (<V>.sqrt (local.get $sv)) (local.get $epsv))))
+        (if (local.get $momentum)
+          (then
+            (local.set $uv (<V>.add (<V>.mul (local.get $muv) (v128.load (i32.add (local.get $b) (local.get $j)))) (local.get $uv)))
+            (v128.store (i32.add (local.get $b) (local.get $j)) (local.get $uv))))
+        (v128.store (i32.add (local.get $theta) (local.get $j))
+          (<V>.sub (v128.load (i32.add (local.get $theta) (local.get $j))) (<V>.mul (local.get $lrv) (local.get $uv))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $gs (<T>.add (<T>.load (i32.add (local.get $g) (local.get $j)))
+          (<T>.mul (local.get $wd) (<T>.load (i32.add (local.get $theta) (local.get $j))))))
+        (local.set $ss (<T>.add (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $s) (local.get $j))))
+          (<T>.mul (<T>.mul (local.get $oneMinusS) (local.get $gs)) (local.get $gs))))
+        (<T>.store (i32.add (local.get $s) (local.get $j)) (local.get $ss))
+        (local.set $us (<T>.div (local.get $gs) (<T>.add (<T>.sqrt (local.get $ss)) (local.get $eps))))
+        (if (local.get $momentum)
+          (then
+            (local.set $us (<T>.add (<T>.mul (local.get $mu) (<T>.load (i32.add (local.get $b) (local.get $j)))) (local.get $us)))
+            (<T>.store (i32.add (local.get $b) (local.get $j)) (local.get $us))))
+        (<T>.store (i32.add (local.get $theta) (local.get $j))
+          (<T>.sub (<T>.load (i32.add (local.get $theta) (local.get $j))) (<T>.mul (local.get $lr) (local.get $us))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; One Adam / AdamW step over n elements, in place:
+  ;;   shrink ≠ 0: θ −= shrink·θ   (AdamW's decoupled decay)
+  ;;   g' = g + l2·θ;  m = b1·m + (1 − b1)·g';  v = b2·v + ((1 − b2)·g')·g'
+  ;;   θ −= (lr·(m/c1)) / (sqrt(v/c2) + eps)
+  ;; c1, c2 are the bias corrections 1 − b1^t, 1 − b2^t. The same operations in
+  ;; the same order as @weft/optim's Adam loop (float64 bit-identical).
+  (func (export "adam<X>") (param $theta i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (param $lr <T>) (param $b1 <T>) (param $b2 <T>) (param $c1 <T>) (param $c2 <T>) (param $eps <T>)
+    (param $l2 <T>) (param $shrink <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $shrinking i32)
+    (local $lrv v128) (local $b1v v128) (local $b2v v128) (local $c1v v128) (local $c2v v128) (local $epsv v128)
+    (local $l2v v128) (local $shrinkv v128) (local $om1 v128) (local $om2 v128)
+    (local $x v128) (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $xs <T>) (local $gs <T>) (local $ms <T>) (local $vs <T>) (local $om1s <T>) (local $om2s <T>)
+    (local.set $shrinking (<T>.ne (local.get $shrink) (<T>.const 0)))
+    (local.set $om1s (<T>.sub (<T>.const 1) (local.get $b1)))
+    (local.set $om2s (<T>.sub (<T>.const 1) (local.get $b2)))
+    (local.set $lrv (<V>.splat (local.get $lr)))
+    (local.set $b1v (<V>.splat (local.get $b1)))
+    (local.set $b2v (<V>.splat (local.get $b2)))
+    (local.set $c1v (<V>.splat (local.get $c1)))
+    (local.set $c2v (<V>.splat (local.get $c2)))
+    (local.set $epsv (<V>.splat (local.get $eps)))
+    (local.set $l2v (<V>.splat (local.get $l2)))
+    (local.set $shrinkv (<V>.splat (local.get $shrink)))
+    (local.set $om1 (<V>.splat (local.get $om1s)))
+    (local.set $om2 (<V>.splat (local.get $om2s)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $x (v128.load (i32.add (local.get $theta) (local.get $j))))
+        ;; skipped when shrink = 0: θ − 0·θ would turn −0 into +0 and ±Inf into NaN
+        (if (local.get $shrinking)
+          (then (local.set $x (<V>.sub (local.get $x) (<V>.mul (local.get $shrinkv) (local.get $x))))))
+        (local.set $gv (<V>.add (v128.load (i32.add (local.get $g) (local.get $j))) (<V>.mul (local.get $l2v) (local.get $x))))
+        (local.set $mv (<V>.add (<V>.mul (local.get $b1v) (v128.load (i32.add (local.get $m) (local.get $j))))
+          (<V>.mul (local.get $om1) (local.get $gv))))
+        (local.set $vv (<V>.add (<V>.mul (local.get $b2v) (v128.load (i32.add (local.get $v) (local.get $j))))
+          (<V>.mul (<V>.mul (local.get $om2) (local.get $gv)) (local.get $gv))))
+        (v128.store (i32.add (local.get $m) (local.get $j)) (local.get $mv))
+        (v128.store (i32.add (local.get $v) (local.get $j)) (local.get $vv))
+        (v128.store (i32.add (local.get $theta) (local.get $j))
+          (<V>.sub (local.get $x)
+            (<V>.div (<V>.mul (local.get $lrv) (<V>.div (local.get $mv) (local.get $c1v)))
+              (<V>.add (<V>.sqrt (<V>.div (local.get $vv) (local.get $c2v))) (local.get $epsv)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $xs (<T>.load (i32.add (local.get $theta) (local.get $j))))
+        (if (local.get $shrinking)
+          (then (local.set $xs (<T>.sub (local.get $xs) (<T>.mul (local.get $shrink) (local.get $xs))))))
+        (local.set $gs (<T>.add (<T>.load (i32.add (local.get $g) (local.get $j))) (<T>.mul (local.get $l2) (local.get $xs))))
+        (local.set $ms (<T>.add (<T>.mul (local.get $b1) (<T>.load (i32.add (local.get $m) (local.get $j))))
+          (<T>.mul (local.get $om1s) (local.get $gs))))
+        (local.set $vs (<T>.add (<T>.mul (local.get $b2) (<T>.load (i32.add (local.get $v) (local.get $j))))
+          (<T>.mul (<T>.mul (local.get $om2s) (local.get $gs)) (local.get $gs))))
+        (<T>.store (i32.add (local.get $m) (local.get $j)) (local.get $ms))
+        (<T>.store (i32.add (local.get $v) (local.get $j)) (local.get $vs))
+        (<T>.store (i32.add (local.get $theta) (local.get $j))
+          (<T>.sub (local.get $xs)
+            (<T>.div (<T>.mul (local.get $lr) (<T>.div (local.get $ms) (local.get $c1)))
+              (<T>.add (<T>.sqrt (<T>.div (local.get $vs) (local.get $c2))) (local.get $eps)))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))

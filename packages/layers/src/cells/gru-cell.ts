@@ -30,7 +30,11 @@ export class GRUCell extends Graph {
   readonly hh: GRUCore;
 
   /** A cell from `inputSize` features (or a vocabulary of that many ids) to `hiddenSize` (m) units. */
-  constructor(readonly inputSize: number, readonly hiddenSize: number, options: CellOptions) {
+  constructor(
+    /** Features of x (or the vocabulary size K with `input: 'ids'`). */ readonly inputSize: number,
+    /** m, the hidden units. */ readonly hiddenSize: number,
+    options: CellOptions,
+  ) {
     super(gruCellSpec(inputSize, hiddenSize, options));
     this.ih = this.node('ih').layer;
     this.hh = this.node('hh').layer as GRUCore;

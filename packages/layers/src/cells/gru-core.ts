@@ -1,18 +1,19 @@
-import { addOuter, addRowVector, colSums, copy, fill, gemm, matvec, matvecT, Tensor, zeros } from '@weft/tensor';
+import { addRowVector, Tensor, zeros } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
   checkInputs,
   resolvePropagateDown,
-  zeroGrads,
   type Layer,
   type LayerContext,
   type SequenceContexts,
 } from '../layer.js';
-import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
-import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
-import { blockOf, sameStorage, sigmoidOf } from './common.js';
+import type { InitOptions } from '../layers/init.js';
+import { HiddenStates } from '../hidden-states.js';
+import { rowBlock } from '../step-rows.js';
+import { sigmoidOf } from './common.js';
+import { HiddenCore } from './hidden-core.js';
 
 /**
  * The per-call cache of {@link GRUCore}: the output h, the gate activations,
@@ -29,7 +30,7 @@ export class GRUCoreContext implements LayerContext {
   readonly gh: Tensor;
   /** Δ = ∂loss/∂gh `[rows, 3m]`; differs from dx in the n block (dgh_n = dx_n ⊙ r). */
   readonly delta: Tensor;
-  /** h_{t−1} of the last forward: a reference, or `hPrevStore` in a sequence. */
+  /** h_{t−1} of the last forward: a reference, or a block of the sequence's shared states. */
   hPrev: Tensor;
 
   /** @internal Built by GRUCore.createContext / createSequenceContexts. */
@@ -42,8 +43,6 @@ export class GRUCoreContext implements LayerContext {
     delta: Tensor,
     gradX: Tensor | null,
     gradH: Tensor | null,
-    /** In a sequence: where h_{t−1} sits for the deferred weight gemm (see {@link GRUCoreSequence}). */
-    readonly hPrevStore: Tensor | null,
     /** The sequence this step belongs to, which accumulates its parameter gradients. */
     readonly sequence: GRUCoreSequence | null,
     /** The time step of this context within `sequence`. */
@@ -70,12 +69,8 @@ export class GRUCoreContext implements LayerContext {
  */
 export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
   readonly steps: readonly GRUCoreContext[];
-  /** Which steps ran backward since their forward (the others contribute 0). */
-  readonly ran: Uint8Array;
-  /** Δ `[T·B, 3m]`: ∂loss/∂gh of every step. */
-  readonly delta: Tensor;
-  /** H_prev `[T·B, m]`: h_{t−1} of every step. */
-  readonly hPrev: Tensor;
+  /** The hidden states, Δ `[T·B, 3m]` and which steps ran backward (see {@link HiddenStates}). */
+  readonly hidden: HiddenStates;
 
   /** @internal Built by GRUCore.createSequenceContexts. */
   constructor(
@@ -86,26 +81,22 @@ export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
   ) {
     const m = core.hiddenSize;
     const rows = batch * count;
-    const states = zeros([rows + batch, m]);
+    this.hidden = new HiddenStates(batch, count, m, 3 * m);
     const gates = zeros([rows, 3 * m]);
     const gh = zeros([rows, 3 * m]);
     const dx = propagate[0] ? zeros([rows, 3 * m]) : null;
-    this.hPrev = new Tensor(states.data, [rows, m]);
-    this.delta = zeros([rows, 3 * m]);
-    this.ran = new Uint8Array(count);
     const steps: GRUCoreContext[] = [];
     for (let t = 0; t < count; t++) {
       steps.push(
         new GRUCoreContext(
           batch,
           1,
-          blockOf(states, t + 1, batch),
-          blockOf(gates, t, batch),
-          blockOf(gh, t, batch),
-          blockOf(this.delta, t, batch),
-          dx ? blockOf(dx, t, batch) : null,
+          this.hidden.output(t),
+          rowBlock(gates, t, batch),
+          rowBlock(gh, t, batch),
+          this.hidden.deltaOf(t),
+          dx ? rowBlock(dx, t, batch) : null,
           propagate[1] ? zeros([batch, m]) : null,
-          blockOf(states, t, batch),
           this,
           t,
         ),
@@ -114,31 +105,12 @@ export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
     this.steps = steps;
   }
 
-  /**
-   * dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward;
-   * then forgets them. One gemm when every step read its h_{t−1} from the
-   * shared states, else step by step from the h_{t−1} each one was given.
-   */
+  /** dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward (one gemm when it can); then forgets them. */
   accumulateParamGrads(): void {
-    let any = false;
-    let stacked = true;
-    for (let t = 0; t < this.ran.length; t++) {
-      const step = this.steps[t]!;
-      if (!this.ran[t]) fill(step.delta, 0);
-      else {
-        any = true;
-        if (step.hPrev !== step.hPrevStore) stacked = false;
-      }
-    }
-    if (!any) return;
-    if (stacked) this.core.accumulateParamGrads(this.delta, this.hPrev);
-    else {
-      for (let t = 0; t < this.ran.length; t++) {
-        const step = this.steps[t]!;
-        if (this.ran[t]) this.core.accumulateParamGrads(step.delta, step.hPrev);
-      }
-    }
-    this.ran.fill(0);
+    this.hidden.accumulate(
+      (t) => this.steps[t]!.hPrev,
+      (delta, hPrev) => this.core.accumulateParamGrads(delta, hPrev),
+    );
   }
 }
 
@@ -158,37 +130,19 @@ export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
  *   δr = δn ⊙ gh_n ⊙ r(1−r); dx = (δr, δz, δn); Δ = dgh = (δr, δz, δn ⊙ r);
  *   dh_{t−1} = dh ⊙ z + Δ W_hh; dW_hh += Δᵀ h_{t−1}; db_hh += Σ Δ.
  */
-export class GRUCore implements Layer<GRUCoreContext> {
+export class GRUCore extends HiddenCore implements Layer<GRUCoreContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
-  /** Hidden-to-gates weights W_hh `[3m, m]`. */
-  readonly weight_hh: Param;
-  /** Hidden-side gate bias b_hh `[3m]`. */
-  readonly bias_hh: Param;
-  private readonly params: readonly Param[];
 
   /**
    * A core with `hiddenSize` (m) units. With `options.std`: W_hh ~ N(0, std²),
    * b_hh = 0; without: both U(−1/√m, 1/√m) (PyTorch's default), from `options.rng`.
    */
-  constructor(readonly hiddenSize: number, options: InitOptions) {
-    checkSize('GRUCore', 'hiddenSize', hiddenSize);
+  constructor(hiddenSize: number, options: InitOptions) {
+    super('GRUCore', hiddenSize, 3, options);
     const m = hiddenSize;
-    this.weight_hh = new Param('weight_hh', initCellParam('GRUCore', [3 * m, m], m, false, options));
-    this.bias_hh = new Param('bias_hh', initCellParam('GRUCore', [3 * m], m, true, options));
-    this.params = [this.weight_hh, this.bias_hh];
     this.inputs = [port('x', float(3 * m)), port('h', float(m))];
     this.outputs = [port('h', float(m))];
-  }
-
-  /** `[weight_hh, bias_hh]`. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: h `[rows, m]`, gates, gh and Δ `[rows, 3m]`, and the requested input gradients. */
@@ -207,7 +161,6 @@ export class GRUCore implements Layer<GRUCoreContext> {
       propagate[0] ? zeros([rows, 3 * m]) : null,
       propagate[1] ? zeros([rows, m]) : null,
       null,
-      null,
       0,
     );
   }
@@ -223,14 +176,10 @@ export class GRUCore implements Layer<GRUCoreContext> {
     checkInputs('GRUCore', this.inputs, inputs, ctx.rows);
     const x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
-    const store = ctx.hPrevStore;
-    if (store && sameStorage(hPrev, store)) hPrev = store;
-    else if (store && ctx.step === 0) hPrev = copy(store, hPrev); // block 0 is no step's output
-    if (ctx.sequence) ctx.sequence.ran[ctx.step] = 0;
+    if (ctx.sequence) hPrev = ctx.sequence.hidden.begin(ctx.step, hPrev);
     ctx.hPrev = hPrev;
     const gh = ctx.gh;
-    if (ctx.rows === 1) matvec(gh, this.weight_hh.value, hPrev);
-    else gemm(gh, hPrev, this.weight_hh.value, false, true);
+    this.addHiddenProduct(gh, hPrev, ctx.rows, 0);
     addRowVector(gh, gh, this.bias_hh.value);
 
     const m = this.hiddenSize;
@@ -294,26 +243,8 @@ export class GRUCore implements Layer<GRUCoreContext> {
         if (ghh) ghh[ghho + s0 + j] = d * z;
       }
     }
-    const one = ctx.rows === 1;
-    if (gradH) {
-      if (one) matvecT(gradH, this.weight_hh.value, ctx.delta, 1, 1);
-      else gemm(gradH, ctx.delta, this.weight_hh.value, false, false, 1, 1);
-    }
-    if (ctx.sequence) {
-      ctx.sequence.ran[ctx.step] = 1; // weight gradients wait for the sequence's gemm
-      return;
-    }
-    if (one) {
-      addOuter(this.weight_hh.grad, ctx.delta, ctx.hPrev);
-      colSums(this.bias_hh.grad, ctx.delta, 1);
-    } else {
-      this.accumulateParamGrads(ctx.delta, ctx.hPrev);
-    }
+    if (gradH) this.hiddenGradient(gradH, ctx.delta, ctx.rows, 1); // onto the direct path z ⊙ dh
+    this.addWeightGradients(ctx);
   }
 
-  /** @internal dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ, for Δ `[rows, 3m]` and H_prev `[rows, m]`. */
-  accumulateParamGrads(delta: Tensor, hPrev: Tensor): void {
-    gemm(this.weight_hh.grad, delta, hPrev, true, false, 1, 1);
-    colSums(this.bias_hh.grad, delta, 1);
-  }
 }

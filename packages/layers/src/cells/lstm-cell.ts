@@ -31,7 +31,11 @@ export class LSTMCell extends Graph {
   readonly hh: LSTMCore;
 
   /** A cell from `inputSize` features (or a vocabulary of that many ids) to `hiddenSize` (m) units. */
-  constructor(readonly inputSize: number, readonly hiddenSize: number, options: CellOptions) {
+  constructor(
+    /** Features of x (or the vocabulary size K with `input: 'ids'`). */ readonly inputSize: number,
+    /** m, the hidden units. */ readonly hiddenSize: number,
+    options: CellOptions,
+  ) {
     super(lstmCellSpec(inputSize, hiddenSize, options));
     this.ih = this.node('ih').layer;
     this.hh = this.node('hh').layer as LSTMCore;

@@ -1,18 +1,19 @@
-import { addOuter, addRowVector, colSums, copy, fill, gemm, matvec, matvecT, Tensor, zeros } from '@weft/tensor';
+import { addRowVector, Tensor, zeros } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
   checkInputs,
   resolvePropagateDown,
-  zeroGrads,
   type Layer,
   type LayerContext,
   type SequenceContexts,
 } from '../layer.js';
-import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
-import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
-import { blockOf, sameStorage, sigmoidOf } from './common.js';
+import type { InitOptions } from '../layers/init.js';
+import { HiddenStates } from '../hidden-states.js';
+import { rowBlock } from '../step-rows.js';
+import { sigmoidOf } from './common.js';
+import { HiddenCore } from './hidden-core.js';
 
 /**
  * The per-call cache of {@link LSTMCore}: the outputs h and c, the gate
@@ -29,7 +30,7 @@ export class LSTMCoreContext implements LayerContext {
   readonly tanhC: Tensor;
   /** Δ = ∂loss/∂(gate pre-activations) `[rows, 4m]`; it is dx when x's gradient is asked for. */
   readonly delta: Tensor;
-  /** h_{t−1} of the last forward: a reference, or `hPrevStore` in a sequence. */
+  /** h_{t−1} of the last forward: a reference, or a block of the sequence's shared states. */
   hPrev: Tensor;
   /** c_{t−1} of the last forward (a reference). */
   cPrev: Tensor;
@@ -46,8 +47,6 @@ export class LSTMCoreContext implements LayerContext {
     gradX: Tensor | null,
     gradH: Tensor | null,
     gradC: Tensor | null,
-    /** In a sequence: where h_{t−1} sits for the deferred weight gemm (see {@link LSTMCoreSequence}). */
-    readonly hPrevStore: Tensor | null,
     /** The sequence this step belongs to, which accumulates its parameter gradients. */
     readonly sequence: LSTMCoreSequence | null,
     /** The time step of this context within `sequence`. */
@@ -77,12 +76,8 @@ export class LSTMCoreContext implements LayerContext {
  */
 export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
   readonly steps: readonly LSTMCoreContext[];
-  /** Which steps ran backward since their forward (the others contribute 0). */
-  readonly ran: Uint8Array;
-  /** Δ `[T·B, 4m]`: the gate pre-activation gradients of every step. */
-  readonly delta: Tensor;
-  /** H_prev `[T·B, m]`: h_{t−1} of every step. */
-  readonly hPrev: Tensor;
+  /** The hidden states, Δ `[T·B, 4m]` and which steps ran backward (see {@link HiddenStates}). */
+  readonly hidden: HiddenStates;
 
   /** @internal Built by LSTMCore.createSequenceContexts. */
   constructor(
@@ -93,29 +88,25 @@ export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
   ) {
     const m = core.hiddenSize;
     const rows = batch * count;
-    const hStates = zeros([rows + batch, m]);
-    const cStates = zeros([rows + batch, m]);
+    this.hidden = new HiddenStates(batch, count, m, 4 * m);
+    const cStates = zeros([rows, m]);
     const gates = zeros([rows, 4 * m]);
     const tanhC = zeros([rows, m]);
-    this.hPrev = new Tensor(hStates.data, [rows, m]);
-    this.delta = zeros([rows, 4 * m]);
-    this.ran = new Uint8Array(count);
     const steps: LSTMCoreContext[] = [];
     for (let t = 0; t < count; t++) {
-      const delta = blockOf(this.delta, t, batch);
+      const delta = this.hidden.deltaOf(t);
       steps.push(
         new LSTMCoreContext(
           batch,
           1,
-          blockOf(hStates, t + 1, batch),
-          blockOf(cStates, t + 1, batch),
-          blockOf(gates, t, batch),
-          blockOf(tanhC, t, batch),
+          this.hidden.output(t),
+          rowBlock(cStates, t, batch),
+          rowBlock(gates, t, batch),
+          rowBlock(tanhC, t, batch),
           delta,
           propagate[0] ? delta : null,
           propagate[1] ? zeros([batch, m]) : null,
           propagate[2] ? zeros([batch, m]) : null,
-          blockOf(hStates, t, batch),
           this,
           t,
         ),
@@ -124,31 +115,12 @@ export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
     this.steps = steps;
   }
 
-  /**
-   * dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward;
-   * then forgets them. One gemm when every step read its h_{t−1} from the
-   * shared states, else step by step from the h_{t−1} each one was given.
-   */
+  /** dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward (one gemm when it can); then forgets them. */
   accumulateParamGrads(): void {
-    let any = false;
-    let stacked = true;
-    for (let t = 0; t < this.ran.length; t++) {
-      const step = this.steps[t]!;
-      if (!this.ran[t]) fill(step.delta, 0);
-      else {
-        any = true;
-        if (step.hPrev !== step.hPrevStore) stacked = false;
-      }
-    }
-    if (!any) return;
-    if (stacked) this.core.accumulateParamGrads(this.delta, this.hPrev);
-    else {
-      for (let t = 0; t < this.ran.length; t++) {
-        const step = this.steps[t]!;
-        if (this.ran[t]) this.core.accumulateParamGrads(step.delta, step.hPrev);
-      }
-    }
-    this.ran.fill(0);
+    this.hidden.accumulate(
+      (t) => this.steps[t]!.hPrev,
+      (delta, hPrev) => this.core.accumulateParamGrads(delta, hPrev),
+    );
   }
 }
 
@@ -167,37 +139,19 @@ export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
  *   dc ⊙ c_{t−1} ⊙ f(1−f), dc ⊙ i ⊙ (1−g²), dh_t ⊙ tanh c_t ⊙ o(1−o));
  *   dx = Δ; dh_{t−1} = Δ W_hh; dc_{t−1} = dc ⊙ f; dW_hh += Δᵀ h_{t−1}; db_hh += Σ Δ.
  */
-export class LSTMCore implements Layer<LSTMCoreContext> {
+export class LSTMCore extends HiddenCore implements Layer<LSTMCoreContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
-  /** Hidden-to-gates weights W_hh `[4m, m]`. */
-  readonly weight_hh: Param;
-  /** Hidden-side gate bias b_hh `[4m]`. */
-  readonly bias_hh: Param;
-  private readonly params: readonly Param[];
 
   /**
    * A core with `hiddenSize` (m) units. With `options.std`: W_hh ~ N(0, std²),
    * b_hh = 0; without: both U(−1/√m, 1/√m) (PyTorch's default), from `options.rng`.
    */
-  constructor(readonly hiddenSize: number, options: InitOptions) {
-    checkSize('LSTMCore', 'hiddenSize', hiddenSize);
+  constructor(hiddenSize: number, options: InitOptions) {
+    super('LSTMCore', hiddenSize, 4, options);
     const m = hiddenSize;
-    this.weight_hh = new Param('weight_hh', initCellParam('LSTMCore', [4 * m, m], m, false, options));
-    this.bias_hh = new Param('bias_hh', initCellParam('LSTMCore', [4 * m], m, true, options));
-    this.params = [this.weight_hh, this.bias_hh];
     this.inputs = [port('x', float(4 * m)), port('h', float(m)), port('c', float(m))];
     this.outputs = [port('h', float(m)), port('c', float(m))];
-  }
-
-  /** `[weight_hh, bias_hh]`. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: h, c, tanh c `[rows, m]`, gates and Δ `[rows, 4m]`, and the requested input gradients. */
@@ -219,7 +173,6 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
       propagate[1] ? zeros([rows, m]) : null,
       propagate[2] ? zeros([rows, m]) : null,
       null,
-      null,
       0,
     );
   }
@@ -236,17 +189,13 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
     const x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
     const cPrev = inputs[2] as Tensor;
-    const store = ctx.hPrevStore;
-    if (store && sameStorage(hPrev, store)) hPrev = store;
-    else if (store && ctx.step === 0) hPrev = copy(store, hPrev); // block 0 is no step's output
-    if (ctx.sequence) ctx.sequence.ran[ctx.step] = 0;
+    if (ctx.sequence) hPrev = ctx.sequence.hidden.begin(ctx.step, hPrev);
     ctx.hPrev = hPrev;
     ctx.cPrev = cPrev;
     const a = ctx.gates;
     // a = (x + b_hh) + h_{t−1} W_hhᵀ: the product accumulates onto the input term.
     addRowVector(a, x, this.bias_hh.value);
-    if (ctx.rows === 1) matvec(a, this.weight_hh.value, hPrev, 1, 1);
-    else gemm(a, hPrev, this.weight_hh.value, false, true, 1, 1);
+    this.addHiddenProduct(a, hPrev, ctx.rows, 1);
 
     const m = this.hiddenSize;
     const ad = a.data, ao = a.offset;
@@ -311,26 +260,8 @@ export class LSTMCore implements Layer<LSTMCoreContext> {
     }
     // dx is Δ itself (aliased at creation): nothing to write.
     const gradH = ctx.gradInputs[1];
-    const one = ctx.rows === 1;
-    if (gradH) {
-      if (one) matvecT(gradH, this.weight_hh.value, ctx.delta);
-      else gemm(gradH, ctx.delta, this.weight_hh.value);
-    }
-    if (ctx.sequence) {
-      ctx.sequence.ran[ctx.step] = 1; // weight gradients wait for the sequence's gemm
-      return;
-    }
-    if (one) {
-      addOuter(this.weight_hh.grad, ctx.delta, ctx.hPrev);
-      colSums(this.bias_hh.grad, ctx.delta, 1);
-    } else {
-      this.accumulateParamGrads(ctx.delta, ctx.hPrev);
-    }
+    if (gradH) this.hiddenGradient(gradH, ctx.delta, ctx.rows, 0);
+    this.addWeightGradients(ctx);
   }
 
-  /** @internal dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ, for Δ `[rows, 4m]` and H_prev `[rows, m]`. */
-  accumulateParamGrads(delta: Tensor, hPrev: Tensor): void {
-    gemm(this.weight_hh.grad, delta, hPrev, true, false, 1, 1);
-    colSums(this.bias_hh.grad, delta, 1);
-  }
 }

@@ -43,7 +43,10 @@ export class GraphBuilder {
   private readonly outputRefs: { name: string; source: string }[] = [];
   private readonly names = new Set<string>();
 
-  /** `name` names the graph in error messages. */
+  /**
+   * `name` names the graph in error messages.
+   * @param name - The graph's name (default `'Graph'`), also the built graph's `name`.
+   */
   constructor(readonly name = 'Graph') {}
 
   /** Declares graph input `name` of `type` (`float(n)` or `ids()`). Returns this. */

@@ -21,7 +21,9 @@ import { formatPortType, portShape, sameType, type Port, type Value } from '../p
 
 /** Where a value comes from: output `port` of node `node`, or graph input `port` when `node` is -1. */
 export interface Source {
+  /** Index into the graph's nodes, or -1 for a graph input. */
   readonly node: number;
+  /** Index of the output port of that node (or of the graph input). */
   readonly port: number;
 }
 
@@ -29,6 +31,7 @@ export interface Source {
 export interface GraphNode {
   /** Unique within the graph; names the node in messages and prefixes its parameters. */
   readonly name: string;
+  /** The layer the node runs. */
   readonly layer: Layer;
   /** Prepended to the names of the layer's parameters (default `name + '.'`; `''` keeps them). */
   readonly prefix: string;
@@ -38,7 +41,9 @@ export interface GraphNode {
 
 /** A graph output: its port (name and type) and the node output it exposes. */
 export interface GraphOutput {
+  /** The output's name and type, as the graph declares it. */
   readonly port: Port;
+  /** The node output it exposes. */
   readonly source: Source;
 }
 
@@ -46,9 +51,11 @@ export interface GraphOutput {
 export interface GraphSpec {
   /** Names the graph in messages. */
   readonly name: string;
+  /** The graph's input ports. */
   readonly inputs: readonly Port[];
   /** In topological order: every source refers to a graph input or an earlier node. */
   readonly nodes: readonly GraphNode[];
+  /** The graph's outputs and where they come from. */
   readonly outputs: readonly GraphOutput[];
 }
 

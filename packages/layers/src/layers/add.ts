@@ -10,7 +10,10 @@ import { letterNames, ParameterlessLayer, type ParameterlessContext } from './pa
  */
 export class Add extends ParameterlessLayer {
   /** A sum of `arity` (1 to 26, default 2) inputs of `size` features. */
-  constructor(readonly size: number, readonly arity = 2) {
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */ readonly size: number,
+    /** How many inputs are summed (a, b, c, …). */ readonly arity = 2,
+  ) {
     super('Add', letterNames('Add', arity).map((n) => [n, size] as const), [['y', size]]);
   }
 

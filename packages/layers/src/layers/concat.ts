@@ -15,7 +15,10 @@ export class Concat extends ParameterlessLayer {
   readonly size: number;
 
   /** The concatenation of inputs of `sizes` features. */
-  constructor(readonly sizes: readonly number[]) {
+  constructor(
+    /** Features of each input, in input order; the output has their sum. */
+    readonly sizes: readonly number[],
+  ) {
     if (!Array.isArray(sizes)) throw new Error(`Concat: sizes must be an array of positive integers, got ${String(sizes)}`);
     const total = sizes.reduce((s, n) => s + n, 0);
     super('Concat', letterNames('Concat', sizes.length).map((n, i) => [n, sizes[i]!] as const), [['y', total]]);

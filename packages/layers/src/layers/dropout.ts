@@ -37,7 +37,11 @@ export class Dropout extends ParameterlessLayer<DropoutContext> {
    * generator of the masks; it may be replaced (e.g. by a clone of a saved
    * one, to replay the same masks in a gradient check).
    */
-  constructor(readonly size: number, readonly p: number, public rng: Rng) {
+  constructor(
+    /** Features per row. */ readonly size: number,
+    /** Probability of dropping each entry, in [0, 1). */ readonly p: number,
+    /** The generator of the masks (replaceable, e.g. by a clone to replay masks). */ public rng: Rng,
+  ) {
     super('Dropout', [['x', size]], [['y', size]]);
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`Dropout: p must be a probability in [0, 1), got ${String(p)}`);
     if (typeof rng?.uniform !== 'function') throw new Error('Dropout: rng (a seeded Rng) is required to draw the masks');

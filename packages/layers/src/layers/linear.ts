@@ -17,7 +17,12 @@ import { checkSize, initWeight, type InitOptions } from './init.js';
 /** Options of {@link Linear}. */
 export interface LinearOptions extends InitOptions {
   /** Parameter names; defaults `W` and `b` (the char-RNN calls them `V` and `c`). */
-  names?: { W?: string; b?: string };
+  names?: {
+    /** The weight `[out, in]` (default `W`). */
+    W?: string;
+    /** The bias `[out]` (default `b`). */
+    b?: string;
+  };
   /** With a bias b (default true); `false` gives y = x Wᵀ and parameters `[W]` only (PyTorch's `bias=False`). */
   bias?: boolean;
 }
@@ -84,7 +89,7 @@ export class LinearSequence implements SequenceContexts<LinearContext> {
 }
 
 /**
- * Affine map y = x Wᵀ + b, row by row (the report's o_t = V h_t + c); with
+ * Affine map y = x Wᵀ + b, row by row (an RNN's output o_t = V h_t + c); with
  * `{ bias: false }` the linear map y = x Wᵀ (a cell's hidden-to-hidden term).
  *
  * - input `x`: `[B, in]`; output `y`: `[B, out]`.
@@ -104,7 +109,11 @@ export class Linear implements Layer<LinearContext> {
   readonly b: Param | null;
   private readonly params: readonly Param[];
 
-  /** A map from `inFeatures` to `outFeatures`; W ~ N(0, std²) from `options.rng`, b = 0 (unless `bias: false`). */
+  /**
+   * A map from `inFeatures` to `outFeatures`; W ~ N(0, std²) from `options.rng`, b = 0 (unless `bias: false`).
+   * @param inFeatures - Features of the input x `[rows, in]`.
+   * @param outFeatures - Features of the output y `[rows, out]`; W is `[out, in]`.
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions) {
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);

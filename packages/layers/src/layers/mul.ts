@@ -9,7 +9,10 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  */
 export class Mul extends ParameterlessLayer {
   /** A product of two inputs of `size` features. */
-  constructor(readonly size: number) {
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */
+    readonly size: number,
+  ) {
     super('Mul', [['a', size], ['b', size]], [['y', size]]);
   }
 

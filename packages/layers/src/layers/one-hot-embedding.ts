@@ -6,11 +6,11 @@ import { checkSize, initWeight, type InitOptions } from './init.js';
 
 /** Options of {@link OneHotEmbedding}. */
 export interface OneHotEmbeddingOptions extends InitOptions {
-  /** Name of the weight parameter; default `U` (the report's name). */
+  /** Name of the weight parameter; default `U`. */
   name?: string;
   /**
    * Give the layer a bias `b` `[m]` under this name (e.g. `bias_ih`), added to
-   * every output row; it starts at 0. Default: no bias (the report's U x_t).
+   * every output row; it starts at 0. Default: no bias (out = U x_t).
    */
   bias?: string;
 }
@@ -33,7 +33,7 @@ export class OneHotEmbeddingContext implements LayerContext {
 
 /**
  * Token ids → vectors: `out[r, :] = U[:, ids[r]]`, which is `U x` for the
- * one-hot vector x of the id (the report's `U x_t`), without building x.
+ * one-hot vector x of the id, without building x.
  * With a bias: `out[r, :] = U[:, ids[r]] + b`, i.e. a Linear layer `U x + b`
  * on one-hot x (how an LSTM/GRU cell takes token ids).
  *
@@ -51,7 +51,11 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
   readonly bias: Param | null;
   private readonly params: readonly Param[];
 
-  /** A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²) (and b = 0 with `options.bias`). */
+  /**
+   * A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²) (and b = 0 with `options.bias`).
+   * @param vocabSize - K, the number of token ids (0..K−1); U is `[m, K]`.
+   * @param size - m, the features per token: the output is `[rows, m]`.
+   */
   constructor(readonly vocabSize: number, readonly size: number, options: OneHotEmbeddingOptions) {
     checkSize('OneHotEmbedding', 'vocabSize', vocabSize);
     checkSize('OneHotEmbedding', 'size', size);

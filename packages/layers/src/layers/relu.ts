@@ -10,7 +10,10 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  */
 export class ReLU extends ParameterlessLayer {
   /** ReLU over `size` features. */
-  constructor(readonly size: number) {
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */
+    readonly size: number,
+  ) {
     super('ReLU', [['x', size]], [['y', size]]);
   }
 

@@ -24,12 +24,9 @@ import {
 } from '../layer.js';
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
+import { HiddenStates } from '../hidden-states.js';
+import { rowBlock } from '../step-rows.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
-
-/** True when contiguous `a` and `b` are the same elements of the same storage. */
-function sameStorage(a: Tensor, b: Tensor): boolean {
-  return a.data === b.data && a.offset === b.offset && a.isContiguous && a.size === b.size;
-}
 
 /** Options of {@link RNNCell}. */
 export interface RNNCellOptions extends InitOptions {
@@ -40,7 +37,14 @@ export interface RNNCellOptions extends InitOptions {
    */
   inputSize?: number;
   /** Parameter names; defaults `W`, `b` and `Wx`. */
-  names?: { W?: string; b?: string; Wx?: string };
+  names?: {
+    /** The recurrent weight `[m, m]` (default `W`). */
+    W?: string;
+    /** The bias `[m]` (default `b`). */
+    b?: string;
+    /** The input projection `[m, inputSize]` (default `Wx`). */
+    Wx?: string;
+  };
 }
 
 /**
@@ -54,7 +58,7 @@ export class RNNCellContext implements LayerContext {
   readonly gradInputs: readonly (Tensor | null)[];
   /** δ = ∂loss/∂a `[rows, m]`, where h = tanh(a). */
   readonly delta: Tensor;
-  /** h_{t−1} of the last forward: a reference, or `hPrevStore` in a sequence. */
+  /** h_{t−1} of the last forward: a reference, or a block of the sequence's shared states. */
   hPrev: Tensor;
   /** The input of the last forward: a reference, or `xStore` in a sequence. */
   x: Tensor;
@@ -67,12 +71,6 @@ export class RNNCellContext implements LayerContext {
     delta: Tensor,
     gradX: Tensor | null,
     gradH: Tensor | null,
-    /**
-     * In a sequence: where h_{t−1} sits for the deferred dW gemm, a row block of
-     * the shared states. For t > 0 it is the previous step's output; forward
-     * copies only step 0's h_{t−1} (the initial state) into it.
-     */
-    readonly hPrevStore: Tensor | null,
     /** In a sequence with an input projection: where forward copies x. */
     readonly xStore: Tensor | null,
     /** The sequence this step belongs to, which accumulates its parameter gradients. */
@@ -91,26 +89,15 @@ export class RNNCellContext implements LayerContext {
 
 /**
  * Per-step contexts of an RNNCell whose buffers are row blocks of shared
- * storage, so that after BPTT the weight gradients are single matrix products:
- * dW += Δᵀ H_prev, db += colSums(Δ), dWx += Δᵀ X.
- *
- * The states live in one `[(T+1)·B, m]` buffer: row block 0 holds h_0 and
- * block t+1 the output h_{t+1} of step t. So H_prev (blocks 0..T−1) and the
- * outputs H (blocks 1..T) are overlapping views, and a step fed the previous
- * step's output (as an unroller does) needs no copy of h_{t−1}. A step fed any
- * other h_{t−1} keeps a reference to it (inputs stay unchanged until backward,
- * as the layer contract asks), and the weight gradients are then summed step by step.
+ * storage ({@link HiddenStates}), so that after BPTT the weight gradients are
+ * single matrix products: dW += Δᵀ H_prev, db += colSums(Δ), dWx += Δᵀ X.
+ * A step fed an h_{t−1} other than the previous step's output keeps a
+ * reference to it, and the weight gradients are then summed step by step.
  */
 export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
   readonly steps: readonly RNNCellContext[];
-  /** Which steps ran backward since their forward (the others contribute 0). */
-  readonly ran: Uint8Array;
-  /** Δ `[T·B, m]`: δ of every step. */
-  readonly delta: Tensor;
-  /** H_prev `[T·B, m]`: h_{t−1} of every step (rows 0..T·B of the states). */
-  readonly hPrev: Tensor;
-  /** H `[T·B, m]`: the output h_t of every step (rows B..(T+1)·B of the states). */
-  readonly h: Tensor;
+  /** The states, Δ and which steps ran backward. */
+  readonly hidden: HiddenStates;
   /** X `[T·B, inputSize]` with an input projection, else null. */
   readonly x: Tensor | null;
 
@@ -122,55 +109,31 @@ export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
     propagate: readonly boolean[],
   ) {
     const m = cell.hiddenSize;
-    const rows = batch * count;
-    const states = zeros([rows + batch, m]);
-    this.hPrev = new Tensor(states.data, [rows, m]);
-    this.h = new Tensor(states.data, [rows, m], undefined, batch * m);
-    this.delta = zeros([rows, m]);
-    this.x = cell.inputProjection ? zeros([rows, cell.inputSize]) : null;
-    this.ran = new Uint8Array(count);
+    this.hidden = new HiddenStates(batch, count, m, m);
+    this.x = cell.inputProjection ? zeros([batch * count, cell.inputSize]) : null;
     const steps: RNNCellContext[] = [];
     for (let t = 0; t < count; t++) {
-      const block = (s: Tensor): Tensor => new Tensor(s.data, [batch, s.shape[1]!], undefined, s.offset + t * batch * s.shape[1]!);
-      const delta = block(this.delta);
+      const delta = this.hidden.deltaOf(t);
       const gradX = !propagate[0] ? null : cell.inputProjection ? zeros([batch, cell.inputSize]) : delta;
       const gradH = propagate[1] ? zeros([batch, m]) : null;
-      steps.push(new RNNCellContext(batch, 1, block(this.h), delta, gradX, gradH, block(this.hPrev), this.x ? block(this.x) : null, this, t));
+      const xStore = this.x ? rowBlock(this.x, t, batch) : null;
+      steps.push(new RNNCellContext(batch, 1, this.hidden.output(t), delta, gradX, gradH, xStore, this, t));
     }
     this.steps = steps;
   }
 
-  /**
-   * dW += Δᵀ H_prev, db += Σ_rows Δ (and dWx += Δᵀ X) over the steps that ran
-   * backward; then forgets them. One gemm each when every step read its h_{t−1}
-   * from the shared states, else step by step from the h_{t−1} each one was given.
-   */
+  /** dW += Δᵀ H_prev, db += Σ_rows Δ (and dWx += Δᵀ X) over the steps that ran backward; then forgets them. */
   accumulateParamGrads(): void {
-    let any = false;
-    let stacked = true;
-    for (let t = 0; t < this.ran.length; t++) {
-      const step = this.steps[t]!;
-      if (!this.ran[t]) fill(step.delta, 0);
-      else {
-        any = true;
-        if (step.hPrev !== step.hPrevStore) stacked = false;
-      }
-    }
-    if (!any) return;
-    if (stacked) this.cell.accumulateParamGrads(this.delta, this.hPrev, this.x);
-    else {
-      for (let t = 0; t < this.ran.length; t++) {
-        const step = this.steps[t]!;
-        if (this.ran[t]) this.cell.accumulateParamGrads(step.delta, step.hPrev, step.x);
-      }
-    }
-    this.ran.fill(0);
+    this.hidden.accumulate(
+      (t) => this.steps[t]!.hPrev,
+      (delta, hPrev, t) => this.cell.accumulateParamGrads(delta, hPrev, t < 0 ? this.x : this.steps[t]!.x),
+    );
   }
 }
 
 /**
- * The vanilla RNN step: h = tanh(h_prev Wᵀ + x + b), row by row, i.e. the
- * report's a_t = W h_{t−1} + U x_t + b, h_t = tanh(a_t) when x = U x_t comes
+ * The vanilla RNN step: h = tanh(h_prev Wᵀ + x + b), row by row, i.e.
+ * a_t = W h_{t−1} + U x_t + b, h_t = tanh(a_t) when x = U x_t comes
  * from a {@link OneHotEmbedding}. With `inputSize`, x is projected by the
  * cell's own Wx: h = tanh(h_prev Wᵀ + x Wxᵀ + b).
  *
@@ -193,7 +156,10 @@ export class RNNCell implements Layer<RNNCellContext> {
   readonly inputSize: number;
   private readonly params: readonly Param[];
 
-  /** A cell with `hiddenSize` (m) units; W (then Wx) ~ N(0, std²) from `options.rng`, b = 0. */
+  /**
+   * A cell with `hiddenSize` (m) units; W (then Wx) ~ N(0, std²) from `options.rng`, b = 0.
+   * @param hiddenSize - m: the state h and the output are `[rows, m]`.
+   */
   constructor(readonly hiddenSize: number, options: RNNCellOptions) {
     checkSize('RNNCell', 'hiddenSize', hiddenSize);
     const m = hiddenSize;
@@ -238,7 +204,7 @@ export class RNNCell implements Layer<RNNCellContext> {
     const delta = zeros([rows, m]);
     const gradX = !propagate[0] ? null : this.Wx ? zeros([rows, this.inputSize]) : delta;
     const gradH = propagate[1] ? zeros([rows, m]) : null;
-    return new RNNCellContext(batch, steps, zeros([rows, m]), delta, gradX, gradH, null, null, null, 0);
+    return new RNNCellContext(batch, steps, zeros([rows, m]), delta, gradX, gradH, null, null, 0);
   }
 
   /** `steps` contexts of `batch` rows over shared storage; weight gradients wait for `accumulateParamGrads()`. */
@@ -256,11 +222,8 @@ export class RNNCell implements Layer<RNNCellContext> {
     checkInputs('RNNCell', this.inputs, inputs, ctx.rows);
     let x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
-    const store = ctx.hPrevStore;
-    if (store && sameStorage(hPrev, store)) hPrev = store;
-    else if (store && ctx.step === 0) hPrev = copy(store, hPrev); // block 0 is no step's output
+    if (ctx.sequence) hPrev = ctx.sequence.hidden.begin(ctx.step, hPrev);
     if (ctx.xStore) x = copy(ctx.xStore, x);
-    if (ctx.sequence) ctx.sequence.ran[ctx.step] = 0;
     ctx.hPrev = hPrev;
     ctx.x = x;
     const h = ctx.outputs[0]!;
@@ -300,7 +263,7 @@ export class RNNCell implements Layer<RNNCellContext> {
     }
     // Without a projection gradX *is* delta (aliased at creation): nothing to write.
     if (ctx.sequence) {
-      ctx.sequence.ran[ctx.step] = 1; // weight gradients wait for the sequence's gemm
+      ctx.sequence.hidden.finish(ctx.step); // weight gradients wait for the sequence's gemm
       return;
     }
     if (one) {

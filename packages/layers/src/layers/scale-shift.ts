@@ -10,7 +10,12 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  */
 export class ScaleShift extends ParameterlessLayer {
   /** y = `scale` · x + `shift` over `size` features; both finite numbers. `name` names the layer in messages (subclasses pass theirs). */
-  constructor(readonly size: number, readonly scale: number, readonly shift: number, name = 'ScaleShift') {
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */ readonly size: number,
+    /** The factor s in y = s·x + c. */ readonly scale: number,
+    /** The offset c in y = s·x + c. */ readonly shift: number,
+    name = 'ScaleShift',
+  ) {
     super(name, [['x', size]], [['y', size]]);
     for (const [what, v] of [['scale', scale], ['shift', shift]] as const) {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}: ${what} must be a finite number, got ${String(v)}`);

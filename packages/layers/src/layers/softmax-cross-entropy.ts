@@ -1,16 +1,19 @@
-import { scale, softmax, zeros, type Tensor } from '@weft/tensor';
+import { scale, softmax, zeros, type LogSumExp, type Tensor } from '@weft/tensor';
 import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, type Layer, type LayerContext } from '../layer.js';
 import type { Param } from '../param.js';
 import { float, ids, port, scalar, type Port, type Value } from '../port.js';
 import { checkSize } from './init.js';
 
-/** The per-call cache of {@link SoftmaxCrossEntropy}: p, each row's log-normalizer and the targets. */
+/** The per-call cache of {@link SoftmaxCrossEntropy}: p, each row's max and log Σ exp, and the targets. */
 export class SoftmaxCrossEntropyContext implements LayerContext {
   readonly rows: number;
   readonly outputs: readonly Tensor[];
   readonly gradInputs: readonly (Tensor | null)[];
-  /** log Σ_j exp(logits[r, j]) per row `[rows]`: log p[r, j] = logits[r, j] − logNormalizer[r]. */
-  readonly logNormalizer: Tensor;
+  /**
+   * Each row's max and log Σ_j exp(logits[r, j] − max), `[rows]` each:
+   * log p[r, j] = (logits[r, j] − lse.max[r]) − lse.logSum[r].
+   */
+  readonly lse: LogSumExp;
   /** softmax(logits) `[rows, K]`. */
   readonly probs: Tensor;
   /** The targets of the last forward (referenced, not copied). */
@@ -19,7 +22,7 @@ export class SoftmaxCrossEntropyContext implements LayerContext {
   constructor(readonly batch: number, readonly steps: number, classes: number, propagate: boolean) {
     this.rows = batch * steps;
     this.outputs = [zeros([])];
-    this.logNormalizer = zeros([this.rows]);
+    this.lse = { max: zeros([this.rows]), logSum: zeros([this.rows]) };
     this.probs = zeros([this.rows, classes]);
     this.gradInputs = [propagate ? zeros([this.rows, classes]) : null, null];
     this.targets = new Int32Array(0);
@@ -28,11 +31,13 @@ export class SoftmaxCrossEntropyContext implements LayerContext {
 
 /**
  * Softmax and cross-entropy against target ids, fused and numerically stable:
- * loss = −(1/B) Σ_rows log softmax(logits)[row, target], with log p taken as
- * logit − log Σ exp(logits) (never log of a probability that underflowed to 0),
- * and one exp per logit: the softmax kernel hands back each row's log Σ exp. Summed over the rows of every
- * step and averaged over the batch B: with B = 1 and T steps stacked it is the
- * report's −Σ_t log p_t[y_t].
+ * loss = −(1/B) Σ_rows log softmax(logits)[row, target], with −log p taken as
+ * (max − logit) + log Σ exp(logits − max) (never log of a probability that
+ * underflowed to 0, and log Σ never rounded to the precision of the largest
+ * logit: logits [1e16, 1e16] give log 2, not 0), and one exp per logit: the
+ * softmax kernel hands back each row's max and log Σ exp. Summed over the
+ * rows of every step and averaged over the batch B: with B = 1 and T steps
+ * stacked it is the report's −Σ_t log p_t[y_t].
  *
  * - inputs: `logits` `[B, K]`, `targets` Int32Array `[B]` of ids in [0, K).
  * - output `loss`: a scalar `[]`.
@@ -42,7 +47,10 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[] = [port('loss', scalar())];
 
-  /** A loss over `classes` (K) classes. */
+  /**
+   * A loss over `classes` (K) classes.
+   * @param classes - K: the logits are `[rows, K]`, the targets ids in 0..K−1.
+   */
   constructor(readonly classes: number) {
     checkSize('SoftmaxCrossEntropy', 'classes', classes);
     this.inputs = [port('logits', float(classes)), port('targets', ids())];
@@ -56,7 +64,7 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
   /** Nothing to zero. */
   zeroGrad(): void {}
 
-  /** Buffers for `batch · steps` rows: p and, if requested, dlogits `[rows, K]`; the log-normalizers `[rows]`. */
+  /** Buffers for `batch · steps` rows: p and, if requested, dlogits `[rows, K]`; each row's max and log Σ exp `[rows]`. */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): SoftmaxCrossEntropyContext {
     checkBatch('SoftmaxCrossEntropy', batch, steps);
     const propagate = resolvePropagateDown('SoftmaxCrossEntropy', this.inputs, propagateDown);
@@ -73,10 +81,13 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
       if (!(y >= 0 && y < K)) throw new Error(`SoftmaxCrossEntropy: target ${y} at row ${r} is outside the classes [0, ${K})`);
     }
     const logits = inputs[0] as Tensor;
-    softmax(ctx.probs, logits, ctx.logNormalizer);
-    const z = logits.data, zo = logits.offset, logZ = ctx.logNormalizer.data;
+    softmax(ctx.probs, logits, ctx.lse);
+    const z = logits.data, zo = logits.offset;
+    const max = ctx.lse.max.data, logSum = ctx.lse.logSum.data;
     let total = 0;
-    for (let r = 0; r < targets.length; r++) total += logZ[r]! - z[zo + r * K + targets[r]!]!;
+    // −log p = (max − z_y) + log Σ exp(z − max): max − z_y is exact when they
+    // are close, and log Σ (in [0, log K]) keeps all its digits
+    for (let r = 0; r < targets.length; r++) total += max[r]! - z[zo + r * K + targets[r]!]! + logSum[r]!;
     const loss = ctx.outputs[0]!;
     loss.data[loss.offset] = total / ctx.batch;
     ctx.targets = targets;

@@ -18,7 +18,7 @@ export class SoftmaxContext implements LayerContext {
 }
 
 /**
- * Row-wise softmax p = exp(x − max) / Σ exp(x − max) (the report's p_t).
+ * Row-wise softmax p = exp(x − max) / Σ exp(x − max) .
  *
  * - input `x`: `[B, n]` logits; output `p`: `[B, n]`, rows summing to 1.
  * - backward: dx = p ⊙ (dp − ⟨dp, p⟩) per row. No parameters.
@@ -30,7 +30,10 @@ export class Softmax implements Layer<SoftmaxContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
 
-  /** A softmax over `size` classes. */
+  /**
+   * A softmax over `size` classes.
+   * @param size - Classes n: inputs and outputs are `[rows, n]`.
+   */
   constructor(readonly size: number) {
     checkSize('Softmax', 'size', size);
     this.inputs = [port('x', float(size))];

@@ -30,7 +30,9 @@ export class Split extends ParameterlessLayer {
    * divide `size`; note torch.split's number is the part size instead), or the
    * part sizes, which must sum to `size`.
    */
-  constructor(readonly size: number, parts: number | readonly number[], options: SplitOptions = {}) {
+  constructor(
+    /** Features of the input x `[rows, size]`. */
+    readonly size: number, parts: number | readonly number[], options: SplitOptions = {}) {
     const sizes = splitSizes(size, parts);
     const names = options?.names ?? sizes.map((_, k) => `y${k}`);
     if (!Array.isArray(names) || names.length !== sizes.length || !names.every((n) => typeof n === 'string' && n !== '')) {

@@ -10,7 +10,10 @@ import { ParameterlessLayer, type ParameterlessContext } from './parameterless.j
  */
 export class Tanh extends ParameterlessLayer {
   /** Tanh over `size` features. */
-  constructor(readonly size: number) {
+  constructor(
+    /** Features per row (n): inputs and output are `[rows, n]`. */
+    readonly size: number,
+  ) {
     super('Tanh', [['x', size]], [['y', size]]);
   }
 

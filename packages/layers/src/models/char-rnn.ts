@@ -17,7 +17,7 @@ import { lossAndGradients } from '../run.js';
 /** The recurrent cells a character model can be built from. */
 export const CELLS = ['rnn', 'lstm', 'gru'] as const;
 
-/** `'rnn'` (vanilla tanh RNN, the report's), `'lstm'` or `'gru'`. */
+/** `'rnn'` (vanilla tanh RNN), `'lstm'` or `'gru'`. */
 export type CellName = (typeof CELLS)[number];
 
 /** Options of {@link charRnn}. */
@@ -28,7 +28,7 @@ export interface CharRnnOptions {
   hidden: number;
   /** Draws every weight, layer by layer, then the output layer; also draws the dropout masks. */
   rng: Rng;
-  /** B: sequences per update; default 1 (the report's setting). */
+  /** B: sequences per update; default 1. */
   batch?: number;
   /** The recurrent cell; default `'rnn'`. */
   cell?: CellName;
@@ -38,7 +38,7 @@ export interface CharRnnOptions {
   dropout?: number;
   /**
    * Standard deviation of the weights, N(0, std²) with zero biases. Default
-   * 0.01 (the report's) for `'rnn'`; for `'lstm'` and `'gru'` the default is
+   * 0.01 for `'rnn'`; for `'lstm'` and `'gru'` the default is
    * PyTorch's U(−1/√m, 1/√m) for the cells (the output layer: N(0, 0.01²)).
    */
   std?: number;
@@ -46,10 +46,15 @@ export interface CharRnnOptions {
 
 /** The architecture of a character model: what a checkpoint records to rebuild it. */
 export interface CharRnnArchitecture {
+  /** The recurrent cell of every layer. */
   cell: CellName;
+  /** Stacked recurrent layers. */
   layers: number;
+  /** m, hidden units per layer. */
   hidden: number;
+  /** K, the number of distinct characters. */
   vocabSize: number;
+  /** Dropout probability between layers. */
   dropout: number;
 }
 
@@ -58,8 +63,8 @@ export interface CharRnnModel {
   /** The architecture it was built with. */
   readonly architecture: CharRnnArchitecture;
   /**
-   * The parameters (the same objects every call). The report's model
-   * (`rnn`, 1 layer) has exactly U `[m,K]`, W `[m,m]`, V `[K,m]`, b `[m]`,
+   * The parameters (the same objects every call). The classic model
+   * (`rnn`, 1 layer, as Karpathy's min-char-rnn) has exactly U `[m,K]`, W `[m,m]`, V `[K,m]`, b `[m]`,
    * c `[K]`, in this order; other models use PyTorch's cell names per layer
    * (`l0.weight_ih`, `l0.weight_hh`, `l0.bias_ih`, `l0.bias_hh`, …) and
    * `head.weight`, `head.bias`.
@@ -67,7 +72,7 @@ export interface CharRnnModel {
   parameters(): Param[];
   /** B. */
   readonly batch: number;
-  /** The state names: `['h']` for the report's model, else `l0.h` (and `l0.c` for LSTM), `l1.h`, … */
+  /** The state names: `['h']` for the classic model, else `l0.h` (and `l0.c` for LSTM), `l1.h`, … */
   readonly stateNames: readonly string[];
   /** Every carried state `[B, m]` by name (truncated BPTT); may be written into. */
   readonly states: Readonly<Record<string, Tensor>>;
@@ -81,7 +86,7 @@ export interface CharRnnModel {
    * Forward over T = inputs.length / B steps from the current state (ids
    * time-major: index t·B + b), BPTT, ACCUMULATES (+=) into every gradient,
    * sets the state to the last step's. Dropout (if any) is on. Returns the
-   * loss summed over time, averaged over the batch (for B = 1 the report's −Σ_t log p_t[y_t]).
+   * loss summed over time, averaged over the batch (for B = 1, −Σ_t log p_t[y_t]).
    */
   lossAndGradients(inputs: Int32Array, targets: Int32Array): number;
   /** The same loss without gradients and without dropout (evaluation); also advances the state. */
@@ -114,8 +119,8 @@ interface CharRnnParts {
  * own {@link Recurrent}, so every layer's input-side products run once over
  * all T·B rows) → dropout between layers → Linear → SoftmaxCrossEntropy.
  *
- * With the defaults (`rnn`, 1 layer, no dropout) it is exactly the report's
- * model, OneHotEmbedding(U) → RNNCell(W, b) → Linear(V, c):
+ * With the defaults (`rnn`, 1 layer, no dropout) it is exactly the classic
+ * char-RNN (Karpathy's min-char-rnn), OneHotEmbedding(U) → RNNCell(W, b) → Linear(V, c):
  *
  *   a_t = W h_{t−1} + U x_t + b,  h_t = tanh(a_t),  o_t = V h_t + c,  p_t = softmax(o_t),
  *
@@ -135,7 +140,8 @@ export function charRnn(options: CharRnnOptions): CharRnnModel {
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`charRnn: layers must be a positive integer, got ${layers}`);
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new Error(`charRnn: dropout must be in [0, 1), got ${dropout}`);
   if (typeof rng?.normal !== 'function') throw new Error('charRnn: options.rng (a seeded Rng) is required to draw the weights');
-  const report = cell === 'rnn' && layers === 1;
+  // The classic model (Karpathy's min-char-rnn): U, W, V, b, c and state h.
+  const classic = cell === 'rnn' && layers === 1;
   const std = o.std ?? (cell === 'rnn' ? 0.01 : undefined);
   const headStd = o.std ?? 0.01;
 
@@ -145,17 +151,17 @@ export function charRnn(options: CharRnnOptions): CharRnnModel {
     const stateNames = cell === 'lstm' ? ['h', 'c'] : ['h'];
     const step = graph(`layer ${l}`).input('x', l === 0 ? ids() : float(m));
     for (const s of stateNames) step.input(s, float(m));
-    addCell(step, cell, l, K, m, rng, std, report);
+    addCell(step, cell, l, K, m, rng, std, classic);
     for (const s of stateNames) step.output(s, `cell.${s}`);
     recurrent.push(new Recurrent(step.build(), { state: Object.fromEntries(stateNames.map((s) => [s, s])) }));
-    states.push(stateNames.map((s) => ({ name: report ? s : `l${l}.${s}`, input: s })));
+    states.push(stateNames.map((s) => ({ name: classic ? s : `l${l}.${s}`, input: s })));
   }
-  const head = new Linear(m, K, { rng, std: headStd, names: report ? { W: 'V', b: 'c' } : { W: 'weight', b: 'bias' } });
+  const head = new Linear(m, K, { rng, std: headStd, names: classic ? { W: 'V', b: 'c' } : { W: 'weight', b: 'bias' } });
   const dropouts = Array.from({ length: layers - 1 }, () => new Dropout(m, dropout, rng));
-  const prefixes = recurrent.map((_, l) => (report ? '' : `l${l}.`));
-  const all = [...recurrent.flatMap((r, l) => r.parameters().map((p) => p.renamed(prefixes[l]! + p.name))), ...head.parameters().map((p) => p.renamed(report ? p.name : `head.${p.name}`))];
-  // The report's order: U, W, V, b, c.
-  const params = report ? ['U', 'W', 'V', 'b', 'c'].map((n) => all.find((p) => p.name === n)!) : all;
+  const prefixes = recurrent.map((_, l) => (classic ? '' : `l${l}.`));
+  const all = [...recurrent.flatMap((r, l) => r.parameters().map((p) => p.renamed(prefixes[l]! + p.name))), ...head.parameters().map((p) => p.renamed(classic ? p.name : `head.${p.name}`))];
+  // The classic order: U, W, V, b, c.
+  const params = classic ? ['U', 'W', 'V', 'b', 'c'].map((n) => all.find((p) => p.name === n)!) : all;
   const parts: CharRnnParts = {
     architecture: { cell, layers, hidden: m, vocabSize: K, dropout },
     recurrent,
@@ -169,14 +175,14 @@ export function charRnn(options: CharRnnOptions): CharRnnModel {
   return new CharRnn(parts, o.batch ?? 1, prefixes);
 }
 
-/** Adds node `cell` (and for the report's layer 0, `embed`) computing one layer's step. */
-function addCell(step: GraphBuilder, cell: CellName, l: number, K: number, m: number, rng: Rng, std: number | undefined, report: boolean): void {
+/** Adds node `cell` (and for a vanilla RNN's layer 0, `embed`) computing one layer's step. */
+function addCell(step: GraphBuilder, cell: CellName, l: number, K: number, m: number, rng: Rng, std: number | undefined, classic: boolean): void {
   const base = { rng, ...(std === undefined ? {} : { std }) };
   const states: Record<string, string> = cell === 'lstm' ? { h: 'h', c: 'c' } : { h: 'h' };
   if (cell === 'rnn') {
-    const names = report ? { W: 'W', b: 'b' } : { W: 'weight_hh', b: 'bias_hh', Wx: 'weight_ih' };
+    const names = classic ? { W: 'W', b: 'b' } : { W: 'weight_hh', b: 'bias_hh', Wx: 'weight_ih' };
     if (l === 0) {
-      step.node('embed', new OneHotEmbedding(K, m, { ...base, name: report ? 'U' : 'weight_ih' }), { ids: 'x' }, { prefix: '' });
+      step.node('embed', new OneHotEmbedding(K, m, { ...base, name: classic ? 'U' : 'weight_ih' }), { ids: 'x' }, { prefix: '' });
       step.node('cell', new RNNCell(m, { ...base, names }), { x: 'embed', h: 'h' }, { prefix: '' });
     } else {
       step.node('cell', new RNNCell(m, { ...base, names, inputSize: m }), { x: 'x', h: 'h' }, { prefix: '' });

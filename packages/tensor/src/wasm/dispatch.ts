@@ -11,21 +11,22 @@ import type { Tensor } from '../tensor.js';
 import type { KernelSet } from './module.js';
 import { active, wasmCalls } from './state.js';
 
-/** The kernel set for operands a, b, c, or null when they cannot run in wasm. */
-function kernelsFor(a: Tensor, b: Tensor, c: Tensor): KernelSet | null {
+/** The kernel set for operands a, b, c (and d), or null when they cannot run in wasm. */
+function kernelsFor(a: Tensor, b: Tensor, c: Tensor, d: Tensor = c): KernelSet | null {
   const runtime = active;
   if (runtime === null) return null;
   const buffer = runtime.heap.buffer;
   const ad = a.data;
   const bd = b.data;
   const cd = c.data;
-  if (ad.buffer !== buffer || bd.buffer !== buffer || cd.buffer !== buffer) return null;
+  const dd = d.data;
+  if (ad.buffer !== buffer || bd.buffer !== buffer || cd.buffer !== buffer || dd.buffer !== buffer) return null;
   let kernels: KernelSet;
   if (ad instanceof Float64Array) {
-    if (!(bd instanceof Float64Array && cd instanceof Float64Array)) return null;
+    if (!(bd instanceof Float64Array && cd instanceof Float64Array && dd instanceof Float64Array)) return null;
     kernels = runtime.kernels.f64;
   } else {
-    if (!(bd instanceof Float32Array && cd instanceof Float32Array)) return null;
+    if (!(bd instanceof Float32Array && cd instanceof Float32Array && dd instanceof Float32Array)) return null;
     kernels = runtime.kernels.f32;
   }
   wasmCalls.count++;
@@ -90,4 +91,65 @@ export function wasmAdagrad(param: Tensor, grad: Tensor, accum: Tensor, lr: numb
   const k = kernelsFor(param, grad, accum);
   if (k === null) return -1;
   return k.adagrad(address(param), address(grad), address(accum), param.size, lr, eps, limit);
+}
+
+/** The elementwise functions with a wasm kernel. */
+export type WasmUnary = 'exp' | 'tanh' | 'sigmoid';
+
+/** out = f(a) elementwise in wasm (same shapes, out may be a). */
+export function wasmUnary(f: WasmUnary, out: Tensor, a: Tensor): boolean {
+  const k = kernelsFor(out, a, a);
+  if (k === null) return false;
+  k[f](address(out), address(a), out.size);
+  return true;
+}
+
+/** The backward of tanh or sigmoid from the output y in wasm (same shapes). */
+export function wasmOutputBackward(f: 'tanhBackward' | 'sigmoidBackward', out: Tensor, y: Tensor, dy: Tensor): boolean {
+  const k = kernelsFor(out, y, dy);
+  if (k === null) return false;
+  k[f](address(out), address(y), address(dy), out.size);
+  return true;
+}
+
+/**
+ * Row-wise softmax of a [rows, n] in wasm; when `max` and `sum` are given,
+ * also each row's maximum and Σ exp(a − max) − 1, computed without adding the
+ * max's term 1 (the caller takes log1p).
+ */
+export function wasmSoftmax(out: Tensor, a: Tensor, rows: number, n: number, max?: Tensor, sum?: Tensor): boolean {
+  const stats = max !== undefined && sum !== undefined;
+  const k = stats ? kernelsFor(out, a, max, sum) : kernelsFor(out, a, a);
+  if (k === null) return false;
+  k.softmax(address(out), address(a), rows, n, stats ? 1 : 0, stats ? address(max) : 0, stats ? address(sum) : 0);
+  return true;
+}
+
+/** One RMSProp step in wasm; `b` is the momentum buffer (ignored, may be `s`, when mu = 0). */
+export function wasmRmsprop(theta: Tensor, g: Tensor, s: Tensor, b: Tensor, lr: number, alpha: number, eps: number, mu: number, wd: number): boolean {
+  const k = kernelsFor(theta, g, s, b);
+  if (k === null) return false;
+  k.rmsprop(address(theta), address(g), address(s), address(b), theta.size, lr, alpha, eps, mu, wd);
+  return true;
+}
+
+/** One Adam/AdamW step in wasm (c1, c2: the bias corrections). */
+export function wasmAdam(
+  theta: Tensor,
+  g: Tensor,
+  m: Tensor,
+  v: Tensor,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  c1: number,
+  c2: number,
+  eps: number,
+  l2: number,
+  shrink: number,
+): boolean {
+  const k = kernelsFor(theta, g, m, v);
+  if (k === null) return false;
+  k.adam(address(theta), address(g), address(m), address(v), theta.size, lr, beta1, beta2, c1, c2, eps, l2, shrink);
+  return true;
 }

@@ -10,7 +10,7 @@
  * Compilation is synchronous (`new WebAssembly.Module`) so that
  * `setBackend('wasm')` works anywhere without await: fine in Node and in
  * workers. Browsers limit synchronous compilation on the main thread to small
- * modules (Chrome: a few MB); this one is about 5 KB, but `initWasm()` offers
+ * modules (Chrome: a few MB); this one is about 24 KB, but `initWasm()` offers
  * the asynchronous path (`WebAssembly.compile`) for pages that prefer it.
  */
 import { decodeBase64 } from './base64.js';
@@ -31,6 +31,40 @@ export interface KernelSet {
   addOuter(a: number, x: number, y: number, m: number, n: number, alpha: number): void;
   /** Fused clip + AdaGrad step over n elements; returns how many were clipped. */
   adagrad(theta: number, g: number, G: number, n: number, lr: number, eps: number, limit: number): number;
+  /** out = exp(a) over n elements (out may be a). */
+  exp(out: number, a: number, n: number): void;
+  /** out = tanh(a) over n elements (out may be a). */
+  tanh(out: number, a: number, n: number): void;
+  /** out = σ(a) over n elements (out may be a). */
+  sigmoid(out: number, a: number, n: number): void;
+  /** out = dy·(1 − y²) over n elements. */
+  tanhBackward(out: number, y: number, dy: number, n: number): void;
+  /** out = dy·y·(1 − y) over n elements. */
+  sigmoidBackward(out: number, y: number, dy: number, n: number): void;
+  /**
+   * Row-wise softmax of a [rows, n] into out; when stats ≠ 0 also each row's
+   * max into maxOut[r] and Σ exp(a − max) − 1 (computed without adding the
+   * max's term 1; not its log) into sumOut[r].
+   */
+  softmax(out: number, a: number, rows: number, n: number, stats: number, maxOut: number, sumOut: number): void;
+  /** One RMSProp step over n elements (b untouched when mu = 0). */
+  rmsprop(theta: number, g: number, s: number, b: number, n: number, lr: number, alpha: number, eps: number, mu: number, wd: number): void;
+  /** One Adam/AdamW step over n elements. */
+  adam(
+    theta: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    l2: number,
+    shrink: number,
+  ): void;
 }
 
 /** Both element types' kernels. */
@@ -39,7 +73,22 @@ export interface Kernels {
   readonly f32: KernelSet;
 }
 
-const KERNEL_NAMES = ['matvec', 'matvecTAcc', 'gemmAcc', 'gemmNTAcc', 'addOuter', 'adagrad'] as const;
+const KERNEL_NAMES = [
+  'matvec',
+  'matvecTAcc',
+  'gemmAcc',
+  'gemmNTAcc',
+  'addOuter',
+  'adagrad',
+  'exp',
+  'tanh',
+  'sigmoid',
+  'tanhBackward',
+  'sigmoidBackward',
+  'softmax',
+  'rmsprop',
+  'adam',
+] as const;
 
 let bytes: Uint8Array | null = null;
 let compiled: WasmModule | null = null;

@@ -1,6 +1,16 @@
+/** Sampling (@weft/layers): temperature, top-k, top-p, and generating ids from any one-step model. */
 import { describe, expect, it } from '@jest/globals';
-import { Rng } from '@weft/tensor';
-import { checkSamplingOptions, createSamplingScratch, sampleToken, type SamplingOptions } from '../src/sampling.js';
+import { Rng, zeros, type Tensor } from '@weft/tensor';
+import {
+  charRnn,
+  checkSamplingOptions,
+  createSamplingScratch,
+  generateIds,
+  sampleIds,
+  sampleToken,
+  type SamplingOptions,
+  type StepModel,
+} from '@weft/layers';
 
 const probs = Float64Array.from([0.05, 0.5, 0.15, 0.3]); // sorted: 1 (0.5), 3 (0.3), 2 (0.15), 0 (0.05)
 
@@ -87,5 +97,73 @@ describe('checkSamplingOptions', () => {
     expect(() => checkSamplingOptions({ topK: 1.5 })).toThrow(/top-k/);
     expect(() => checkSamplingOptions({ topP: 0 })).toThrow(/top-p must be in \(0, 1\], got 0/);
     expect(() => checkSamplingOptions({ topP: 1.2 })).toThrow(/top-p/);
+  });
+});
+
+/** A stand-in for any one-step model: p is a fixed function of the last id, and it counts its steps. */
+class CountingModel implements StepModel {
+  readonly batch = 1;
+  steps: number[] = [];
+  constructor(private readonly K: number) {}
+  step(ids: Int32Array, probs: Tensor): Tensor {
+    this.steps.push(ids[0]!);
+    for (let i = 0; i < this.K; i++) probs.data[i] = i === (ids[0]! + 1) % this.K ? 0.7 : 0.3 / (this.K - 1);
+    return probs;
+  }
+}
+
+describe('generateIds / sampleIds', () => {
+  it('work for any StepModel: feed the context, then draw and feed back each id but the last', () => {
+    const model = new CountingModel(5);
+    const ids = generateIds(model, [2, 3], 4, new Rng(1), { vocabSize: 5 });
+    expect(ids.length).toBe(4);
+    expect(model.steps).toEqual([2, 3, ids[0], ids[1], ids[2]]);
+  });
+
+  it('take K from a [1, K] probs buffer or from vocabSize, and need one of them', () => {
+    const probs = zeros([1, 5]);
+    const a = generateIds(new CountingModel(5), [0], 30, new Rng(4), { probs });
+    const b = generateIds(new CountingModel(5), [0], 30, new Rng(4), { vocabSize: 5 });
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(() => generateIds(new CountingModel(5), [0], 3, new Rng(4), {})).toThrow(/vocabulary size/);
+    expect(() => generateIds(new CountingModel(5), [0], 3, new Rng(4), { probs, vocabSize: 4 })).toThrow(/vocabSize is 4/);
+    expect(() => generateIds(new CountingModel(5), [0], 3, new Rng(4), { probs: zeros([5]) })).toThrow(/\[1, K\]/);
+  });
+
+  it('check the model, context, length and options before drawing', () => {
+    const m = charRnn({ vocabSize: 4, hidden: 3, rng: new Rng(0), batch: 2 });
+    expect(() => sampleIds(m, [0], 3, new Rng(0), { vocabSize: 4 })).toThrow(/batch 1, got 2/);
+    expect(() => sampleIds(new CountingModel(4), [], 3, new Rng(0), { vocabSize: 4 })).toThrow(/at least one id/);
+    expect(() => sampleIds(new CountingModel(4), [0], -1, new Rng(0), { vocabSize: 4 })).toThrow(/length/);
+    expect(() => sampleIds(new CountingModel(4), [0], 3, new Rng(0), { vocabSize: 4, topP: 2 })).toThrow(/top-p/);
+  });
+
+  it('with a char-RNN: same weights, state, context and seed give the same ids, drawn one by one or all at once', () => {
+    const model = charRnn({ vocabSize: 7, hidden: 6, rng: new Rng(3), std: 0.5 });
+    const run = (seed: number): number[] => {
+      model.resetState();
+      return Array.from(generateIds(model, [1, 2, 3], 50, new Rng(seed), { vocabSize: 7, temperature: 0.8, topP: 0.95 }));
+    };
+    const first = run(9);
+    expect(run(9)).toEqual(first);
+    expect(run(10)).not.toEqual(first);
+    model.resetState();
+    expect([...sampleIds(model, [1, 2, 3], 50, new Rng(9), { vocabSize: 7, temperature: 0.8, topP: 0.95 })]).toEqual(first);
+  });
+
+  it('without filters draw exactly rng.categorical of the model output (the reference loop)', () => {
+    const model = charRnn({ vocabSize: 5, hidden: 4, rng: new Rng(8), std: 0.5 });
+    const ids = Array.from(generateIds(model, [0], 20, new Rng(5), { vocabSize: 5 }));
+    model.resetState();
+    const rng = new Rng(5);
+    const probs = zeros([1, 5]);
+    const expected: number[] = [];
+    let next = 0;
+    for (let i = 0; i < 20; i++) {
+      model.step(Int32Array.of(next), probs);
+      next = rng.categorical(probs.data);
+      expected.push(next);
+    }
+    expect(ids).toEqual(expected);
   });
 });

@@ -10,11 +10,16 @@
  *
  * The wasm backend's .wasm files are loaded from node_modules
  * (`setWasmPaths` with the package's dist folder): nothing is downloaded.
+ *
+ * TF.js is a separate install (bench/tfjs has its own package.json and
+ * lockfile): `npm run bench:install` installs it and compiles this file;
+ * bench/src/tfjs.ts loads it when it is there.
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { TfjsModule } from '../dist/tfjs.js';
 
 let wasmPathsSet = false;
 
@@ -100,3 +105,6 @@ export class TfRnn {
     this.optimizer.dispose();
   }
 }
+
+// bench/src/tfjs.ts loads this module as a TfjsModule: keep the two in step.
+({ useTfBackend, TfRnn }) satisfies TfjsModule;

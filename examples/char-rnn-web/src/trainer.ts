@@ -1,0 +1,282 @@
+/**
+ * One training run, as `char-rnn train` does it with one stream, without any
+ * DOM or worker code (so it also runs, and is tested, in Node):
+ *
+ *   zero the grads; loss = model.lossAndGradients(X, Y) on the next window
+ *   (h carries over); AdaGrad with clipping to ±clip; smooth = loss on the
+ *   first update, 0.999·smooth + 0.001·loss after; each epoch starts at the
+ *   beginning of the text with h = 0.
+ *
+ * Same text, settings, seed and backend as the CLI → the same run, so
+ * checkpoints and samples move between the two.
+ */
+import { createOptimizer, type Optimizer } from '@weft/optim';
+import { generateIds, sampleIds, type CharRnnModel, type Param, type SamplingOptions } from '@weft/layers';
+import { copy, getBackend, reshape, Rng, row, setBackend, zeros, type Backend, type Tensor } from '@weft/tensor';
+import { createModel } from './cell-models.js';
+import { cellKind } from './cells.js';
+import type { CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
+import { TextWalk } from './text-walk.js';
+import { Vocabulary } from './vocabulary.js';
+
+/** The CLI's `TrainConfig`: the run's settings, stored as the checkpoint's `config`. */
+export type RunConfig = RunCheckpoint['config'];
+
+/** What the page's controls set. */
+export interface TrainSettings {
+  /** A cell id from CELLS ('rnn'). */
+  cell: string;
+  hidden: number;
+  layers: number;
+  lr: number;
+  seqLength: number;
+  /** Gradient clipping to [-clip, clip]; 0 turns it off. */
+  clip: number;
+  seed: number;
+  /** Updates between samples (one is also drawn before update 1). */
+  sampleEvery: number;
+  sampleLength: number;
+  /** Stop after this many updates in total (none: until paused). */
+  updates?: number;
+}
+
+/** What a page run stores as its CLI `epochs`: it trains until paused or until `updates`. */
+export const PAGE_EPOCHS = 1000;
+
+/**
+ * The seed of a training-time sample: the CLI's hash of the run's seed and
+ * the update (examples/char-rnn/src/train.ts, `samplingSeed`), so the page
+ * draws the CLI's samples.
+ */
+export function samplingSeed(seed: number, update: number): number {
+  let h = Math.imul((seed | 0) ^ 0x5bd1e995, 0x9e3779b1) ^ Math.floor(seed / 0x100000000);
+  h = Math.imul(h ^ (update | 0) ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A request to sample as `char-rnn sample --checkpoint … --seed S` does. */
+export interface SeededSampleRequest extends SamplingOptions {
+  seed: number;
+  /** Characters generated after the prime (or after the first, random, character). */
+  length: number;
+  prime?: string;
+}
+
+/** Why `step()` did not do an update. */
+export type StopReason = 'updates' | 'epochs' | 'diverged';
+
+export class Trainer {
+  readonly vocab: Vocabulary;
+  readonly model: CharRnnModel;
+  readonly params: Param[];
+  readonly optimizer: Optimizer;
+  readonly config: RunConfig;
+  /** The walk over the training text; null when only sampling (a checkpoint loaded without its text). */
+  readonly walk: TextWalk | null;
+  trainRng: Rng;
+  update = 0;
+  /** Epochs completed (the CLI's counter; the page shows epoch + 1). */
+  epoch = 0;
+  smoothLoss = NaN;
+  loss = NaN;
+  bestSmoothLoss = Infinity;
+  private readonly inputs: Int32Array;
+  private readonly targets: Int32Array;
+  /** A batch-1 model of its own for training-time samples: it gets a snapshot of the weights, so drawing can go on while training does. */
+  private readonly sampleModel: CharRnnModel;
+
+  private constructor(vocab: Vocabulary, config: RunConfig, walk: TextWalk | null, cell: string) {
+    this.vocab = vocab;
+    this.config = config;
+    this.walk = walk;
+    this.trainRng = new Rng(config.seed);
+    // The CLI's order: the run's generator draws U, W, V first.
+    this.model = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: this.trainRng });
+    this.params = this.model.parameters();
+    this.optimizer = createOptimizer(config.optimizer, this.params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
+    this.sampleModel = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: new Rng(0) });
+    this.inputs = new Int32Array(config.seqLength);
+    this.targets = new Int32Array(config.seqLength);
+  }
+
+  /** A new run on `text` with the kernels of the current backend. Throws on bad settings or a too-short text. */
+  static create(text: string, s: TrainSettings): Trainer {
+    checkSettings(s);
+    const vocab = Vocabulary.fromText(text);
+    const walk = new TextWalk(vocab.encode(text), s.seqLength);
+    const config: RunConfig = {
+      hidden: s.hidden,
+      seqLength: s.seqLength,
+      lr: s.lr,
+      optimizer: 'adagrad',
+      clip: s.clip,
+      epochs: PAGE_EPOCHS,
+      batch: 1,
+      seed: s.seed,
+      logEvery: 100,
+      sampleEvery: s.sampleEvery,
+      sampleLength: s.sampleLength,
+      backend: getBackend(),
+    };
+    if (s.updates !== undefined) config.updates = s.updates;
+    return new Trainer(vocab, config, walk, s.cell);
+  }
+
+  /**
+   * A run restored from a checkpoint (the CLI's or the page's). With `text`
+   * whose vocabulary is the checkpoint's, training continues where it stopped;
+   * without (or with another vocabulary) the model can only sample, and
+   * `trainable` says why not.
+   */
+  static fromCheckpoint(ckpt: RunCheckpoint, text?: string): { trainer: Trainer; trainable: true } | { trainer: Trainer; trainable: false; why: string } {
+    const vocab = Vocabulary.fromChars(ckpt.vocab);
+    let walk: TextWalk | null = null;
+    let why = '';
+    if (ckpt.config.batch !== 1) why = `it was trained with ${ckpt.config.batch} streams; the page trains one`;
+    else if (text === undefined) why = 'no text is chosen';
+    else if (!Vocabulary.fromText(text).equals(vocab)) why = 'the chosen text has another vocabulary than the checkpoint (continue it on the text it was trained on)';
+    else walk = new TextWalk(vocab.encode(text), ckpt.config.seqLength);
+    const t = new Trainer(vocab, { ...ckpt.config, batch: 1 }, walk, 'rnn');
+    for (const p of t.params) copy(p.value, ckpt.params[p.name as keyof RunCheckpoint['params']]);
+    copy(reshape(t.model.state, [t.config.hidden]), row(ckpt.h, 0));
+    if (walk) {
+      t.optimizer.loadStateDict(ckpt.optimizer);
+      walk.position = typeof ckpt.position === 'number' ? ckpt.position : ckpt.position[0]!;
+    }
+    t.trainRng = Rng.fromState(ckpt.rng);
+    t.update = ckpt.update;
+    t.epoch = ckpt.epoch;
+    t.smoothLoss = ckpt.smoothLoss;
+    t.bestSmoothLoss = ckpt.bestSmoothLoss ?? Infinity;
+    return walk ? { trainer: t, trainable: true } : { trainer: t, trainable: false, why };
+  }
+
+  /** The smooth loss in bits per character (it is summed over the T characters of a window, in nats). */
+  get smoothBitsPerChar(): number {
+    return this.smoothLoss / (this.config.seqLength * Math.LN2);
+  }
+
+  /** Whether a training-time sample is due before the next update (the CLI draws one before update 1 and every sampleEvery). */
+  sampleDue(): boolean {
+    return this.update % this.config.sampleEvery === 0;
+  }
+
+  /**
+   * Gets ready for the next update, as the CLI's loop does before it samples:
+   * at the end of the text, a new epoch (back to the start, h = 0). Returns
+   * why no update can follow (the update or epoch limit), or null. Calling it
+   * again changes nothing.
+   */
+  advance(): StopReason | null {
+    const walk = this.walk;
+    if (!walk) throw new Error('this model was loaded for sampling only');
+    if (this.config.updates !== undefined && this.update >= this.config.updates) return 'updates';
+    if (!walk.hasNext()) {
+      this.epoch += 1;
+      if (this.epoch >= this.config.epochs) return 'epochs';
+      walk.rewind();
+      this.model.resetState(); // h = 0 at the start of every epoch, as in the report
+    }
+    return null;
+  }
+
+  /**
+   * One update (after `advance()`), or the reason there is none: the update limit, the epoch
+   * limit, or a loss that is not finite (the weights are then left as they were
+   * before the optimizer step would have run).
+   */
+  step(): StopReason | null {
+    const stop = this.advance();
+    if (stop) return stop;
+    const walk = this.walk!;
+    walk.next(this.inputs, this.targets);
+    this.model.zeroGrad();
+    const loss = this.model.lossAndGradients(this.inputs, this.targets);
+    if (!Number.isFinite(loss)) return 'diverged';
+    this.optimizer.step();
+    this.loss = loss;
+    this.smoothLoss = this.update === 0 ? loss : 0.999 * this.smoothLoss + 0.001 * loss;
+    this.update += 1;
+    if (this.update % this.config.logEvery === 0 && this.smoothLoss < this.bestSmoothLoss) this.bestSmoothLoss = this.smoothLoss;
+    return null;
+  }
+
+  /**
+   * The training-time sample due now, one character at a time: the CLI's
+   * sample at this update (stream 0's state, fed the next character of the
+   * text, seeded by samplingSeed). It draws from a snapshot of the weights, so
+   * the caller may interleave it with further updates.
+   */
+  trainingSample(options: SamplingOptions = {}): Generator<number, void, undefined> {
+    for (let i = 0; i < this.params.length; i++) copy(this.sampleModel.parameters()[i]!.value, this.params[i]!.value);
+    copy(this.sampleModel.state, this.model.state);
+    const next = this.walk ? this.walk.nextInput() : 0;
+    const rng = new Rng(samplingSeed(this.config.seed, this.update));
+    return sampleIds(this.sampleModel, [next], this.config.sampleLength, rng, { ...options, vocabSize: this.vocab.size });
+  }
+
+  /**
+   * Text as `char-rnn sample --checkpoint <this run's checkpoint now> --seed S`
+   * prints it (prime or first character included): from the current weights
+   * and hidden state, on the JS kernels (as the CLI samples), so the two agree
+   * character for character. Does not disturb training.
+   */
+  sampleWithSeed(r: SeededSampleRequest): string {
+    if (!Number.isSafeInteger(r.seed)) throw new Error(`seed must be an integer, got ${r.seed}`);
+    if (!(Number.isInteger(r.length) && r.length >= 1)) throw new Error(`length must be a positive integer, got ${r.length}`);
+    const previous: Backend = getBackend();
+    setBackend('js');
+    try {
+      const model = createModel('rnn', { vocabSize: this.vocab.size, hidden: this.config.hidden, layers: 1, rng: new Rng(0) });
+      model.parameters().forEach((p, i) => copy(p.value, this.params[i]!.value));
+      copy(reshape(model.state, [this.config.hidden]), row(this.model.state, 0));
+      const rng = new Rng(r.seed);
+      const context = r.prime !== undefined && r.prime.length > 0 ? this.vocab.encode(r.prime) : Int32Array.of(rng.int(this.vocab.size));
+      const options: SamplingOptions = { temperature: r.temperature ?? 1 };
+      if (r.topK !== undefined) options.topK = r.topK;
+      if (r.topP !== undefined) options.topP = r.topP;
+      const probs: Tensor = zeros([1, this.vocab.size]);
+      const ids = generateIds(model, context, r.length, rng, { ...options, probs });
+      return this.vocab.decode(context) + this.vocab.decode(ids);
+    } finally {
+      setBackend(previous);
+    }
+  }
+
+  /** The run as the CLI's checkpoint holds it (tensors are the live ones: encode before training goes on). */
+  checkpoint(): RunCheckpoint {
+    const byName = Object.fromEntries(this.params.map((p) => [p.name, p.value]));
+    const ckpt: RunCheckpoint = {
+      params: { U: byName.U!, W: byName.W!, V: byName.V!, b: byName.b!, c: byName.c! },
+      h: this.model.state,
+      optimizer: this.optimizer.stateDict(),
+      vocab: [...this.vocab.chars],
+      config: { ...this.config },
+      update: this.update,
+      epoch: this.epoch,
+      position: this.walk?.position ?? 0,
+      smoothLoss: this.smoothLoss,
+      rng: this.trainRng.getState(),
+    };
+    if (Number.isFinite(this.bestSmoothLoss)) ckpt.bestSmoothLoss = this.bestSmoothLoss;
+    return ckpt;
+  }
+}
+
+/** Throws naming the first setting out of range. */
+export function checkSettings(s: TrainSettings): void {
+  const positiveInt = (name: string, v: number): void => {
+    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${name} must be a positive integer, got ${v}`);
+  };
+  cellKind(s.cell);
+  positiveInt('hidden size', s.hidden);
+  positiveInt('sequence length', s.seqLength);
+  positiveInt('sample every', s.sampleEvery);
+  positiveInt('sample length', s.sampleLength);
+  if (!cellKind(s.cell).layers.includes(s.layers)) throw new Error(`layers must be one of ${cellKind(s.cell).layers.join(', ')} for this cell, got ${s.layers}`);
+  if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new Error(`learning rate must be a positive number, got ${s.lr}`);
+  if (!(s.clip >= 0 && Number.isFinite(s.clip))) throw new Error(`clip must be a finite number ≥ 0, got ${s.clip}`);
+  if (!Number.isSafeInteger(s.seed)) throw new Error(`seed must be an integer, got ${s.seed}`);
+  if (s.updates !== undefined) positiveInt('updates', s.updates);
+}

@@ -1,0 +1,91 @@
+/**
+ * What the fused cores (LSTMCore, GRUCore) share: the hidden-side weights
+ * W_hh `[G·m, m]` and b_hh `[G·m]` (PyTorch's names and layout, G gates), the
+ * hidden-side product, dh_{t−1} += Δ W_hh, and the weight gradients, added at
+ * once for a single call or, in a sequence, once after the backward loop.
+ */
+import { addOuter, colSums, gemm, matvec, matvecT, type Tensor } from '@weft/tensor';
+import type { HiddenStates } from '../hidden-states.js';
+import { zeroGrads } from '../layer.js';
+import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
+import { Param } from '../param.js';
+
+/** The fields of a core's context that the shared weight-gradient step reads. */
+export interface CoreStep {
+  readonly rows: number;
+  /** Δ `[rows, G·m]`: the gradient W_hh multiplies. */
+  readonly delta: Tensor;
+  /** h_{t−1} `[rows, m]` of the last forward. */
+  readonly hPrev: Tensor;
+  /** The sequence that defers the weight gradients, if any. */
+  readonly sequence: { readonly hidden: HiddenStates } | null;
+  readonly step: number;
+}
+
+/** The hidden-side parameters and products of a gated core with G gates. */
+export abstract class HiddenCore {
+  /** Hidden-to-gates weights W_hh `[G·m, m]`. */
+  readonly weight_hh: Param;
+  /** Hidden-side gate bias b_hh `[G·m]`. */
+  readonly bias_hh: Param;
+  private readonly params: readonly Param[];
+
+  /**
+   * `who` names the core in messages; `hiddenSize` is m, `gates` is G. With
+   * `options.std`: W_hh ~ N(0, std²), b_hh = 0; without: both U(−1/√m, 1/√m)
+   * (PyTorch's default), drawn from `options.rng` (weight first).
+   */
+  protected constructor(
+    who: string,
+    /** m, the hidden units. */
+    readonly hiddenSize: number,
+    gates: number,
+    options: InitOptions,
+  ) {
+    checkSize(who, 'hiddenSize', hiddenSize);
+    const m = hiddenSize;
+    this.weight_hh = new Param('weight_hh', initCellParam(who, [gates * m, m], m, false, options));
+    this.bias_hh = new Param('bias_hh', initCellParam(who, [gates * m], m, true, options));
+    this.params = [this.weight_hh, this.bias_hh];
+  }
+
+  /** `[weight_hh, bias_hh]`. */
+  parameters(): readonly Param[] {
+    return this.params;
+  }
+
+  /** Sets every parameter gradient to 0. */
+  zeroGrad(): void {
+    zeroGrads(this.params);
+  }
+
+  /** out = h_{t−1} W_hhᵀ + beta · out, for `rows` rows (one row: a matrix–vector product). */
+  protected addHiddenProduct(out: Tensor, hPrev: Tensor, rows: number, beta: number): void {
+    if (rows === 1) matvec(out, this.weight_hh.value, hPrev, 1, beta);
+    else gemm(out, hPrev, this.weight_hh.value, false, true, 1, beta);
+  }
+
+  /** dh = Δ W_hh + beta · dh. */
+  protected hiddenGradient(dh: Tensor, delta: Tensor, rows: number, beta: number): void {
+    if (rows === 1) matvecT(dh, this.weight_hh.value, delta, 1, beta);
+    else gemm(dh, delta, this.weight_hh.value, false, false, 1, beta);
+  }
+
+  /** Adds dW_hh += Δᵀ h_{t−1} and db_hh += Σ Δ of one call now, or leaves them to its sequence's one product. */
+  protected addWeightGradients(ctx: CoreStep): void {
+    if (ctx.sequence) {
+      ctx.sequence.hidden.finish(ctx.step);
+      return;
+    }
+    if (ctx.rows === 1) {
+      addOuter(this.weight_hh.grad, ctx.delta, ctx.hPrev);
+      colSums(this.bias_hh.grad, ctx.delta, 1);
+    } else this.accumulateParamGrads(ctx.delta, ctx.hPrev);
+  }
+
+  /** @internal dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ, for Δ `[rows, G·m]` and H_prev `[rows, m]`. */
+  accumulateParamGrads(delta: Tensor, hPrev: Tensor): void {
+    gemm(this.weight_hh.grad, delta, hPrev, true, false, 1, 1);
+    colSums(this.bias_hh.grad, delta, 1);
+  }
+}

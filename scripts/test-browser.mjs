@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+// The char-RNN page (examples/char-rnn-web) in a real browser: Debian's
+// Chromium, driven by playwright-core, on the built page served by `vite
+// preview` on 127.0.0.1 with its Content-Security-Policy header. It
+//  1. loads the page: the worker runs the WebAssembly kernels, no console
+//     error, no CSP violation;
+//  2. trains 500 updates on the Gettysburg Address: the smooth loss falls, a
+//     sample appears, no main-thread task over 50 ms;
+//  3. downloads the checkpoint; `char-rnn sample` on it with a seed prints
+//     the text the page shows for that seed;
+//  4. trains a checkpoint with the CLI, loads it into the page, samples (same
+//     text as the CLI) and continues training it;
+//  5. serves the page without 'wasm-unsafe-eval': the JS kernels run and the
+//     page says why;
+// and saves a screenshot to docs/char-rnn-web.png. Needs `npm run build`,
+// `npm run build -w @weft/char-rnn-web` (npm run test:browser does both) and
+// /usr/bin/chromium (apt-get install chromium).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+import { preview } from 'vite';
+
+const root = resolve(import.meta.dirname, '..');
+const web = join(root, 'examples', 'char-rnn-web');
+const cli = join(root, 'examples', 'char-rnn', 'dist', 'cli.js');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const work = mkdtempSync(join(tmpdir(), 'weft-web-test-'));
+const started = performance.now();
+const text = readFileSync(join(web, 'src', 'texts', 'gettysburg.txt'), 'utf8');
+const textFile = join(work, 'gettysburg.txt');
+writeFileSync(textFile, text);
+
+let passed = 0;
+let failed = 0;
+const check = (ok, what) => {
+  console.log(`${ok ? 'ok' : 'FAILED'}: ${what}`);
+  if (ok) passed += 1;
+  else failed += 1;
+  return ok;
+};
+const runCli = async (...args) => (await promisify(execFile)(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 })).stdout;
+
+async function serve(headers) {
+  const server = await preview({
+    root: web,
+    configFile: join(web, 'vite.config.ts'),
+    logLevel: 'silent',
+    preview: { port: 0, strictPort: false, open: false, ...(headers ? { headers } : {}) },
+  });
+  return { server, url: server.resolvedUrls.local[0] };
+}
+
+/** Opens the page and records console errors, page errors and CSP violations. */
+async function open(browser, url) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('worker', (w) => w.on('console', (m) => m.type() === 'error' && problems.push(`worker console: ${m.text()}`)));
+  const response = await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.backend !== undefined, null, { timeout: 30_000 });
+  return { context, page, problems, response };
+}
+
+const setValue = (page, id, value) =>
+  page.evaluate(
+    ([id, value]) => {
+      const el = document.getElementById(id);
+      el.value = String(value);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    [id, value],
+  );
+const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+const waitPausedAt = (page, update, timeout = 60_000) =>
+  page.waitForFunction(
+    (u) => document.body.dataset.state === 'paused' && document.getElementById('update').textContent === String(u),
+    update,
+    { timeout },
+  );
+
+/** Asks the page for a seeded sample and returns the text it shows. */
+async function pageSample(page, { seed, length, prime, temperature, topP }) {
+  const before = Number((await data(page)).sampled ?? 0);
+  await setValue(page, 'sample-seed', seed);
+  await setValue(page, 'sample-length', length);
+  await setValue(page, 'sample-prime', prime ?? '');
+  await setValue(page, 'temperature', temperature);
+  await setValue(page, 'top-p', topP);
+  await page.click('#sample');
+  await page.waitForFunction((n) => Number(document.body.dataset.sampled ?? 0) > n, before, { timeout: 30_000 });
+  return page.textContent('#sample-output');
+}
+
+const cliSample = async (checkpoint, { seed, length, prime, temperature, topP }) =>
+  (
+    await runCli('sample', '--checkpoint', checkpoint, '--seed', String(seed), '--length', String(length), '--temperature', String(temperature), '--top-p', String(topP), ...(prime ? ['--prime', prime] : []))
+  ).replace(/\n$/, '');
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const servers = [];
+try {
+  // 1. The page under its CSP.
+  const { server, url } = await serve();
+  servers.push(server);
+  const { page, problems, response } = await open(browser, url);
+  const csp = response.headers()['content-security-policy'] ?? '';
+  const meta = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  for (const [where, policy] of [['header', csp], ['meta tag', meta ?? '']]) {
+    check(
+      /script-src 'self' 'wasm-unsafe-eval'(;|$)/.test(policy) && !/unsafe-inline|'unsafe-eval'/.test(policy) && /style-src 'self'(;|$)/.test(policy),
+      `CSP ${where}: script-src 'self' 'wasm-unsafe-eval', style-src 'self', no unsafe-inline or unsafe-eval`,
+    );
+  }
+  const inline = await page.evaluate(() => ({
+    scripts: [...document.querySelectorAll('script')].filter((s) => !s.src).length,
+    styles: document.querySelectorAll('style, [style]').length,
+  }));
+  check(inline.scripts === 0 && inline.styles === 0, `no inline scripts or styles (${inline.scripts} scripts, ${inline.styles} styles)`);
+  check((await data(page)).backend === 'wasm', `the worker runs the WebAssembly kernels (${await page.textContent('#backend')})`);
+
+  // 2. 500 updates on a small text.
+  await page.selectOption('#text', 'gettysburg');
+  await setValue(page, 'hidden', 100);
+  await setValue(page, 'seed', 7);
+  await setValue(page, 'sample-every', 100);
+  await setValue(page, 'updates', 500);
+  await page.click('#start');
+  await waitPausedAt(page, 500);
+  const after = await data(page);
+  const chart = await page.evaluate(() => ({ ...document.getElementById('chart').dataset }));
+  const status = await page.textContent('#status');
+  const K = Number(/vocabulary (\d+)/.exec(status)?.[1]);
+  const [first, last] = [Number(chart.first), Number(chart.last)];
+  check(
+    Number(chart.points) >= 40 && last < first - 0.25 && last < Math.log2(K),
+    `the smooth loss falls: ${first.toFixed(3)} -> ${last.toFixed(3)} bits/char over ${chart.points} points (uniform: log2 ${K} = ${Math.log2(K).toFixed(3)})`,
+  );
+  const samples = await page.$$eval('#samples p', (ps) => ps.map((p) => p.textContent));
+  const headings = await page.$$eval('#samples h3', (hs) => hs.map((h) => h.textContent));
+  check(samples.length === 5 && samples.every((s) => s.length === 200) && headings[0] === 'update 400 (epoch 7)', `samples appear: ${samples.length}, newest "${headings[0]}": ${JSON.stringify(samples[0].slice(0, 60))}…`);
+  const pageRate = Number(await page.getAttribute('#rate', 'data-value'));
+  check(
+    after.longestTask === '0',
+    `no main-thread task over 50 ms during training (longest: ${after.longestTask === '0' ? 'none over 50 ms' : `${after.longestTask} ms; tasks at ms after Start: ${after.longTasks}`}); ${pageRate.toFixed(0)} updates/s`,
+  );
+
+  // 3. The page's checkpoint in the CLI: same seed, same text.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const pageCheckpoint = join(work, download.suggestedFilename());
+  await download.saveAs(pageCheckpoint);
+  check(/-u500\.safetensors$/.test(pageCheckpoint), `the checkpoint downloads (${download.suggestedFilename()})`);
+  const request = { seed: 42, length: 300, prime: 'We ', temperature: 0.8, topP: 0.9 };
+  const shown = await pageSample(page, request);
+  const printed = await cliSample(pageCheckpoint, request);
+  check(shown.length === 303 && shown === printed, `char-rnn sample --seed 42 on the page's checkpoint prints the page's text: ${JSON.stringify(shown.slice(0, 50))}…`);
+  const other = await pageSample(page, { ...request, seed: 43 });
+  check(other !== shown, 'another seed gives another text');
+
+  // 4. A CLI checkpoint in the page: sample, then continue training.
+  await runCli('train', '--data', textFile, '--hidden', '32', '--updates', '60', '--seed', '3', '--out', join(work, 'cli-run'), '--json');
+  const cliCheckpoint = join(work, 'cli-run', 'checkpoint.safetensors');
+  await setValue(page, 'updates', '');
+  await page.setInputFiles('#load', cliCheckpoint);
+  await page.waitForFunction(() => /loaded checkpoint\.safetensors at update 60/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+  const fromCli = { seed: 5, length: 200, temperature: 1, topP: 1 };
+  const shownCli = await pageSample(page, fromCli);
+  const printedCli = await cliSample(cliCheckpoint, fromCli);
+  check(shownCli.length === 201 && shownCli === printedCli, `a CLI checkpoint loads; the page samples the CLI's text for seed 5: ${JSON.stringify(shownCli.slice(0, 50))}…`);
+  await setValue(page, 'updates', 160);
+  await page.click('#resume');
+  await waitPausedAt(page, 160);
+  check(true, 'the CLI checkpoint continues training in the page to update 160');
+  check(problems.length === 0, `no console errors, page errors or CSP violations${problems.length ? `: ${problems.join(' | ')}` : ''}`);
+
+  // Speed on the report's model (hidden 100) and text, for the record: the page vs the CLI.
+  const aliceFile = join(work, 'alice.txt');
+  writeFileSync(aliceFile, readFileSync(join(web, 'src', 'texts', 'alice.txt')));
+  await page.selectOption('#text', 'alice');
+  await setValue(page, 'hidden', 100);
+  await setValue(page, 'sample-every', 1000);
+  await setValue(page, 'updates', 3000);
+  await page.click('#start');
+  await waitPausedAt(page, 3000);
+  const browserRate = Number(await page.getAttribute('#rate', 'data-value'));
+  // Each piece the worker sends becomes its own text node: many pieces mean the sample appeared as it was drawn.
+  const pieces = await page.$eval('#samples p', (p) => p.childNodes.length);
+  const drawn = await page.$eval('#samples p', (p) => p.textContent.length);
+  check(pieces >= 10 && drawn === 200, `the newest sample (200 characters) arrived in ${pieces} pieces, as it was drawn`);
+  await pageSample(page, { seed: 1, length: 300, prime: 'Alice ', temperature: 0.8, topP: 0.95 });
+  await page.screenshot({ path: join(root, 'docs', 'char-rnn-web.png'), fullPage: true });
+  const browserLongest = (await data(page)).longestTask;
+  const summary = JSON.parse((await runCli('train', '--data', aliceFile, '--hidden', '100', '--updates', '3000', '--sample-every', '1000', '--log-every', '1000', '--out', join(work, 'cli-speed'), '--json')).trim().split('\n').pop());
+  console.log(`speed (hidden 100, alice.txt, 3000 updates): Chromium worker ${browserRate.toFixed(0)} updates/s, CLI ${summary.updatesPerSec.toFixed(0)} updates/s (wasm kernels, --log-every 1000); longest main-thread task: ${browserLongest === '0' ? 'none over 50 ms' : `${browserLongest} ms`}`);
+
+  // 5. Without 'wasm-unsafe-eval' the worker falls back to the JS kernels, and says so.
+  const noWasmCsp = csp.replace(" 'wasm-unsafe-eval'", '');
+  const fallback = await serve({ 'Content-Security-Policy': noWasmCsp });
+  servers.push(fallback.server);
+  const js = await open(browser, fallback.url);
+  const backendText = await js.page.textContent('#backend');
+  check((await data(js.page)).backend === 'js' && /JavaScript — WebAssembly was refused/.test(backendText), `without 'wasm-unsafe-eval' the JS kernels run and the page says so: "${backendText}"`);
+  await setValue(js.page, 'updates', 100);
+  await js.page.click('#start');
+  await waitPausedAt(js.page, 100);
+  check(true, 'and it trains on them (100 updates)');
+} catch (error) {
+  check(false, `the test stopped: ${error instanceof Error ? error.stack : String(error)}`);
+} finally {
+  await browser.close();
+  for (const s of servers) await new Promise((done) => s.httpServer.close(done));
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`browser test: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
