@@ -94,6 +94,7 @@ export {
   type ParallelParam,
   type ReplicaBuilder,
   type ReplicaModel,
+  type ReplicaParam,
   type ReplicaSpec,
   type ServeOptions,
   type Share,

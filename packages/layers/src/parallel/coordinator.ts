@@ -8,8 +8,11 @@ import { now, oneLine, type ParamSlot, type ReplicaSpec, type Reply, type Reques
 
 /** A parameter as the coordinator sees it (a `Param` or an optimizer's `{ name, value, grad }`): float64, contiguous. */
 export interface ParallelParam {
+  /** Its name; the workers' replicas must have the same names in the same order. */
   readonly name: string;
+  /** The current values, copied to the workers before each update. */
   readonly value: Tensor;
+  /** Same shape; each update adds the workers' weighted gradients into it. */
   readonly grad: Tensor;
 }
 
@@ -31,7 +34,9 @@ export interface DataParallelOptions {
 
 /** The contiguous streams `[start, start + count)` a worker owns. */
 export interface Share {
+  /** The first stream (column b of the time-major ids). */
   readonly start: number;
+  /** How many streams, B_w ≥ 1. */
   readonly count: number;
 }
 

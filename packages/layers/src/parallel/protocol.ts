@@ -22,8 +22,11 @@ export interface PortMessageEvent {
  * adapter also sends one when the thread exits) means the worker is gone.
  */
 export interface WorkerPort {
+  /** Sends a request (structured clone; `transfer` lists ArrayBuffers to move rather than copy). */
   postMessage(message: unknown, transfer?: unknown[]): void;
+  /** `'message'`: a reply, as `event.data`; `'error'`: the worker is gone (`event.message` says why, when known). */
   addEventListener(type: 'message' | 'error', listener: (event: any) => void): void;
+  /** Detaches a listener (called when the coordinator stops). */
   removeEventListener?(type: 'message' | 'error', listener: (event: any) => void): void;
   /** Stops the worker; called by `close()` and when anything fails. */
   terminate?(): unknown;
@@ -36,9 +39,13 @@ export interface WorkerPort {
  * closes, so the worker's event loop can end).
  */
 export interface WorkerScope {
+  /** Sends a reply to the coordinator. */
   postMessage(message: unknown, transfer?: unknown[]): void;
+  /** Receives the coordinator's requests as `event.data`. */
   addEventListener(type: 'message', listener: (event: any) => void): void;
+  /** Detaches the worker loop (on `close`). */
   removeEventListener(type: 'message', listener: (event: any) => void): void;
+  /** Ends the worker (a dedicated worker's `self.close()`, a MessagePort's `close()`). */
   close?(): void;
 }
 
@@ -49,28 +56,54 @@ export interface WorkerScope {
  * with `seed + w`; it only matters for dropout masks (default 1).
  */
 export interface CharRnnReplicaSpec {
+  /** Which builder: `'charRnn'`. */
   readonly model: 'charRnn';
+  /** K, as `charRnn`'s option. */
   readonly vocabSize: number;
+  /** m, as `charRnn`'s option. */
   readonly hidden: number;
+  /** As `charRnn`'s option; default `'rnn'`. */
   readonly cell?: CellName;
+  /** As `charRnn`'s option; default 1. */
   readonly layers?: number;
+  /** As `charRnn`'s option; default 0. Masks are drawn per worker, so results then depend on N. */
   readonly dropout?: number;
+  /** As `charRnn`'s option (initial weights only, which the coordinator's overwrite). */
   readonly std?: number;
+  /** Worker w's rng is `new Rng(seed + w)`; default 1. */
   readonly seed?: number;
 }
 
 /** Any structured-cloneable spec with a `model` tag; `'charRnn'` is built in, others need a custom `build` in the worker. */
-export type ReplicaSpec = CharRnnReplicaSpec | { readonly model: string; readonly [key: string]: unknown };
+export type ReplicaSpec =
+  | CharRnnReplicaSpec
+  | {
+      /** The builder's tag. */
+      readonly model: string;
+      readonly [key: string]: unknown;
+    };
+
+/** A replica's parameter (a `Param` fits). */
+export interface ReplicaParam {
+  /** Its name, equal to the coordinator's parameter at the same position. */
+  readonly name: string;
+  /** Float64, contiguous; overwritten from the shared buffer before each update. */
+  readonly value: Tensor;
+  /** Same shape; copied into the worker's region of the shared gradient buffer after each update. */
+  readonly grad: Tensor;
+}
 
 /** What a worker's replica must offer (a `CharRnnModel` does). */
 export interface ReplicaModel {
   /** Parameters in a fixed order, float64, same names and sizes as the coordinator's. */
-  parameters(): readonly { readonly name: string; readonly value: Tensor; readonly grad: Tensor }[];
+  parameters(): readonly ReplicaParam[];
+  /** Sets every parameter gradient to 0. */
   zeroGrad(): void;
   /** Loss of ids `[T·b]` (time-major, b = this worker's streams) averaged over its b streams; accumulates gradients. */
   lossAndGradients(inputs: Int32Array, targets: Int32Array): number;
   /** The same loss without gradients (evaluation). */
   loss(inputs: Int32Array, targets: Int32Array): number;
+  /** Sets every carried state to 0. */
   resetState(): void;
   /** The carried states, each `[b, m]`. */
   readonly states: Readonly<Record<string, Tensor>>;
