@@ -5,23 +5,24 @@
  * and {@link startDataParallel}, what `char-rnn train --workers N` calls.
  * The workers run `parallel-worker.js` (next to this file once built).
  *
- * Wiring `char-rnn train --workers N` (config.ts: `workers`, an integer ≥ 1,
- * default 1, at most --batch; train.ts, once the model, optimizer and streams
- * exist and a resumed checkpoint's states are in `model.states`):
+ * Wiring `char-rnn train --workers N` (as main is now): config.ts gets
+ * `workers`, an integer ≥ 1, default 1 (not in FIXED_ON_RESUME: N changes
+ * results only by rounding); cli.ts the flag; train-setup.ts a `UserError`
+ * when workers > batch; training-run.ts (its model, optimizer and streams
+ * exist, a resumed checkpoint's states are in `model.states`):
  *
- *   const dp = config.workers > 1 ? await startDataParallel(model, { workers: config.workers, backend: config.backend, seed: config.seed }) : null;
- *   try {
- *     if (dp) await pushStates(dp, model);                 // resumed states → the workers
- *     // each update:   loss = dp ? await dp.lossAndGradients(X, Y) : model.lossAndGradients(X, Y);
- *     // state reset:   dp ? await dp.resetState() : model.resetState();
- *     // before a checkpoint or a sample from the streams' states: if (dp) await pullStates(dp, model);
- *   } finally {
- *     await dp?.close();
- *   }
+ *   // run(), before this.loop():
+ *   this.dp = config.workers > 1 ? await startDataParallel(this.model, { workers: config.workers, backend: config.backend, seed: config.seed }) : null;
+ *   if (this.dp) await pushStates(this.dp, this.model);     // resumed states → the workers
+ *   // … and `await this.dp?.close()` in a finally around loop() + finish()
+ *   // step() becomes async:   const loss = this.dp ? await this.dp.lossAndGradients(X, Y) : this.model.lossAndGradients(X, Y);
+ *   // endEpoch():             this.dp ? await this.dp.resetState() : this.model.resetState();
+ *   // before checkpoint() and sample() read model.states:   if (this.dp) await pullStates(this.dp, this.model);
  *
- * Clipping, the optimizer step, sampling and the weights in checkpoints stay
- * on `model`. With dropout > 0 the masks come from each worker's rng (seed + w),
- * so results depend on N; without dropout N changes results only by rounding.
+ * Clipping, the optimizer step, sampling, validation (evalModel shares the
+ * weights) and the weights in checkpoints stay on `model`. With dropout > 0
+ * the masks come from each worker's rng (seed + w), so results depend on N;
+ * without dropout N changes results only by rounding, and N = 1 not at all.
  */
 import { Worker } from 'node:worker_threads';
 import { dataParallel, type CharRnnModel, type CharRnnReplicaSpec, type DataParallel, type WorkerPort } from '@weft/layers';
