@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Rng } from '@weft/tensor';
-import { charRnn, dataParallel, serveDataParallel, splitBatch, type CharRnnModel, type CharRnnReplicaSpec, type DataParallel, type ServeOptions, type WorkerPort, type WorkerScope } from '@weft/layers';
+import { charRnn, dataParallel, serveDataParallel, splitBatch, type CharRnnModel, type CharRnnReplicaSpec, type DataParallel, type ReplicaSpec, type ServeOptions, type WorkerPort, type WorkerScope } from '@weft/layers';
 
 const open: MessagePort[] = [];
 const running: DataParallel[] = [];
@@ -182,6 +182,29 @@ describe('dataParallel (in-thread ports)', () => {
     expect((await dp.getStates()).h!.data.every((v) => v === 0)).toBe(true);
   });
 
+  it('with dropout, two runs with 2 workers are still bit-identical (masks from each worker\'s seeded rng)', async () => {
+    const s = spec({ layers: 2, dropout: 0.5, seed: 4 });
+    const a = await train(s, 4, 2, 3);
+    const b = await train(s, 4, 2, 3);
+    expect(a.losses).toEqual(b.losses);
+    expect(a.params).toEqual(b.params);
+  });
+
+  it('a custom build serves any spec', async () => {
+    const custom = { model: 'tiny-rnn', width: 7 };
+    const build = (sp: ReplicaSpec, ctx: { batch: number }): CharRnnModel => charRnn({ vocabSize: K, hidden: (sp as typeof custom).width, batch: ctx.batch, rng: new Rng(1) });
+    const model = build(custom, { batch: 4 });
+    const dp = await dataParallel(model, { spec: custom, batch: 4, ports: [inThreadWorker({ build }), inThreadWorker({ build })] });
+    running.push(dp);
+    const [[x, y]] = windows(4, 3, 1) as [[Int32Array, Int32Array]];
+    const plain = build(custom, { batch: 4 });
+    model.parameters().forEach((p, i) => plain.parameters()[i]!.value.data.set(p.value.data));
+    plain.zeroGrad();
+    const want = plain.lossAndGradients(x, y);
+    model.zeroGrad();
+    expect(maxRelative([await dp.lossAndGradients(x, y)], [want])).toBeLessThanOrEqual(1e-12);
+  });
+
   it('stats account for every update', async () => {
     const model = build(spec(), 4);
     const dp = await dataParallel(model, { spec: spec(), batch: 4, ports: [inThreadWorker(), inThreadWorker()] });
@@ -214,6 +237,12 @@ describe('dataParallel errors (one line, never a hang)', () => {
       },
     });
     await expect(dataParallel(build(spec(), 4), { spec: spec(), batch: 4, ports: [inThreadWorker(), bad] })).rejects.toThrow(/^dataParallel: worker 1: out of memory$/);
+  });
+
+  it('a spec the built-in builder does not know', async () => {
+    await expect(dataParallel(build(spec(), 4), { spec: { model: 'gpt' }, batch: 4, ports: [inThreadWorker()] })).rejects.toThrow(
+      `dataParallel: worker 0: buildReplica: expected a spec with model 'charRnn', got "gpt" (pass a build function to serveDataParallel for other models)`,
+    );
   });
 
   it('a spec that does not build the same model', async () => {
