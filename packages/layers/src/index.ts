@@ -81,3 +81,23 @@ export {
   type SamplingScratch,
   type StepModel,
 } from './sampling.js';
+export {
+  buildReplica,
+  dataParallel,
+  DataParallel,
+  parallelUnavailableReason,
+  serveDataParallel,
+  splitBatch,
+  type CharRnnReplicaSpec,
+  type DataParallelOptions,
+  type DataParallelStats,
+  type ParallelParam,
+  type ReplicaBuilder,
+  type ReplicaModel,
+  type ReplicaParam,
+  type ReplicaSpec,
+  type ServeOptions,
+  type Share,
+  type WorkerPort,
+  type WorkerScope,
+} from './parallel/index.js';
