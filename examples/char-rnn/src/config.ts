@@ -71,6 +71,11 @@ export interface TrainConfig {
   valFraction?: number;
   /** Updates between evaluations of the validation text (default 1000). */
   evalEvery?: number;
+  /**
+   * Worker threads sharing the B streams (data-parallel, default 1: none).
+   * Not fixed on resume: without dropout the count changes results only by rounding.
+   */
+  workers?: number;
 }
 
 /** The model and validation settings of a config, with the defaults of older checkpoints filled in. */
@@ -133,6 +138,7 @@ export const trainConfigSchema = z.object({
   dropout: z.number().min(0).lt(1).optional(),
   valFraction: z.number().min(0).lt(1).optional(),
   evalEvery: positiveInt.optional(),
+  workers: positiveInt.max(256).optional(),
 });
 
 /** What each field must be, for error messages ("--hidden must be <this>, got 0"). */
@@ -156,6 +162,7 @@ const EXPECTED: Record<keyof TrainConfig, string> = {
   dropout: 'a number in [0, 1)',
   valFraction: 'a number in [0, 1)',
   evalEvery: 'a positive integer',
+  workers: 'a positive integer up to 256',
 };
 
 /** The CLI flag of a config field: `seqLength` → `--seq-length`. */

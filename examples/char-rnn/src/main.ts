@@ -36,6 +36,7 @@ const TRAIN_FIELDS: readonly (keyof TrainConfig)[] = [
   'dropout',
   'valFraction',
   'evalEvery',
+  'workers',
 ];
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -103,6 +104,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     )
     .option('--val-fraction <f>', 'hold out the last fraction f of the text for validation (0: train on all of it)', parseNumber, defaultTrainConfig.valFraction)
     .option('--eval-every <n>', 'updates between evaluations of the validation text', parseInteger, defaultTrainConfig.evalEvery)
+    .option('--workers <n>', 'worker threads sharing the --batch streams (data-parallel; default 1)', parseInteger)
     .option('--checkpoint-every <n>', 'also write checkpoint.safetensors every n updates', parseInteger)
     .option('--out <dir>', 'run directory (default: runs/<timestamp>; when resuming: the checkpoint\'s directory)')
     .option('--resume <checkpoint>', 'continue the run saved in this checkpoint')

@@ -110,6 +110,9 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
       );
     }
   }
+  if ((config.workers ?? 1) > config.batch) {
+    throw new UserError(`--workers ${config.workers} needs at least as many streams: each worker takes a share of the --batch ${config.batch} streams (raise --batch or lower --workers)`);
+  }
   const ids = corpus.ids;
   if (!ckpt) checkModelSize({ ...config, vocabSize: vocab.size }, `--hidden ${config.hidden}`);
   const { trainIds, valIds } = splitText(ids, config);

@@ -9,6 +9,8 @@
  * gradient entry to [-clip, clip], `optimizer.step()`, then
  * smooth = loss on the first update of a run, 0.999·smooth + 0.001·loss after.
  */
+import type { DataParallel } from '@weft/layers';
+import { pullStates, pushStates, startDataParallel } from './parallel.js';
 import { generateIds, stateDict, type CharRnnModel, type Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
 import { resolve } from 'node:path';
@@ -65,6 +67,8 @@ export class TrainingRun {
   private readonly sampleModel: CharRnnModel;
   /** Batch 1, sharing the weights: evaluates the validation text (no dropout), from zero state. */
   private readonly evalModel: CharRnnModel | undefined;
+  /** With --workers N > 1: the worker threads that compute the gradients of their share of the streams. */
+  private dp: DataParallel | null = null;
   /** The held-out text (empty without --val-fraction). */
   private readonly valIds: TokenIds;
   /** The last validation: its update and loss per window of seq-length characters. */
@@ -151,9 +155,15 @@ export class TrainingRun {
    */
   async run(): Promise<number> {
     try {
+      const workers = this.config.workers ?? 1;
+      if (workers > 1) {
+        this.dp = await startDataParallel(this.model, { workers, backend: this.config.backend, seed: this.config.seed });
+        await pushStates(this.dp, this.model); // a resumed run's states → the workers that own the streams
+      }
       return await this.trainAndFinish();
     } finally {
       this.csv.close();
+      await this.dp?.close();
     }
   }
 
@@ -184,10 +194,10 @@ export class TrainingRun {
       if (this.update % config.sampleEvery === 0) await this.sample();
 
       this.stepEpoch = this.epoch + 1;
-      if (!this.step()) return 'diverged';
+      if (!(await this.step())) return 'diverged';
       // The epoch is counted and the walk rewound at once, so every checkpoint from here on
       // says "epoch done, next window at the start": a resume never counts it twice.
-      if (!streams.hasNext()) this.endEpoch();
+      if (!streams.hasNext()) await this.endEpoch();
       const now = performance.now();
       this.progress(now);
 
@@ -215,10 +225,11 @@ export class TrainingRun {
    * finite or above three times the initial loss, or the optimizer refuses a
    * non-finite gradient.
    */
-  private step(): boolean {
+  private async step(): Promise<boolean> {
     this.streams.next(this.inputs, this.targets);
     this.model.zeroGrad();
-    const loss = this.model.lossAndGradients(this.inputs, this.targets);
+    // With --workers, each worker computes its share of the streams and the gradients are summed into the model's.
+    const loss = this.dp ? await this.dp.lossAndGradients(this.inputs, this.targets) : this.model.lossAndGradients(this.inputs, this.targets);
     this.loss = loss;
     const at = this.update + 1;
     if (!Number.isFinite(loss)) {
@@ -245,11 +256,12 @@ export class TrainingRun {
   }
 
   /** Counts the finished epoch and starts the next at the beginning of the text with h = 0, as in the report. */
-  private endEpoch(): void {
+  private async endEpoch(): Promise<void> {
     this.epoch += 1;
     this.milestones.push({ epoch: this.epoch, update: this.update, smoothLoss: this.smooth });
     this.streams.rewind();
     this.model.resetState();
+    await this.dp?.resetState();
   }
 
   /** Tells the reporter where the run is (every update; reporters throttle). */
@@ -339,6 +351,7 @@ export class TrainingRun {
   /** Writes a checkpoint; false (and nothing written) when the state is not finite. */
   private async save(file: string, reason: CheckpointReason): Promise<boolean> {
     if (!allFinite(this.params) || !Number.isFinite(this.smooth)) return false; // never replace a good file with a broken state
+    if (this.dp) await pullStates(this.dp, this.model); // the streams' states live in the workers
     await this.write(file, encodeCheckpoint(this.checkpoint()));
     if (reason !== 'best') this.lastGoodCheckpoint = { file, update: this.update };
     this.reporter.checkpoint({ update: this.update, file, reason });
@@ -362,6 +375,7 @@ export class TrainingRun {
   private async sample(): Promise<void> {
     const { config, update } = this;
     // Stream 0's states (every layer's h, and c for an LSTM) and next character, in a batch-1 model sharing the weights.
+    if (this.dp) await pullStates(this.dp, this.model);
     copyStreamStates(this.sampleModel, this.model.states, 0);
     const rng = new Rng(samplingSeed(config.seed, update));
     const text = this.vocab.decode(generateIds(this.sampleModel, [this.streams.nextInput(0)], config.sampleLength, rng, { vocabSize: this.vocab.size }));
