@@ -13,7 +13,7 @@
  */
 import { createOptimizer, type Optimizer } from '@weft/optim';
 import { generateIds, sampleIds, type CharRnnModel, type Param, type SamplingOptions } from '@weft/layers';
-import { copy, getBackend, reshape, Rng, row, setBackend, zeros, type Backend, type Tensor } from '@weft/tensor';
+import { copy, reshape, Rng, row, withBackend, zeros, type Backend, type Tensor } from '@weft/tensor';
 import { createModel } from './cell-models.js';
 import { cellKind } from './cells.js';
 import type { CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
@@ -94,22 +94,33 @@ export class Trainer {
   /** A batch-1 model of its own for training-time samples: it gets a snapshot of the weights, so drawing can go on while training does. */
   private readonly sampleModel: CharRnnModel;
 
-  private constructor(vocab: Vocabulary, config: RunConfig, walk: TextWalk | null, cell: string) {
+  /** `backend`: where the models and the optimizer state are allocated, and so where their kernels run. */
+  private constructor(vocab: Vocabulary, config: RunConfig, walk: TextWalk | null, cell: string, backend: Backend) {
     this.vocab = vocab;
     this.config = config;
     this.walk = walk;
-    this.trainRng = new Rng(config.seed);
-    // The CLI's order: the run's generator draws U, W, V first.
-    this.model = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: this.trainRng });
+    const trainRng = new Rng(config.seed);
+    this.trainRng = trainRng;
+    const built = withBackend(backend, () => {
+      // The CLI's order: the run's generator draws U, W, V first.
+      const model = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: trainRng });
+      const optimizer = createOptimizer(config.optimizer, model.parameters(), { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
+      const sampleModel = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: new Rng(0) });
+      return { model, optimizer, sampleModel };
+    });
+    this.model = built.model;
     this.params = this.model.parameters();
-    this.optimizer = createOptimizer(config.optimizer, this.params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
-    this.sampleModel = createModel(cell, { vocabSize: vocab.size, hidden: config.hidden, layers: 1, rng: new Rng(0) });
+    this.optimizer = built.optimizer;
+    this.sampleModel = built.sampleModel;
     this.inputs = new Int32Array(config.seqLength);
     this.targets = new Int32Array(config.seqLength);
   }
 
-  /** A new run on `text` with the kernels of the current backend. Throws on bad settings or a too-short text. */
-  static create(text: string, s: TrainSettings): Trainer {
+  /**
+   * A new run on `text`, allocated on `backend` (default 'js'; 'wasm' once
+   * `initWasm()` has loaded the kernels). Throws on bad settings or a too-short text.
+   */
+  static create(text: string, s: TrainSettings, backend: Backend = 'js'): Trainer {
     checkSettings(s);
     const vocab = Vocabulary.fromText(text);
     const walk = new TextWalk(vocab.encode(text), s.seqLength);
@@ -125,19 +136,19 @@ export class Trainer {
       logEvery: 100,
       sampleEvery: s.sampleEvery,
       sampleLength: s.sampleLength,
-      backend: getBackend(),
+      backend,
     };
     if (s.updates !== undefined) config.updates = s.updates;
-    return new Trainer(vocab, config, walk, s.cell);
+    return new Trainer(vocab, config, walk, s.cell, backend);
   }
 
   /**
    * A run restored from a checkpoint (the CLI's or the page's). With `text`
    * whose vocabulary is the checkpoint's, training continues where it stopped;
    * without (or with another vocabulary) the model can only sample, and
-   * `trainable` says why not.
+   * `trainable` says why not. The run is allocated on `backend` (default 'js').
    */
-  static fromCheckpoint(ckpt: RunCheckpoint, text?: string): { trainer: Trainer; trainable: true } | { trainer: Trainer; trainable: false; why: string } {
+  static fromCheckpoint(ckpt: RunCheckpoint, text?: string, backend: Backend = 'js'): { trainer: Trainer; trainable: true } | { trainer: Trainer; trainable: false; why: string } {
     const { cell, layers } = ckpt.config;
     if (cell !== 'rnn' || layers !== 1) {
       throw new Error(`this page trains and samples the vanilla RNN with one layer, but the checkpoint holds ${layers} ${cell} layer(s): sample it with the CLI (char-rnn sample)`);
@@ -149,7 +160,7 @@ export class Trainer {
     else if (text === undefined) why = 'no text is chosen';
     else if (!Vocabulary.fromText(text).equals(vocab)) why = 'the chosen text has another vocabulary than the checkpoint (continue it on the text it was trained on)';
     else walk = new TextWalk(vocab.encode(text), ckpt.config.seqLength);
-    const t = new Trainer(vocab, { ...ckpt.config, batch: 1 }, walk, 'rnn');
+    const t = new Trainer(vocab, { ...ckpt.config, batch: 1 }, walk, 'rnn', backend);
     for (const p of t.params) copy(p.value, ckpt.params[p.name as keyof RunCheckpoint['params']]);
     copy(reshape(t.model.state, [t.config.hidden]), row(ckpt.h, 0));
     if (walk) {
@@ -261,9 +272,7 @@ export class Trainer {
   sampleWithSeed(r: SeededSampleRequest): string {
     if (!Number.isSafeInteger(r.seed)) throw new Error(`seed must be an integer, got ${r.seed}`);
     if (!(Number.isInteger(r.length) && r.length >= 1)) throw new Error(`length must be a positive integer, got ${r.length}`);
-    const previous: Backend = getBackend();
-    setBackend('js');
-    try {
+    return withBackend('js', () => {
       const model = createModel('rnn', { vocabSize: this.vocab.size, hidden: this.config.hidden, layers: 1, rng: new Rng(0) });
       model.parameters().forEach((p, i) => copy(p.value, this.params[i]!.value));
       copy(reshape(model.state, [this.config.hidden]), row(this.model.state, 0));
@@ -275,9 +284,7 @@ export class Trainer {
       const probs: Tensor = zeros([1, this.vocab.size]);
       const ids = generateIds(model, context, r.length, rng, { ...options, probs });
       return this.vocab.decode(context) + this.vocab.decode(ids);
-    } finally {
-      setBackend(previous);
-    }
+    });
   }
 
   /** The run as the CLI's checkpoint holds it (tensors are the live ones: encode before training goes on). */
