@@ -3,7 +3,7 @@
 // built @weft/tensor, @weft/layers and @weft/optim train a small char-RNN in a
 // page whose script-src allows only same-origin files and two hashed inline
 // scripts (no 'unsafe-eval'). Twice: with 'wasm-unsafe-eval' the WebAssembly
-// kernels must run; without it setBackend('wasm') must fall back to the JS
+// kernels must run; without it withBackend('wasm', …) must fall back to the JS
 // kernels and say why. Needs `npm run build` and Debian's chromium
 // (apt-get install chromium); not part of CI, which has no browser.
 import { execFile } from 'node:child_process';
@@ -29,14 +29,15 @@ const importMap = JSON.stringify({
   },
 });
 const program = `
-import { Rng, setBackend, wasmKernelCalls, wasmUnavailableReason } from '@weft/tensor';
+import { Rng, withBackend, wasmKernelCalls, wasmUnavailableReason } from '@weft/tensor';
 import { charRnn } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
 function train(backend) {
-  const got = setBackend(backend);
   const calls = wasmKernelCalls();
-  const model = charRnn({ vocabSize: 6, hidden: 16, rng: new Rng(1) });
-  const opt = new AdaGrad(model.parameters(), { lr: 0.1, clipValue: 5 });
+  const { got, model, opt } = withBackend(backend, (got) => {
+    const model = charRnn({ vocabSize: 6, hidden: 16, rng: new Rng(1) });
+    return { got, model, opt: new AdaGrad(model.parameters(), { lr: 0.1, clipValue: 5 }) };
+  });
   const ids = Int32Array.from([0, 1, 2, 3, 4, 5, 0, 1, 2]);
   let first = 0, last = 0;
   for (let i = 0; i < 200; i++) {
@@ -45,7 +46,6 @@ function train(backend) {
     if (i === 0) first = last;
     opt.step();
   }
-  setBackend('js');
   return { backend: got, first, last, wasmCalls: wasmKernelCalls() - calls, reason: wasmUnavailableReason() };
 }
 let result;

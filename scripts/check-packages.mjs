@@ -11,7 +11,7 @@ import ts from 'typescript';
 
 // The script run inside the empty folder: one computation per package, each checked.
 const SMOKE = String.raw`
-import { Rng, matvec, tensor, zeros, allClose, softmax, setBackend, wasmKernelCalls, wasmUnavailableReason } from '@weft/tensor';
+import { Rng, matvec, tensor, zeros, allClose, softmax, loadWasm, withBackend, wasmKernelCalls, wasmUnavailableReason } from '@weft/tensor';
 import { checkGradients } from '@weft/gradcheck';
 import { AdaGrad, SGD, clipByValue } from '@weft/optim';
 import { charRnn } from '@weft/layers';
@@ -51,12 +51,13 @@ assert(new SGD(params, { lr: 0.01 }).lr === 0.01, '@weft/optim SGD');
 
 // The WebAssembly SIMD kernels ship inside the tarball (no file, no fetch) and
 // compile without code generation from strings.
-assert(setBackend('wasm') === 'wasm', '@weft/tensor wasm backend loads (' + (wasmUnavailableReason() ?? 'ok') + ')');
+assert(loadWasm() === 'wasm', '@weft/tensor wasm backend loads (' + (wasmUnavailableReason() ?? 'ok') + ')');
 const before = wasmKernelCalls();
-const A = tensor([[1, 2, 3], [4, 5, 6]]);
-const yw = matvec(zeros([2]), A, tensor([1, 0, -1]));
-assert(wasmKernelCalls() > before && allClose(yw, tensor([-2, -2])), '@weft/tensor matvec runs in WebAssembly');
-setBackend('js');
+const [A, xw] = withBackend('wasm', () => [tensor([[1, 2, 3], [4, 5, 6]]), tensor([1, 0, -1])]);
+const yw = matvec(zeros([2]), A, xw); // out is an ordinary array
+assert(wasmKernelCalls() === before && allClose(yw, tensor([-2, -2])), '@weft/tensor: an operand off the heap runs in JavaScript');
+const yh = matvec(withBackend('wasm', () => zeros([2])), A, xw);
+assert(wasmKernelCalls() > before && allClose(yh, tensor([-2, -2])), '@weft/tensor matvec runs in WebAssembly (operands on the heap, outside any scope)');
 `;
 
 const root = resolve(import.meta.dirname, '..');

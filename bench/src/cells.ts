@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { composedGRUCell, composedLSTMCell, float, graph, GRUCell, LSTMCell, Recurrent, type Graph, type RecurrentContext } from '@weft/layers';
 import { SGD } from '@weft/optim';
-import { randn, Rng, setBackend, type Backend, type Tensor } from '@weft/tensor';
+import { randn, Rng, withBackend, type Backend, type Tensor } from '@weft/tensor';
 
 /** The cell kinds. */
 export type CellKind = 'lstm' | 'gru';
@@ -71,25 +71,34 @@ export class WeftCellTrainer {
   /** Σ ⟨R, h⟩ of the last update (kept so the work cannot be optimised away). */
   lastLoss = 0;
 
-  /** Builds everything under `backend` (the wasm backend puts the buffers on its heap). */
+  /** Builds everything on `backend` (the wasm backend puts the buffers on its heap). */
   constructor(readonly config: CellConfig, readonly style: 'fused' | 'composed', backend: Backend, seed = 1) {
-    this.backend = setBackend(backend);
-    const rng = new Rng(seed);
-    const step = cellStep(config, style, rng);
-    const state: Record<string, string> = config.kind === 'lstm' ? { h: 'h', c: 'c' } : { h: 'h' };
-    this.recurrent = new Recurrent(step, { state });
-    const rows = config.steps * config.batch;
-    // x is data: no gradient wanted (propagateDown false), as in the FLOP count.
-    this.ctx = this.recurrent.createContext(config.batch, config.steps, [false]);
-    this.x = randn([rows, config.inputSize], rng);
-    this.gradOutputs = this.recurrent.outputs.map((p) => (p.name === 'h' ? randn([rows, p.size], rng, 0, 0.1) : null));
-    this.optimizer = new SGD(step.parameters(), { lr: 1e-3 });
-    setBackend('js');
+    const built = withBackend(backend, (effective) => {
+      const rng = new Rng(seed);
+      const step = cellStep(config, style, rng);
+      const state: Record<string, string> = config.kind === 'lstm' ? { h: 'h', c: 'c' } : { h: 'h' };
+      const recurrent = new Recurrent(step, { state });
+      const rows = config.steps * config.batch;
+      return {
+        backend: effective,
+        recurrent,
+        // x is data: no gradient wanted (propagateDown false), as in the FLOP count.
+        ctx: recurrent.createContext(config.batch, config.steps, [false]),
+        x: randn([rows, config.inputSize], rng),
+        gradOutputs: recurrent.outputs.map((p) => (p.name === 'h' ? randn([rows, p.size], rng, 0, 0.1) : null)),
+        optimizer: new SGD(step.parameters(), { lr: 1e-3 }),
+      };
+    });
+    this.backend = built.backend;
+    this.recurrent = built.recurrent;
+    this.ctx = built.ctx;
+    this.x = built.x;
+    this.gradOutputs = built.gradOutputs;
+    this.optimizer = built.optimizer;
   }
 
-  /** Runs `n` updates under this trainer's backend. */
+  /** Runs `n` updates (the kernels follow where the buffers live). */
   run(n: number): void {
-    setBackend(this.backend);
     const { recurrent, ctx } = this;
     const R = this.gradOutputs[0]!;
     for (let i = 0; i < n; i++) {
@@ -102,7 +111,6 @@ export class WeftCellTrainer {
       this.lastLoss = loss;
     }
     if (!Number.isFinite(this.lastLoss)) throw new Error(`bench cells: ${this.config.kind} ${this.style} loss is ${this.lastLoss}`);
-    setBackend('js');
   }
 }
 

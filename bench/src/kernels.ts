@@ -5,7 +5,7 @@
  * (float64 and float32) and of softmax on the char-RNN's logits [25, 89], and
  * a naive one-accumulator matvec as the reference the 4-row blocking is
  * measured against. Which backend runs follows from where the operands live:
- * run it once with setBackend('js') and once with setBackend('wasm').
+ * run it once in withBackend('js', …) and once in withBackend('wasm', …).
  *
  * Method: warm up (so the JIT has optimised the kernel), size a batch to take
  * about `batchMs`, time ≥ 5 batches and report the median batch. A benchmark,

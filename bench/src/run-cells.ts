@@ -10,7 +10,7 @@
  * process for about as long, after a warm-up.
  */
 import { cpus, loadavg } from 'node:os';
-import { setBackend, wasmHeapStats, wasmSupported, type Backend } from '@weft/tensor';
+import { loadWasm, wasmHeapStats, wasmSupported, type Backend } from '@weft/tensor';
 import { cellUpdateFlops, runTorch, torchUnavailable, WeftCellTrainer, type CellConfig, type CellKind } from './cells.js';
 
 interface Row {
@@ -43,8 +43,7 @@ function main(): void {
   // Every trainer of every configuration stays alive in this process: a heap large enough
   // for all of them, so that none falls back to ordinary arrays (and the JS kernels).
   if (backend === 'wasm') {
-    setBackend('wasm', { heapBytes: 1024 * 1024 * 1024 });
-    setBackend('js');
+    loadWasm({ heapBytes: 1024 * 1024 * 1024 });
   }
   const rounds = quick ? 3 : 5;
   const roundSeconds = quick ? 0.2 : 0.5;

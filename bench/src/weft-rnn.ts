@@ -10,7 +10,7 @@
  */
 import { charRnn, type CharRnnModel } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
-import { isWasmTensor, Rng, setBackend, type Backend } from '@weft/tensor';
+import { isWasmTensor, Rng, withBackend, type Backend } from '@weft/tensor';
 import { SequenceReader, type BenchCorpus } from './corpus.js';
 
 /** The report's hyperparameters. */
@@ -39,20 +39,21 @@ export class WeftTrainer {
   /** The loss of the last update (kept so the work cannot be optimised away). */
   lastLoss = 0;
 
-  /** Builds everything under `options.backend`. */
+  /** Builds the model and the optimizer state on `options.backend`. */
   constructor(corpus: BenchCorpus, private readonly options: WeftTrainerOptions) {
-    this.backend = setBackend(options.backend);
-    this.model = charRnn({ vocabSize: corpus.vocabSize, hidden: HIDDEN, rng: new Rng(options.seed ?? 1), batch: options.batch });
-    const params = this.model.parameters();
-    this.onWasmHeap = params.every((p) => isWasmTensor(p.value) && isWasmTensor(p.grad));
-    this.optimizer = new AdaGrad(params, { lr: LR, eps: EPS, clipValue: CLIP });
+    const built = withBackend(options.backend, (backend) => {
+      const model = charRnn({ vocabSize: corpus.vocabSize, hidden: HIDDEN, rng: new Rng(options.seed ?? 1), batch: options.batch });
+      return { backend, model, optimizer: new AdaGrad(model.parameters(), { lr: LR, eps: EPS, clipValue: CLIP }) };
+    });
+    this.backend = built.backend;
+    this.model = built.model;
+    this.optimizer = built.optimizer;
+    this.onWasmHeap = this.model.parameters().every((p) => isWasmTensor(p.value) && isWasmTensor(p.grad));
     this.reader = new SequenceReader(corpus.ids, SEQ_LENGTH, options.batch);
-    setBackend('js');
   }
 
-  /** Runs `n` training updates (under this trainer's backend). Allocates nothing per update. */
+  /** Runs `n` training updates (the kernels follow where the model lives). Allocates nothing per update. */
   run(n: number): void {
-    setBackend(this.backend);
     const { model, reader } = this;
     for (let i = 0; i < n; i++) {
       reader.next();
@@ -61,6 +62,5 @@ export class WeftTrainer {
       this.lastLoss = model.lossAndGradients(reader.inputs, reader.targets);
       this.optimizer.step(); // clips to ±CLIP first
     }
-    setBackend('js');
   }
 }

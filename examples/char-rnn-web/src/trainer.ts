@@ -13,7 +13,7 @@
  */
 import { createOptimizer, type Optimizer } from '@weft/optim';
 import { sampleIds, stateDict, type CharRnnModel, type Param, type SamplingOptions } from '@weft/layers';
-import { copy, getBackend, Rng, setBackend, type Backend } from '@weft/tensor';
+import { copy, Rng, withBackend, type Backend } from '@weft/tensor';
 import { checkpointStates, type CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
 import { copyParams, copyStates, copyStreamStates, generateFromCheckpoint, modelForConfig, restoreRng } from '@weft/char-rnn-example/model-checkpoint';
 import { cellKind } from './cells.js';
@@ -98,22 +98,30 @@ export class Trainer {
   /** A batch-1 model of its own for training-time samples: it gets a snapshot of the weights, so drawing can go on while training does. */
   private readonly sampleModel: CharRnnModel;
 
-  private constructor(vocab: Vocabulary, config: RunConfig, walk: TextWalk | null) {
+  /** `backend`: where the models and the optimizer state are allocated, and so where their kernels run. */
+  private constructor(vocab: Vocabulary, config: RunConfig, walk: TextWalk | null, backend: Backend) {
     this.vocab = vocab;
     this.config = config;
     this.walk = walk;
-    this.trainRng = new Rng(config.seed);
-    // As the CLI builds it: the run's generator draws the weights, layer by layer, then the dropout masks.
-    this.model = modelForConfig(config, vocab.size, this.trainRng, 1);
+    const trainRng = new Rng(config.seed);
+    this.trainRng = trainRng;
+    const built = withBackend(backend, () => {
+      // As the CLI builds it: the run's generator draws the weights, layer by layer, then the dropout masks.
+      const model = modelForConfig(config, vocab.size, trainRng, 1);
+      const optimizer = createOptimizer(config.optimizer, model.parameters(), { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
+      const sampleModel = modelForConfig(config, vocab.size, new Rng(0), 1);
+      return { model, optimizer, sampleModel };
+    });
+    this.model = built.model;
     this.params = this.model.parameters();
-    this.optimizer = createOptimizer(config.optimizer, this.params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
-    this.sampleModel = modelForConfig(config, vocab.size, new Rng(0), 1);
+    this.optimizer = built.optimizer;
+    this.sampleModel = built.sampleModel;
     this.inputs = new Int32Array(config.seqLength);
     this.targets = new Int32Array(config.seqLength);
   }
 
   /** A new run on `text` with the kernels of the current backend. Throws on bad settings or a too-short text. */
-  static create(text: string, s: TrainSettings): Trainer {
+  static create(text: string, s: TrainSettings, backend: Backend = 'js'): Trainer {
     checkSettings(s);
     const vocab = Vocabulary.fromText(text);
     const walk = new TextWalk(vocab.encode(text), s.seqLength);
@@ -129,14 +137,14 @@ export class Trainer {
       logEvery: 100,
       sampleEvery: s.sampleEvery,
       sampleLength: s.sampleLength,
-      backend: getBackend(),
+      backend,
       cell: cellKind(s.cell).id,
       layers: s.layers,
       dropout: s.dropout ?? 0,
       valFraction: 0,
     };
     if (s.updates !== undefined) config.updates = s.updates;
-    return new Trainer(vocab, config, walk);
+    return new Trainer(vocab, config, walk, backend);
   }
 
   /**
@@ -147,7 +155,7 @@ export class Trainer {
    * where it stopped; without (or with another vocabulary, or a run the page
    * cannot continue) the model can only sample, and `trainable` says why not.
    */
-  static fromCheckpoint(ckpt: RunCheckpoint, text?: string): { trainer: Trainer; trainable: true } | { trainer: Trainer; trainable: false; why: string } {
+  static fromCheckpoint(ckpt: RunCheckpoint, text?: string, backend: Backend = 'js'): { trainer: Trainer; trainable: true } | { trainer: Trainer; trainable: false; why: string } {
     const vocab = Vocabulary.fromChars(ckpt.vocab);
     let walk: TextWalk | null = null;
     let why = '';
@@ -157,7 +165,7 @@ export class Trainer {
     else if (text === undefined) why = 'no text is chosen';
     else if (!Vocabulary.fromText(text).equals(vocab)) why = 'the chosen text has another vocabulary than the checkpoint (continue it on the text it was trained on)';
     else walk = new TextWalk(vocab.encode(text), ckpt.config.seqLength);
-    const t = new Trainer(vocab, { ...ckpt.config, batch: 1 }, walk);
+    const t = new Trainer(vocab, { ...ckpt.config, batch: 1 }, walk, backend);
     copyParams(t.model, ckpt);
     // Stream 0's states (all of them when batch = 1): every layer's h, and c for an LSTM.
     copyStreamStates(t.model, checkpointStates(ckpt), 0);
@@ -273,9 +281,7 @@ export class Trainer {
   sampleWithSeed(r: SeededSampleRequest): string {
     if (!Number.isSafeInteger(r.seed)) throw new Error(`seed must be an integer, got ${r.seed}`);
     if (!(Number.isInteger(r.length) && r.length >= 1)) throw new Error(`length must be a positive integer, got ${r.length}`);
-    const previous: Backend = getBackend();
-    setBackend('js');
-    try {
+    return withBackend('js', () => {
       const rng = new Rng(r.seed);
       const context = r.prime !== undefined && r.prime.length > 0 ? this.vocab.encode(r.prime) : Int32Array.of(rng.int(this.vocab.size));
       const options: SamplingOptions = { temperature: r.temperature ?? 1 };
@@ -283,9 +289,7 @@ export class Trainer {
       if (r.topP !== undefined) options.topP = r.topP;
       const ids = generateFromCheckpoint(this.checkpoint(), context, r.length, rng, options);
       return this.vocab.decode(context) + this.vocab.decode(ids);
-    } finally {
-      setBackend(previous);
-    }
+    });
   }
 
   /**

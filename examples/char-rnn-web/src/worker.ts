@@ -3,13 +3,14 @@
  * milliseconds so that the page's commands (pause, sample, checkpoint) get
  * through, and reports progress, the smooth-loss curve and samples.
  *
- * It tries the WebAssembly kernels first (`initWasm()`); when the browser or
+ * It tries the WebAssembly kernels first (`initWasm()` loads them, then each
+ * run is allocated on the heap: `Trainer.create(…, 'wasm')`); when the browser or
  * the page's Content-Security-Policy refuses to compile WebAssembly it runs
  * on the JavaScript kernels and tells the page why.
  */
 import './zod-jitless.js';
 import { decodeCheckpoint, encodeCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
-import { getBackend, initWasm, wasmUnavailableReason } from '@weft/tensor';
+import { initWasm, wasmUnavailableReason, type Backend } from '@weft/tensor';
 import type { FromWorker, RunStatus, SamplingControls, ToWorker } from './protocol.js';
 import { Trainer } from './trainer.js';
 
@@ -65,7 +66,11 @@ let rateFrom = { update: 0, time: 0 };
 /** The rate of the last running stretch, shown while paused. */
 let lastRate = 0;
 
+/** Where this page allocates its runs: 'wasm' once the kernels load, else 'js'. */
+let pageBackend: Backend = 'js';
+
 const ready = initWasm().then((backend) => {
+  pageBackend = backend;
   post({ type: 'ready', backend, reason: backend === 'wasm' ? null : (wasmUnavailableReason() ?? 'unknown reason') });
 });
 
@@ -194,7 +199,7 @@ async function handle(message: ToWorker): Promise<void> {
       running = false;
       let created: Trainer;
       try {
-        created = Trainer.create(message.text, message.settings);
+        created = Trainer.create(message.text, message.settings, pageBackend);
       } catch (error) {
         // The page shows 'starting' since the click: say where the previous run stands (now paused), then why.
         if (trainer) sendProgress();
@@ -239,13 +244,13 @@ async function handle(message: ToWorker): Promise<void> {
     case 'load': {
       running = false;
       const ckpt = decodeCheckpoint(new Uint8Array(message.bytes), message.fileName);
-      const loaded = Trainer.fromCheckpoint(ckpt, message.text);
+      const loaded = Trainer.fromCheckpoint(ckpt, message.text, pageBackend);
       begin(loaded.trainer, loaded.trainable, message.textName ?? message.fileName, message.sampling);
-      const backendNote = ckpt.config.backend !== getBackend() ? `; it was trained on the ${ckpt.config.backend} kernels, this page runs ${getBackend()}` : '';
+      const backendNote = ckpt.config.backend !== pageBackend ? `; it was trained on the ${ckpt.config.backend} kernels, this page runs ${pageBackend}` : '';
       stoppedNote = loaded.trainable
         ? `loaded ${message.fileName} at update ${ckpt.update}: sample, or resume to continue training on ${message.textName}${backendNote}`
         : `loaded ${message.fileName} at update ${ckpt.update} for sampling only: ${loaded.why}`;
-      if (loaded.trainable) loaded.trainer.config.backend = getBackend();
+      if (loaded.trainable) loaded.trainer.config.backend = pageBackend;
       sendProgress();
       return;
     }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allClose } from '@weft/tensor';
+import { allClose, backendOf, getBackend, wasmKernelCalls } from '@weft/tensor';
 import { decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint } from '../../char-rnn/src/checkpoint-codec.js';
 import { run, tempDir } from '../../char-rnn/test/cli-helpers.js';
 import { TextWalk } from '../src/text-walk.js';
@@ -68,6 +68,23 @@ async function cliSample(file: string, seed: number, length: number, prime?: str
 }
 
 describe('Trainer', () => {
+  it('allocates a run on the backend it is given (as the worker does after initWasm), next to a JS run, with no switch', () => {
+    const onHeap = Trainer.create(text, settings, 'wasm');
+    const plain = Trainer.create(text, settings);
+    expect(getBackend()).toBe('js');
+    expect(onHeap.config.backend).toBe('wasm');
+    for (const p of onHeap.params) expect(backendOf(p.value)).toBe('wasm');
+    for (const p of plain.params) expect(backendOf(p.value)).toBe('js');
+    const calls = wasmKernelCalls();
+    train(plain, 20);
+    expect(wasmKernelCalls()).toBe(calls);
+    train(onHeap, 20);
+    expect(wasmKernelCalls()).toBeGreaterThan(calls);
+    for (let i = 0; i < plain.params.length; i++) expect(allClose(onHeap.params[i]!.value, plain.params[i]!.value, 1e-9)).toBe(true);
+    expect(onHeap.sampleWithSeed({ seed: 5, length: 30 })).toHaveLength(31); // the first character + 30 drawn
+    expect(getBackend()).toBe('js');
+  });
+
   it('runs the CLI\'s training: 314 updates (exactly 2 epochs of 157 windows) give the CLI\'s weights, state, counters, smooth loss and samples', async () => {
     const dir = tempDir('char-rnn-web-');
     const data = join(dir, 'text.txt');

@@ -16,7 +16,7 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 /** Where the kernels run: @weft/tensor's WebAssembly SIMD backend, or plain JavaScript. */
 export const BACKENDS = ['wasm', 'js'] as const;
 
-/** The kernel backend of a run (see `setBackend` in @weft/tensor). */
+/** The kernel backend of a run (where the model is allocated: see `withBackend` in @weft/tensor). */
 export type BackendName = (typeof BACKENDS)[number];
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { CharRnnModel, Param } from '@weft/layers';
 import { createOptimizer, type Optimizer } from '@weft/optim';
-import { Rng, setBackend, wasmUnavailableReason } from '@weft/tensor';
+import { loadWasm, Rng, wasmUnavailableReason, withBackend } from '@weft/tensor';
 import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
 import type { CliIO } from './cli-io.js';
 import { defaultTrainConfig, flagName, parseTrainConfig, withModelDefaults, type FullTrainConfig, type TrainConfig } from './config.js';
@@ -119,14 +119,20 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
   const streams = new TextStreams(trainIds, config.batch, config.seqLength);
 
   const trainRng = new Rng(config.seed);
-  if (setBackend(config.backend) !== config.backend) {
+  if (config.backend === 'wasm' && loadWasm() !== 'wasm') {
     throw new UserError(`--backend ${config.backend} is not available here (${wasmUnavailableReason() ?? 'unknown reason'}); use --backend js`);
   }
-  // The run's generator draws the initial weights, then the dropout masks (the model keeps it).
-  const model = modelForConfig(config, vocab.size, trainRng);
+  // The model and the optimizer's state are allocated on the run's backend;
+  // their kernels then run there (they follow where the tensors live), with
+  // no switch to set or restore around training.
+  const { model, optimizer } = withBackend(config.backend, () => {
+    // The run's generator draws the initial weights, then the dropout masks (the model keeps it).
+    const model = modelForConfig(config, vocab.size, trainRng);
+    // Clipping happens inside step(): AdaGrad fuses clip, accumulate and update into one pass.
+    const optimizer = createOptimizer(config.optimizer, model.parameters(), { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
+    return { model, optimizer };
+  });
   const params = model.parameters();
-  // Clipping happens inside step(): AdaGrad fuses clip, accumulate and update into one pass.
-  const optimizer = createOptimizer(config.optimizer, params, { lr: config.lr, clipValue: config.clip > 0 ? config.clip : Infinity });
   const setup: Setup = { config, corpus, vocab, ids, trainIds, valIds, streams, model, params, optimizer, trainRng, update: 0, epoch: 0, smoothLoss: NaN };
   if (ckpt) {
     try {

@@ -6,7 +6,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { getBackend, setBackend } from '@weft/tensor';
 import type { CliIO } from './cli-io.js';
 import { withModelDefaults } from './config.js';
 import { UserError } from './errors.js';
@@ -26,12 +25,7 @@ export { BEST_SAMPLE_LENGTH, samplingSeed } from './training-run.js';
  * directory is created or anything in it is written.
  */
 export async function trainCommand(o: TrainCommandOptions, io: CliIO): Promise<number> {
-  const previousBackend = getBackend();
-  try {
-    return await train(o, io);
-  } finally {
-    setBackend(previousBackend); // in-process callers (tests) get their backend back
-  }
+  return train(o, io);
 }
 
 async function train(o: TrainCommandOptions, io: CliIO): Promise<number> {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { charRnn, loadStateDict } from '@weft/layers';
-import { decodeSafetensors, encodeSafetensors, getBackend, Rng, row, setBackend } from '@weft/tensor';
+import { decodeSafetensors, encodeSafetensors, Rng, row, withBackend } from '@weft/tensor';
 import { checkpointChecksum, loadCheckpoint } from '../src/checkpoint.js';
 import { Vocabulary } from '../src/corpus.js';
 import { memoryBudget, trainingBytes } from '../src/limits.js';
@@ -94,18 +94,13 @@ describe.each(CELLS)('%s', (name, flags) => {
     const ids = vocab.encode(text);
     const held = ids.subarray(ids.length - Math.floor(0.1 * ids.length));
     const arch = { cell: ckpt.config.cell!, layers: ckpt.config.layers!, dropout: ckpt.config.dropout! };
-    const previous = getBackend();
-    setBackend(ckpt.config.backend); // the run's kernels: the same sums in the same order
+    // allocated on the run's backend, so the run's kernels: the same sums in the same order
+    const model = withBackend(ckpt.config.backend, () => charRnn({ vocabSize: vocab.size, hidden: 8, rng: new Rng(0), ...arch }));
+    loadStateDict(model, ckpt.params);
     let total = 0;
-    try {
-      const model = charRnn({ vocabSize: vocab.size, hidden: 8, rng: new Rng(0), ...arch });
-      loadStateDict(model, ckpt.params);
-      for (let s = 0; s < held.length - 1; s += 10) {
-        const n = Math.min(10, held.length - 1 - s);
-        total += model.loss(held.subarray(s, s + n), held.subarray(s + 1, s + n + 1));
-      }
-    } finally {
-      setBackend(previous);
+    for (let s = 0; s < held.length - 1; s += 10) {
+      const n = Math.min(10, held.length - 1 - s);
+      total += model.loss(held.subarray(s, s + n), held.subarray(s + 1, s + n + 1));
     }
     const rows = readLossCsv(join(dir, `${tag}-straight`, 'loss.csv'));
     expect(rows.at(-1)!.valLoss).toBe((total / (held.length - 1)) * 10);

@@ -24,7 +24,7 @@
  *   gradients into `ctx.gradInputs[i]` for every input `i` that
  *   `propagateDown[i]` asked for (the others are `null` and skipped).
  */
-import type { Tensor } from '@weft/tensor';
+import { backendOf, withBackend, type Tensor } from '@weft/tensor';
 import type { Param } from './param.js';
 import { checkValue, type Port, type Value } from './port.js';
 
@@ -135,4 +135,15 @@ export function checkGradOutputs(who: string, ports: readonly Port[], gradOutput
 /** Sets the gradient of every parameter in `params` to 0. */
 export function zeroGrads(params: readonly Param[]): void {
   for (const p of params) p.zeroGrad();
+}
+
+/**
+ * Runs `fn` with create-functions allocating where `params` live (the first
+ * parameter's backend), so that a layer's contexts land on the WebAssembly
+ * heap iff its weights do, whatever scope the caller is in. Without
+ * parameters, `fn` runs in the caller's allocation scope.
+ */
+export function allocatingWith<T>(params: readonly Param[], fn: () => T): T {
+  const first = params[0];
+  return first === undefined ? fn() : withBackend(backendOf(first.value), () => fn());
 }

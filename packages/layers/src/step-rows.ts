@@ -5,7 +5,7 @@
  * is ONE matrix product dYᵀ X after the backward loop instead of T outer
  * products inside it (the same for biases: one column sum).
  */
-import { copy, Tensor, zeros } from '@weft/tensor';
+import { copy, getBackend, Tensor, withBackend, zeros, type Backend } from '@weft/tensor';
 
 /** Row block t of a stacked `[T·B, n]` tensor, as a `[B, n]` view of the same storage. */
 export function rowBlock(stack: Tensor, t: number, batch: number): Tensor {
@@ -44,6 +44,8 @@ export class StepRows {
   readonly refs: (Tensor | null)[];
   private own: Tensor | null = null;
   private ownBlocks: Tensor[] = [];
+  /** Where the owning context was allocated (see allocatingWith): the lazy storage goes there too. */
+  private readonly backend: Backend = getBackend();
 
   /** Rows for `steps` steps of `batch` rows and `size` features. */
   constructor(
@@ -62,7 +64,7 @@ export class StepRows {
     blocks: readonly Tensor[];
   } {
     if (this.own === null) {
-      this.own = zeros([this.batch * this.steps, this.size]);
+      this.own = withBackend(this.backend, () => zeros([this.batch * this.steps, this.size]));
       for (let t = 0; t < this.steps; t++) this.ownBlocks.push(rowBlock(this.own, t, this.batch));
     }
     return { all: this.own, blocks: this.ownBlocks };

@@ -4,7 +4,7 @@
  * B = 1 and B = 3, plus each layer's own semantics and error messages.
  */
 import fc from 'fast-check';
-import { randn, Rng, setBackend, wasmKernelCalls, zeros, tensor, fromData, type Tensor } from '@weft/tensor';
+import { randn, Rng, withBackend, wasmKernelCalls, zeros, tensor, fromData, type Tensor } from '@weft/tensor';
 import { Linear, OneHotEmbedding, RNNCell, Softmax, SoftmaxCrossEntropy, Param, gradcheckTarget } from '@weft/layers';
 import { expectClose, expectPassed, randomIds } from './helpers.js';
 import { checkBackward } from '@weft/gradcheck';
@@ -264,8 +264,8 @@ describe('SoftmaxCrossEntropy', () => {
     // exact references (mpmath, 50 digits): log 2 = 0.6931471805599453,
     // log(1 + e^-30) = 9.357622968839737e-14, 30 + log(1 + e^-30) = 30.000000000000092
     for (const backend of ['js', 'wasm'] as const) {
-      expect(setBackend(backend)).toBe(backend);
-      try {
+      withBackend(backend, (effective) => {
+        expect(effective).toBe(backend);
         const layer = new SoftmaxCrossEntropy(2);
         const ctx = layer.createContext(1);
         const loss = (logits: number[], y: number): number => layer.forward(ctx, [tensor([logits]), new Int32Array([y])])[0]!.data[0]!;
@@ -278,9 +278,7 @@ describe('SoftmaxCrossEntropy', () => {
         const calls = wasmKernelCalls();
         expect(loss([1000, 970], 1)).toBeCloseTo(30.000000000000092, 13);
         expect(wasmKernelCalls() - calls).toBe(backend === 'wasm' ? 1 : 0); // the softmax ran where intended
-      } finally {
-        setBackend('js');
-      }
+      });
     }
   });
 

@@ -46,7 +46,7 @@ export class AdaGrad extends Optimizer {
     this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
     this.initial = checkNonNegative(this.name, 'initialAccumulator', options.initialAccumulator ?? 0);
     for (const p of this.params) {
-      this.accumulators.push(this.addState(`adagrad.${p.name}`, p.value.shape, p.value.dtype, 'nonNegative', this.initial));
+      this.accumulators.push(this.addStateLike(`adagrad.${p.name}`, p.value, 'nonNegative', this.initial));
     }
   }
 

@@ -51,9 +51,9 @@ export abstract class AdamBase extends Optimizer {
     this.epsilon = checkNonNegative(name, 'eps', options.eps ?? 1e-8);
     this.decay = checkNonNegative(name, 'weightDecay', options.weightDecay ?? defaultWeightDecay);
     this.decoupled = decoupled;
-    for (const p of this.params) this.firstMoments.push(this.addState(`adam.m.${p.name}`, p.value.shape, p.value.dtype));
+    for (const p of this.params) this.firstMoments.push(this.addStateLike(`adam.m.${p.name}`, p.value));
     for (const p of this.params) {
-      this.secondMoments.push(this.addState(`adam.v.${p.name}`, p.value.shape, p.value.dtype, 'nonNegative'));
+      this.secondMoments.push(this.addStateLike(`adam.v.${p.name}`, p.value, 'nonNegative'));
     }
     this.stepCount = this.addState('adam.step', [1], 'float64', 'count');
   }

@@ -1,4 +1,4 @@
-import { clone, copy, fill, forEachIndex, formatShape, shapesEqual, Tensor, zeros, type DType } from '@weft/tensor';
+import { clone, copy, fill, forEachIndex, formatShape, shapesEqual, Tensor, zeros, zerosLike, type DType } from '@weft/tensor';
 import { clipGradsInPlace } from './clip.js';
 import type { OptimParam } from './param.js';
 import { checkPositive, describe, validateParams } from './validate.js';
@@ -248,8 +248,20 @@ export abstract class Optimizer {
    * `kind` says what `loadStateDict` accepts. Call once per tensor, not per step.
    */
   protected addState(key: string, shape: readonly number[], dtype: DType, kind: StateKind = 'real', init = 0): Tensor {
+    return this.registerState(key, zeros(shape, dtype), kind, init);
+  }
+
+  /**
+   * Registers a state tensor named `key` with `like`'s shape and dtype, allocated
+   * where `like` lives (on the WebAssembly heap iff it is, see `zerosLike`), so a
+   * parameter's state runs the same kernels as the parameter. Call once per tensor.
+   */
+  protected addStateLike(key: string, like: Tensor, kind: StateKind = 'real', init = 0): Tensor {
+    return this.registerState(key, zerosLike(like), kind, init);
+  }
+
+  private registerState(key: string, tensor: Tensor, kind: StateKind, init: number): Tensor {
     if (this.state.has(key)) throw new Error(`${this.name}: state '${key}' registered twice`);
-    const tensor = zeros(shape, dtype);
     if (init !== 0) fill(tensor, init);
     this.state.set(key, { tensor, kind });
     return tensor;

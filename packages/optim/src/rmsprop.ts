@@ -48,7 +48,7 @@ export class RMSProp extends Optimizer {
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
     this.decay = checkNonNegative(this.name, 'weightDecay', options.weightDecay ?? 0);
     for (const p of this.params) {
-      this.squares.push(this.addState(`rmsprop.square.${p.name}`, p.value.shape, p.value.dtype, 'nonNegative'));
+      this.squares.push(this.addStateLike(`rmsprop.square.${p.name}`, p.value, 'nonNegative'));
     }
     if (this.mu > 0) this.allocateMomentum();
   }
@@ -114,6 +114,6 @@ export class RMSProp extends Optimizer {
   }
 
   private allocateMomentum(): void {
-    for (const p of this.params) this.buffers.push(this.addState(`rmsprop.momentum.${p.name}`, p.value.shape, p.value.dtype));
+    for (const p of this.params) this.buffers.push(this.addStateLike(`rmsprop.momentum.${p.name}`, p.value));
   }
 }

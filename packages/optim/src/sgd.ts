@@ -118,6 +118,6 @@ export class SGD extends Optimizer {
   }
 
   private allocateVelocity(): void {
-    for (const p of this.params) this.velocity.push(this.addState(`sgd.momentum.${p.name}`, p.value.shape, p.value.dtype));
+    for (const p of this.params) this.velocity.push(this.addStateLike(`sgd.momentum.${p.name}`, p.value));
   }
 }

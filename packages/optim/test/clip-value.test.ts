@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { createOptimizer, clipByValue, OPTIMIZER_NAMES, type Optimizer, type OptimParam } from '@weft/optim';
-import { Rng, setBackend, zeros, fromData } from '@weft/tensor';
+import { isWasmTensor, Rng, withBackend, zeros, fromData } from '@weft/tensor';
 
 /** Two parameters with gradients of magnitude up to ~10, so a limit of 3 clips some. */
 function problem(seed: number): OptimParam[] {
@@ -80,13 +80,9 @@ describe('clipValue', () => {
 
   test('AdaGrad on the WebAssembly heap gives the same result as in plain typed arrays', () => {
     const js = run('adagrad', true, 8);
-    setBackend('wasm');
-    try {
-      const wasm = run('adagrad', true, 8);
-      for (let i = 0; i < js.params.length; i++) expect(wasm.params[i]!.value.data).toEqual(js.params[i]!.value.data);
-      expect(wasm.fractions).toEqual(js.fractions);
-    } finally {
-      setBackend('js');
-    }
+    const wasm = withBackend('wasm', () => run('adagrad', true, 8));
+    expect(isWasmTensor(wasm.params[0]!.value)).toBe(true);
+    for (let i = 0; i < js.params.length; i++) expect(wasm.params[i]!.value.data).toEqual(js.params[i]!.value.data);
+    expect(wasm.fractions).toEqual(js.fractions);
   });
 });

@@ -1,4 +1,5 @@
 import { allocate, dtypeOf, type DType, type TypedArray } from './dtype.js';
+import { locationOf } from './wasm/state.js';
 import type { Rng } from './rng.js';
 import { checkShape, formatShape, shapeSize } from './shape.js';
 import { forEachIndex, Tensor, type NestedArray } from './tensor.js';
@@ -85,12 +86,17 @@ export function rand(shape: readonly number[], rng: Rng, lo = 0, hi = 1, dtype: 
   return rng.fillUniform(zeros(shape, dtype), lo, hi);
 }
 
-/** A new contiguous tensor with the same shape and dtype as `t`, filled with 0. */
+/**
+ * A new contiguous tensor with the same shape and dtype as `t`, filled with 0,
+ * allocated where `t` lives (on the WebAssembly heap iff `t` is, whatever the
+ * allocation default), so gradients and optimizer state follow their parameters.
+ */
 export function zerosLike(t: Tensor): Tensor {
-  return zeros(t.shape, t.dtype);
+  checkShape('zerosLike', t.shape);
+  return new Tensor(allocate(t.dtype, t.size, locationOf(t.data)), t.shape);
 }
 
-/** A contiguous copy of `t` (of any layout, e.g. a transposed view). */
+/** A contiguous copy of `t` (of any layout, e.g. a transposed view), allocated where `t` lives. */
 export function clone(t: Tensor): Tensor {
   const out = zerosLike(t);
   let k = 0;

@@ -1,20 +1,22 @@
-import { wasmAllocate } from './wasm/state.js';
+import type { Backend, DType, TypedArray } from './types.js';
+import { allocationBackend, wasmAllocate } from './wasm/state.js';
 
-/** The element types a tensor can hold. float64 is the default: gradient checks need it. */
-export type DType = 'float64' | 'float32';
-
-/** The typed arrays behind a tensor. */
-export type TypedArray = Float64Array | Float32Array;
+export type { Backend, DType, TypedArray } from './types.js';
 
 /**
- * Allocates a zero-filled typed array of `dtype` with `length` elements. While
- * the WebAssembly backend is on (`setBackend('wasm')`), the array is a view on
- * the wasm heap, so every create-function (and so every layer and optimizer
- * buffer) lands where the SIMD kernels can use it without copying.
+ * Allocates a zero-filled typed array of `dtype` with `length` elements on
+ * `backend`: 'js' gives an ordinary typed array, 'wasm' a view on the
+ * WebAssembly heap (falling back to an ordinary array when the heap is not
+ * loaded or full). Without `backend`, the allocation default: 'js', or 'wasm'
+ * inside `withBackend('wasm', …)`.
  */
-export function allocate(dtype: DType, length: number): TypedArray {
-  const onWasmHeap = wasmAllocate(dtype, length);
-  if (onWasmHeap !== null) return onWasmHeap;
+export function allocate(dtype: DType, length: number, backend: Backend = allocationBackend()): TypedArray {
+  if (backend === 'wasm') {
+    const onWasmHeap = wasmAllocate(dtype, length);
+    if (onWasmHeap !== null) return onWasmHeap;
+  } else if (backend !== 'js') {
+    throw new Error(`allocate: backend must be 'js' or 'wasm', got ${JSON.stringify(backend)}`);
+  }
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
 }
 

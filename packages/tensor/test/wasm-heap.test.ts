@@ -4,11 +4,21 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import {
+  allocate,
+  backendOf,
+  clone,
+  exp,
   getBackend,
   initWasm,
   isWasmTensor,
+  loadWasm,
   setBackend,
   ones,
+  Tensor,
+  transpose,
+  wasmKernelCalls,
+  withBackend,
+  zerosLike,
   wasmFree,
   wasmHeapStats,
   wasmUnavailableReason,
@@ -120,14 +130,63 @@ describe('backend switch', () => {
       'setBackend: the WebAssembly heap already exists with 4194304 bytes and cannot be resized (asked for 8388608)',
     );
     expect(setBackend('js')).toBe('js');
-    expect(wasmAllocate('float64', 10)).toBeNull();
+    expect(wasmAllocate('float64', 10)).not.toBeNull(); // the heap stays loaded
     expect(isWasmTensor(zeros([3]))).toBe(false);
     expect(isWasmTensor(t)).toBe(true); // still valid, still on the heap
-    expect(await initWasm()).toBe('wasm');
-    expect(getBackend()).toBe('wasm');
-    setBackend('js');
+    expect(await initWasm()).toBe('wasm'); // loads only: the allocation default stays
+    expect(getBackend()).toBe('js');
+    expect(loadWasm()).toBe('wasm');
+    expect(getBackend()).toBe('js');
   });
 
+  test('withBackend scopes allocation, nests, and restores on throw', () => {
+    expect(getBackend()).toBe('js');
+    const got = withBackend('wasm', (b) => {
+      expect(b).toBe('wasm');
+      expect(getBackend()).toBe('wasm');
+      const inner = withBackend('js', () => zeros([2]));
+      expect(isWasmTensor(inner)).toBe(false);
+      expect(getBackend()).toBe('wasm');
+      return zeros([2]);
+    });
+    expect(isWasmTensor(got)).toBe(true);
+    expect(getBackend()).toBe('js');
+    expect(() =>
+      withBackend('wasm', () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(getBackend()).toBe('js');
+    expect(() => withBackend('gpu' as 'js', () => 0)).toThrow(`withBackend: expected 'js' or 'wasm', got "gpu"`);
+  });
+
+  test('explicit allocation; zerosLike and clone allocate where their tensor lives', () => {
+    expect(backendOf(new Tensor(allocate('float64', 3, 'wasm'), [3]))).toBe('wasm');
+    expect(backendOf(new Tensor(allocate('float32', 3, 'js'), [3]))).toBe('js');
+    const onHeap = wasmZeros([2, 3], 'float32');
+    const plain = zeros([2, 3]);
+    expect(isWasmTensor(zerosLike(onHeap))).toBe(true);
+    expect(zerosLike(onHeap).dtype).toBe('float32');
+    expect(isWasmTensor(clone(onHeap))).toBe(true);
+    withBackend('wasm', () => {
+      expect(isWasmTensor(zerosLike(plain))).toBe(false);
+      expect(isWasmTensor(clone(plain))).toBe(false);
+    });
+    expect(isWasmTensor(clone(transpose(onHeap)))).toBe(true);
+  });
+
+  test('kernels follow the operands, not the allocation default', () => {
+    const a = withBackend('wasm', () => ones([4]));
+    const b = zeros([4]);
+    const before = wasmKernelCalls();
+    exp(zerosLike(a), a); // both on the heap: wasm, outside any scope
+    expect(wasmKernelCalls() - before).toBe(1);
+    withBackend('wasm', () => exp(zerosLike(b), b)); // both plain: JS, inside a wasm scope
+    expect(wasmKernelCalls() - before).toBe(1);
+  });
+});
+
+describe('wasm heap bookkeeping', () => {
   test('wasmZeros reports a full heap; wasmFree returns blocks and refuses other tensors', () => {
     const before = wasmHeapStats()!.usedBytes;
     const t = wasmZeros([1000]);

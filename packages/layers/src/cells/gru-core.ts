@@ -7,6 +7,7 @@ import {
   type Layer,
   type LayerContext,
   type SequenceContexts,
+  allocatingWith,
 } from '../layer.js';
 import { float, port, type Port, type Value } from '../port.js';
 import type { InitOptions } from '../layers/init.js';
@@ -147,28 +148,32 @@ export class GRUCore extends HiddenCore implements Layer<GRUCoreContext> {
 
   /** Buffers for `batch · steps` rows: h `[rows, m]`, gates, gh and Δ `[rows, 3m]`, and the requested input gradients. */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): GRUCoreContext {
-    checkBatch('GRUCore', batch, steps);
-    const propagate = resolvePropagateDown('GRUCore', this.inputs, propagateDown);
-    const rows = batch * steps;
-    const m = this.hiddenSize;
-    return new GRUCoreContext(
-      batch,
-      steps,
-      zeros([rows, m]),
-      zeros([rows, 3 * m]),
-      zeros([rows, 3 * m]),
-      zeros([rows, 3 * m]),
-      propagate[0] ? zeros([rows, 3 * m]) : null,
-      propagate[1] ? zeros([rows, m]) : null,
-      null,
-      0,
-    );
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('GRUCore', batch, steps);
+      const propagate = resolvePropagateDown('GRUCore', this.inputs, propagateDown);
+      const rows = batch * steps;
+      const m = this.hiddenSize;
+      return new GRUCoreContext(
+        batch,
+        steps,
+        zeros([rows, m]),
+        zeros([rows, 3 * m]),
+        zeros([rows, 3 * m]),
+        zeros([rows, 3 * m]),
+        propagate[0] ? zeros([rows, 3 * m]) : null,
+        propagate[1] ? zeros([rows, m]) : null,
+        null,
+        0,
+      );
+    });
   }
 
   /** `steps` contexts of `batch` rows over shared storage; weight gradients wait for `accumulateParamGrads()`. */
   createSequenceContexts(batch: number, steps: number, propagateDown?: readonly boolean[]): GRUCoreSequence {
-    checkBatch('GRUCore', batch, steps);
-    return new GRUCoreSequence(this, batch, steps, resolvePropagateDown('GRUCore', this.inputs, propagateDown));
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('GRUCore', batch, steps);
+      return new GRUCoreSequence(this, batch, steps, resolvePropagateDown('GRUCore', this.inputs, propagateDown));
+    });
   }
 
   /** The GRU step (see the class comment). Returns `[h]`. */

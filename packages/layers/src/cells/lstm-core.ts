@@ -7,6 +7,7 @@ import {
   type Layer,
   type LayerContext,
   type SequenceContexts,
+  allocatingWith,
 } from '../layer.js';
 import { float, port, type Port, type Value } from '../port.js';
 import type { InitOptions } from '../layers/init.js';
@@ -156,31 +157,35 @@ export class LSTMCore extends HiddenCore implements Layer<LSTMCoreContext> {
 
   /** Buffers for `batch · steps` rows: h, c, tanh c `[rows, m]`, gates and Δ `[rows, 4m]`, and the requested input gradients. */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): LSTMCoreContext {
-    checkBatch('LSTMCore', batch, steps);
-    const propagate = resolvePropagateDown('LSTMCore', this.inputs, propagateDown);
-    const rows = batch * steps;
-    const m = this.hiddenSize;
-    const delta = zeros([rows, 4 * m]);
-    return new LSTMCoreContext(
-      batch,
-      steps,
-      zeros([rows, m]),
-      zeros([rows, m]),
-      zeros([rows, 4 * m]),
-      zeros([rows, m]),
-      delta,
-      propagate[0] ? delta : null,
-      propagate[1] ? zeros([rows, m]) : null,
-      propagate[2] ? zeros([rows, m]) : null,
-      null,
-      0,
-    );
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('LSTMCore', batch, steps);
+      const propagate = resolvePropagateDown('LSTMCore', this.inputs, propagateDown);
+      const rows = batch * steps;
+      const m = this.hiddenSize;
+      const delta = zeros([rows, 4 * m]);
+      return new LSTMCoreContext(
+        batch,
+        steps,
+        zeros([rows, m]),
+        zeros([rows, m]),
+        zeros([rows, 4 * m]),
+        zeros([rows, m]),
+        delta,
+        propagate[0] ? delta : null,
+        propagate[1] ? zeros([rows, m]) : null,
+        propagate[2] ? zeros([rows, m]) : null,
+        null,
+        0,
+      );
+    });
   }
 
   /** `steps` contexts of `batch` rows over shared storage; weight gradients wait for `accumulateParamGrads()`. */
   createSequenceContexts(batch: number, steps: number, propagateDown?: readonly boolean[]): LSTMCoreSequence {
-    checkBatch('LSTMCore', batch, steps);
-    return new LSTMCoreSequence(this, batch, steps, resolvePropagateDown('LSTMCore', this.inputs, propagateDown));
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('LSTMCore', batch, steps);
+      return new LSTMCoreSequence(this, batch, steps, resolvePropagateDown('LSTMCore', this.inputs, propagateDown));
+    });
   }
 
   /** The LSTM step (see the class comment). Returns `[h, c]`. */

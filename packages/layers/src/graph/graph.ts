@@ -15,6 +15,7 @@ import {
   type Layer,
   type LayerContext,
   type SequenceContexts,
+  allocatingWith,
 } from '../layer.js';
 import type { Param } from '../param.js';
 import { formatPortType, portShape, sameType, type Port, type Value } from '../port.js';
@@ -230,23 +231,27 @@ export class Graph implements Layer<GraphContext> {
 
   /** One context per node for `batch · steps` rows; `propagateDown` per graph input (default: float inputs). */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): GraphContext {
-    checkBatch(this.name, batch, steps);
-    const plan = this.planFor(propagateDown);
-    const contexts = this.nodes.map((n, i) => n.layer.createContext(batch, steps, plan.propagate[i]));
-    return new GraphContext(this, batch, steps, plan, contexts);
+    return allocatingWith(this.parameters(), () => {
+      checkBatch(this.name, batch, steps);
+      const plan = this.planFor(propagateDown);
+      const contexts = this.nodes.map((n, i) => n.layer.createContext(batch, steps, plan.propagate[i]));
+      return new GraphContext(this, batch, steps, plan, contexts);
+    });
   }
 
   /** Contexts for `steps` single steps of `batch` rows, using each node's sequence contexts where it has them. */
   createSequenceContexts(batch: number, steps: number, propagateDown?: readonly boolean[]): GraphSequence {
-    checkBatch(this.name, batch, steps);
-    const plan = this.planFor(propagateDown);
-    const sequences = this.nodes.map((n, i) => n.layer.createSequenceContexts?.(batch, steps, plan.propagate[i]) ?? null);
-    const contexts: GraphContext[] = [];
-    for (let t = 0; t < steps; t++) {
-      const nodeContexts = this.nodes.map((n, i) => sequences[i]?.steps[t] ?? n.layer.createContext(batch, 1, plan.propagate[i]));
-      contexts.push(new GraphContext(this, batch, 1, plan, nodeContexts));
-    }
-    return new GraphSequence(contexts, sequences);
+    return allocatingWith(this.parameters(), () => {
+      checkBatch(this.name, batch, steps);
+      const plan = this.planFor(propagateDown);
+      const sequences = this.nodes.map((n, i) => n.layer.createSequenceContexts?.(batch, steps, plan.propagate[i]) ?? null);
+      const contexts: GraphContext[] = [];
+      for (let t = 0; t < steps; t++) {
+        const nodeContexts = this.nodes.map((n, i) => sequences[i]?.steps[t] ?? n.layer.createContext(batch, 1, plan.propagate[i]));
+        contexts.push(new GraphContext(this, batch, 1, plan, nodeContexts));
+      }
+      return new GraphSequence(contexts, sequences);
+    });
   }
 
   /** Runs every node in topological order. Returns the graph outputs (buffers of `ctx`). */

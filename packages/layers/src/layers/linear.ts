@@ -9,6 +9,7 @@ import {
   type Layer,
   type LayerContext,
   type SequenceContexts,
+  allocatingWith,
 } from '../layer.js';
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
@@ -139,16 +140,20 @@ export class Linear implements Layer<LinearContext> {
 
   /** Buffers for `batch · steps` rows: y `[rows, out]` and, if requested, dx `[rows, in]`. */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): LinearContext {
-    checkBatch('Linear', batch, steps);
-    const propagate = resolvePropagateDown('Linear', this.inputs, propagateDown);
-    const rows = batch * steps;
-    return new LinearContext(batch, steps, zeros([rows, this.outFeatures]), propagate[0] ? zeros([rows, this.inFeatures]) : null);
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('Linear', batch, steps);
+      const propagate = resolvePropagateDown('Linear', this.inputs, propagateDown);
+      const rows = batch * steps;
+      return new LinearContext(batch, steps, zeros([rows, this.outFeatures]), propagate[0] ? zeros([rows, this.inFeatures]) : null);
+    });
   }
 
   /** `steps` contexts of `batch` rows over shared storage; weight gradients wait for `accumulateParamGrads()`. */
   createSequenceContexts(batch: number, steps: number, propagateDown?: readonly boolean[]): LinearSequence {
-    checkBatch('Linear', batch, steps);
-    return new LinearSequence(this, batch, steps, resolvePropagateDown('Linear', this.inputs, propagateDown)[0]!);
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('Linear', batch, steps);
+      return new LinearSequence(this, batch, steps, resolvePropagateDown('Linear', this.inputs, propagateDown)[0]!);
+    });
   }
 
   /** y = x Wᵀ (+ b). Returns `[y]`. */

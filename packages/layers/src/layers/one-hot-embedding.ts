@@ -1,5 +1,5 @@
 import { colSums, zeros, type Tensor } from '@weft/tensor';
-import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, zeroGrads, type Layer, type LayerContext } from '../layer.js';
+import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, zeroGrads, type Layer, type LayerContext, allocatingWith } from '../layer.js';
 import { Param } from '../param.js';
 import { float, ids, port, type Port, type Value } from '../port.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
@@ -81,9 +81,11 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
 
   /** Buffers for `batch · steps` rows: the output `[rows, m]`. */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): OneHotEmbeddingContext {
-    checkBatch('OneHotEmbedding', batch, steps);
-    resolvePropagateDown('OneHotEmbedding', this.inputs, propagateDown);
-    return new OneHotEmbeddingContext(batch, steps, this.size);
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('OneHotEmbedding', batch, steps);
+      resolvePropagateDown('OneHotEmbedding', this.inputs, propagateDown);
+      return new OneHotEmbeddingContext(batch, steps, this.size);
+    });
   }
 
   /** out[r, :] = U[:, ids[r]] (+ b). Throws for an id outside [0, K). Returns `[out]`. */

@@ -21,6 +21,7 @@ import {
   type Layer,
   type LayerContext,
   type SequenceContexts,
+  allocatingWith,
 } from '../layer.js';
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
@@ -197,20 +198,24 @@ export class RNNCell implements Layer<RNNCellContext> {
 
   /** Buffers for `batch · steps` rows: h and δ `[rows, m]`, and the requested input gradients. */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): RNNCellContext {
-    checkBatch('RNNCell', batch, steps);
-    const propagate = resolvePropagateDown('RNNCell', this.inputs, propagateDown);
-    const rows = batch * steps;
-    const m = this.hiddenSize;
-    const delta = zeros([rows, m]);
-    const gradX = !propagate[0] ? null : this.Wx ? zeros([rows, this.inputSize]) : delta;
-    const gradH = propagate[1] ? zeros([rows, m]) : null;
-    return new RNNCellContext(batch, steps, zeros([rows, m]), delta, gradX, gradH, null, null, 0);
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('RNNCell', batch, steps);
+      const propagate = resolvePropagateDown('RNNCell', this.inputs, propagateDown);
+      const rows = batch * steps;
+      const m = this.hiddenSize;
+      const delta = zeros([rows, m]);
+      const gradX = !propagate[0] ? null : this.Wx ? zeros([rows, this.inputSize]) : delta;
+      const gradH = propagate[1] ? zeros([rows, m]) : null;
+      return new RNNCellContext(batch, steps, zeros([rows, m]), delta, gradX, gradH, null, null, 0);
+    });
   }
 
   /** `steps` contexts of `batch` rows over shared storage; weight gradients wait for `accumulateParamGrads()`. */
   createSequenceContexts(batch: number, steps: number, propagateDown?: readonly boolean[]): RNNCellSequence {
-    checkBatch('RNNCell', batch, steps);
-    return new RNNCellSequence(this, batch, steps, resolvePropagateDown('RNNCell', this.inputs, propagateDown));
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('RNNCell', batch, steps);
+      return new RNNCellSequence(this, batch, steps, resolvePropagateDown('RNNCell', this.inputs, propagateDown));
+    });
   }
 
   /**

@@ -9,6 +9,7 @@ import { OneHotEmbedding } from '../layers/one-hot-embedding.js';
 import { RNNCell } from '../layers/rnn-cell.js';
 import { Softmax } from '../layers/softmax.js';
 import { SoftmaxCrossEntropy } from '../layers/softmax-cross-entropy.js';
+import { allocatingWith } from '../layer.js';
 import type { Param } from '../param.js';
 import { float, ids } from '../port.js';
 import { Recurrent, type RecurrentContext } from '../recurrent/recurrent.js';
@@ -242,7 +243,7 @@ class CharRnn implements CharRnnModel {
     this.trainNodes = parts.recurrent.map((_, l) => this.trainGraph.nodes.findIndex((n) => n.name === `l${l}`));
     this.samplerNodes = parts.recurrent.map((_, l) => this.sampler.nodes.findIndex((n) => n.name === `l${l}`));
     this.stateNames = parts.states.flatMap((ss) => ss.map((s) => s.name));
-    this.stateList = this.stateNames.map(() => zeros([batch, m]));
+    this.stateList = allocatingWith(parts.params, () => this.stateNames.map(() => zeros([batch, m])));
     this.states = Object.freeze(Object.fromEntries(this.stateNames.map((n, i) => [n, this.stateList[i]!])));
     this.samplerContext = this.sampler.createContext(batch, 1, [false]);
     this.samplerInputs = [new Int32Array(0)];

@@ -1,7 +1,7 @@
 import { copy, fill, zerosLike, type Tensor } from '@weft/tensor';
 import { flattenGraph } from '../graph/flatten.js';
 import type { Graph } from '../graph/graph.js';
-import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, type Layer, type LayerContext } from '../layer.js';
+import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, type Layer, type LayerContext, allocatingWith } from '../layer.js';
 import type { Param } from '../param.js';
 import { port, type Port, type Value } from '../port.js';
 import type { Phase } from './partition.js';
@@ -144,9 +144,11 @@ export class Recurrent implements Layer<RecurrentContext> {
    * carried state, zero. `propagateDown` per sequence input (default: float inputs).
    */
   createContext(batch: number, steps = 1, propagateDown?: readonly boolean[]): RecurrentContext {
-    checkBatch('Recurrent', batch, steps);
-    const propagate = resolvePropagateDown('Recurrent', this.inputs, propagateDown);
-    return new RecurrentContext(batch, steps, this.stateNames, new Unrolling(this.plan, batch, steps, propagate));
+    return allocatingWith(this.parameters(), () => {
+      checkBatch('Recurrent', batch, steps);
+      const propagate = resolvePropagateDown('Recurrent', this.inputs, propagateDown);
+      return new RecurrentContext(batch, steps, this.stateNames, new Unrolling(this.plan, batch, steps, propagate));
+    });
   }
 
   /**

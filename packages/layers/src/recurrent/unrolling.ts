@@ -8,7 +8,7 @@
  * after the loop; backward mirrors it and sums every gradient where several
  * arrive (from outside, from the part after the loop, from the next step).
  */
-import { add, copy, fill, full, Tensor, zeros } from '@weft/tensor';
+import { add, copy, fill, full, getBackend, Tensor, withBackend, zeros, type Backend } from '@weft/tensor';
 import type { GraphContext, GraphSequence } from '../graph/graph.js';
 import type { Port, Value } from '../port.js';
 import { rowBlock, stackedView } from '../step-rows.js';
@@ -50,6 +50,9 @@ class GradientSum {
   loopStacked: Tensor | null = null;
   private buffer: Tensor | null = null;
 
+  /** Where the context was allocated (see allocatingWith): the lazy buffer goes there too. */
+  private readonly backend: Backend = getBackend();
+
   constructor(private readonly rows: number, private readonly size: number) {}
 
   /** The loop's gradient buffers of input `input` of every step. */
@@ -60,7 +63,7 @@ class GradientSum {
 
   /** Our own `[rows, size]` buffer, allocated on first use. */
   own(): Tensor {
-    this.buffer ??= zeros([this.rows, this.size]);
+    this.buffer ??= withBackend(this.backend, () => zeros([this.rows, this.size]));
     return this.buffer;
   }
 

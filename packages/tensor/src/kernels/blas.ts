@@ -6,7 +6,7 @@
  * read per pass over x) let the CPU overlap multiply-adds and halve the loads of x,
  * about 2× the GFLOP/s of the one-accumulator loop on a 100×100 float64 matrix.
  *
- * With the wasm backend on (`setBackend('wasm')`) and every operand on the
+ * When the wasm kernels are loaded and every operand lives on the
  * WebAssembly heap, each kernel hands its work, after the same checks, to the
  * WebAssembly SIMD kernels (src/wasm/dispatch.ts); these loops are the fallback.
  */

@@ -1,7 +1,8 @@
 /**
  * The bridge from the pure-JS kernels to the WebAssembly ones. Each function
- * runs its kernel in WebAssembly and returns true when the wasm backend is on
- * and every operand is a view on the heap with one element type; otherwise it
+ * runs its kernel in WebAssembly and returns true when the runtime is loaded
+ * and every operand is a view on its heap with one element type (where the
+ * operands live is all that decides: there is no backend switch); otherwise it
  * does nothing and returns false, and the caller runs its JavaScript loop.
  *
  * Callers have already checked shapes and aliasing: these functions only
@@ -9,11 +10,11 @@
  */
 import type { Tensor } from '../tensor.js';
 import type { KernelSet } from './module.js';
-import { active, wasmCalls } from './state.js';
+import { wasmCalls, wasmRuntime } from './state.js';
 
 /** The kernel set for operands a, b, c (and d), or null when they cannot run in wasm. */
 function kernelsFor(a: Tensor, b: Tensor, c: Tensor, d: Tensor = c): KernelSet | null {
-  const runtime = active;
+  const runtime = wasmRuntime();
   if (runtime === null) return null;
   const buffer = runtime.heap.buffer;
   const ad = a.data;

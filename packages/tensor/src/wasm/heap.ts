@@ -21,7 +21,7 @@
  * Allocation is first fit over a free list sorted by address, with adjacent
  * free blocks merged; it runs only in create-functions, never per step.
  */
-import type { DType, TypedArray } from '../dtype.js';
+import type { DType, TypedArray } from '../types.js';
 import type { WasmMemory } from './wasm-api.js';
 
 /** Bytes of one WebAssembly page. */

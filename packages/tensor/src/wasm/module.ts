@@ -8,7 +8,7 @@
  * rather than a tiny probe also catches any other missing feature.
  *
  * Compilation is synchronous (`new WebAssembly.Module`) so that
- * `setBackend('wasm')` works anywhere without await: fine in Node and in
+ * `loadWasm()` and `withBackend('wasm', …)` work anywhere without await: fine in Node and in
  * workers. Browsers limit synchronous compilation on the main thread to small
  * modules (Chrome: a few MB); this one is about 24 KB, but `initWasm()` offers
  * the asynchronous path (`WebAssembly.compile`) for pages that prefer it.

@@ -1,11 +1,14 @@
 /**
- * The backend switch: which kernels run, and where new tensors are allocated.
+ * The package's only module-level state about WebAssembly: the loaded runtime
+ * (created once, kept for the life of the program) and the allocation default
+ * of create-functions (changed by `withBackend` scopes, or the deprecated
+ * `setBackend`). Kernel dispatch never reads the allocation default: a kernel
+ * runs in wasm iff the runtime exists and its operands live on the heap.
  *
- * Deliberately free of runtime imports from the rest of the package (only
- * types), so that low-level modules (dtype.ts's `allocate`, the kernels) can
- * consult it without an import cycle.
+ * Imports only types, so that dtype.ts's `allocate` and the kernels can use it
+ * without an import cycle.
  */
-import type { DType, TypedArray } from '../dtype.js';
+import type { Backend, DType, TypedArray } from '../types.js';
 import type { WasmHeap } from './heap.js';
 import type { Kernels } from './module.js';
 
@@ -15,23 +18,44 @@ export interface WasmRuntime {
   readonly kernels: Kernels;
 }
 
-/** The runtime while the wasm backend is on, else null (the pure-JS kernels run). */
-export let active: WasmRuntime | null = null;
+let loaded: WasmRuntime | null = null;
+let allocationDefault: Backend = 'js';
 
 /** How many kernel calls ran in WebAssembly (a diagnostic: is my model really using wasm?). */
 export const wasmCalls = { count: 0 };
 
-/** Sets or clears the active runtime (used by backend.ts). */
-export function setActive(runtime: WasmRuntime | null): void {
-  active = runtime;
+/** The runtime once loaded, else null. */
+export function wasmRuntime(): WasmRuntime | null {
+  return loaded;
+}
+
+/** Records the runtime (once, by backend.ts). */
+export function setWasmRuntime(runtime: WasmRuntime): void {
+  loaded = runtime;
+}
+
+/** Where create-functions allocate when not told: 'js' unless inside `withBackend('wasm', …)`. */
+export function allocationBackend(): Backend {
+  return allocationDefault;
+}
+
+/** Sets the allocation default and returns the previous one (withBackend restores it). */
+export function setAllocationBackend(backend: Backend): Backend {
+  const previous = allocationDefault;
+  allocationDefault = backend;
+  return previous;
+}
+
+/** 'wasm' when `data` is a view on the loaded heap, else 'js'. */
+export function locationOf(data: TypedArray): Backend {
+  return loaded !== null && data.buffer === loaded.heap.buffer ? 'wasm' : 'js';
 }
 
 /**
- * The create-functions' allocation hook: a zero-filled array of `length`
- * elements on the WebAssembly heap while the wasm backend is on; null when the
- * backend is off, the heap is full or length is 0 (the caller then allocates
- * an ordinary typed array).
+ * A zero-filled array of `length` elements on the WebAssembly heap; null when
+ * the runtime is not loaded or the heap is full (the caller then allocates an
+ * ordinary typed array).
  */
 export function wasmAllocate(dtype: DType, length: number): TypedArray | null {
-  return active === null ? null : active.heap.allocate(dtype, length);
+  return loaded === null ? null : loaded.heap.allocate(dtype, length);
 }
