@@ -307,11 +307,11 @@ async function main(): Promise<void> {
   // 5. Kernels, pure JS and WebAssembly.
   log('kernels …');
   setBackend('js');
-  const kernelsJs: KernelRow[] = runKernelBench({ json: true, quick: options.quick });
+  const kernelsJs: KernelRow[] = runKernelBench({ quick: options.quick });
   let kernelsWasm: KernelRow[] = [];
   if (wasmOk) {
     setBackend('wasm');
-    kernelsWasm = runKernelBench({ json: true, quick: options.quick });
+    kernelsWasm = runKernelBench({ quick: options.quick });
     setBackend('js');
   }
 
