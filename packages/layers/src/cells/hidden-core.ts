@@ -4,9 +4,10 @@
  * hidden-side product, dh_{t−1} += Δ W_hh, and the weight gradients, added at
  * once for a single call or, in a sequence, once after the backward loop.
  */
-import { addOuter, colSums, gemm, matvec, matvecT, type Tensor } from '@weft/tensor';
+import { colSums, gemm, type Tensor } from '@weft/tensor';
 import type { HiddenStates } from '../hidden-states.js';
 import { zeroGrads } from '../layer.js';
+import { addWeightGrad, timesWeight, timesWeightT } from '../layers/affine.js';
 import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
 import { Param } from '../param.js';
 
@@ -61,14 +62,12 @@ export abstract class HiddenCore {
 
   /** out = h_{t−1} W_hhᵀ + beta · out, for `rows` rows (one row: a matrix–vector product). */
   protected addHiddenProduct(out: Tensor, hPrev: Tensor, rows: number, beta: number): void {
-    if (rows === 1) matvec(out, this.weight_hh.value, hPrev, 1, beta);
-    else gemm(out, hPrev, this.weight_hh.value, false, true, 1, beta);
+    timesWeightT(out, hPrev, this.weight_hh.value, rows, beta);
   }
 
   /** dh = Δ W_hh + beta · dh. */
   protected hiddenGradient(dh: Tensor, delta: Tensor, rows: number, beta: number): void {
-    if (rows === 1) matvecT(dh, this.weight_hh.value, delta, 1, beta);
-    else gemm(dh, delta, this.weight_hh.value, false, false, 1, beta);
+    timesWeight(dh, delta, this.weight_hh.value, rows, beta);
   }
 
   /** Adds dW_hh += Δᵀ h_{t−1} and db_hh += Σ Δ of one call now, or leaves them to its sequence's one product. */
@@ -77,10 +76,8 @@ export abstract class HiddenCore {
       ctx.sequence.hidden.finish(ctx.step);
       return;
     }
-    if (ctx.rows === 1) {
-      addOuter(this.weight_hh.grad, ctx.delta, ctx.hPrev);
-      colSums(this.bias_hh.grad, ctx.delta, 1);
-    } else this.accumulateParamGrads(ctx.delta, ctx.hPrev);
+    addWeightGrad(this.weight_hh.grad, ctx.delta, ctx.hPrev, ctx.rows);
+    colSums(this.bias_hh.grad, ctx.delta, 1);
   }
 
   /** @internal dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ, for Δ `[rows, G·m]` and H_prev `[rows, m]`. */

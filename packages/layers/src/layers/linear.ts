@@ -1,4 +1,4 @@
-import { addOuter, addRowVector, colSums, gemm, matvec, matvecT, zeros, type Tensor } from '@weft/tensor';
+import { addRowVector, colSums, gemm, zeros, type Tensor } from '@weft/tensor';
 import { rowBlock, StepRows } from '../step-rows.js';
 import {
   checkBatch,
@@ -12,6 +12,7 @@ import {
 } from '../layer.js';
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
+import { addWeightGrad, timesWeight, timesWeightT } from './affine.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
 
 /** Options of {@link Linear}. */
@@ -156,8 +157,7 @@ export class Linear implements Layer<LinearContext> {
     checkInputs('Linear', this.inputs, inputs, ctx.rows);
     const x = inputs[0] as Tensor;
     const y = ctx.outputs[0]!;
-    if (ctx.rows === 1) matvec(y, this.W.value, x);
-    else gemm(y, x, this.W.value, false, true);
+    timesWeightT(y, x, this.W.value, ctx.rows);
     if (this.b) addRowVector(y, y, this.b.value);
     ctx.x = x;
     if (ctx.sequence) {
@@ -172,20 +172,14 @@ export class Linear implements Layer<LinearContext> {
     checkGradOutputs('Linear', this.outputs, gradOutputs, ctx.rows);
     const dy = gradOutputs[0];
     if (!dy) return;
-    const one = ctx.rows === 1;
     const dx = ctx.gradInputs[0];
-    if (dx) {
-      if (one) matvecT(dx, this.W.value, dy);
-      else gemm(dx, dy, this.W.value);
-    }
+    if (dx) timesWeight(dx, dy, this.W.value, ctx.rows);
     if (ctx.sequence) {
       ctx.sequence.dy.refs[ctx.step] = dy; // dW and db wait for the sequence's one product
       return;
     }
-    if (one) {
-      addOuter(this.W.grad, dy, ctx.x);
-      if (this.b) colSums(this.b.grad, dy, 1);
-    } else this.accumulateParamGrads(dy, ctx.x);
+    addWeightGrad(this.W.grad, dy, ctx.x, ctx.rows);
+    if (this.b) colSums(this.b.grad, dy, 1);
   }
 
   /** @internal dW += dYᵀ X and db += Σ_rows dY, for dY `[rows, out]` and X `[rows, in]`. */

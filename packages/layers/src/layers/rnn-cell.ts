@@ -1,17 +1,4 @@
-import {
-  addOuter,
-  addRowVector,
-  colSums,
-  copy,
-  fill,
-  gemm,
-  matvec,
-  matvecT,
-  Tensor,
-  tanh,
-  tanhBackward,
-  zeros,
-} from '@weft/tensor';
+import { addRowVector, colSums, copy, gemm, Tensor, tanh, tanhBackward, zeros } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
@@ -26,6 +13,7 @@ import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
 import { HiddenStates } from '../hidden-states.js';
 import { rowBlock } from '../step-rows.js';
+import { addWeightGrad, timesWeight, timesWeightT } from './affine.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
 
 /** Options of {@link RNNCell}. */
@@ -227,19 +215,15 @@ export class RNNCell implements Layer<RNNCellContext> {
     ctx.hPrev = hPrev;
     ctx.x = x;
     const h = ctx.outputs[0]!;
-    const one = ctx.rows === 1;
     // a = (x (Wxᵀ) + b) + h_prev Wᵀ: the product accumulates (beta = 1) onto
     // the input term, so one pass adds b and one applies tanh.
     if (this.Wx) {
-      if (one) matvec(h, this.Wx.value, x);
-      else gemm(h, x, this.Wx.value, false, true);
+      timesWeightT(h, x, this.Wx.value, ctx.rows);
       addRowVector(h, h, this.b.value);
     } else {
       addRowVector(h, x, this.b.value);
     }
-    // One row is a matrix–vector product; matvec beats gemm's row-dot path there.
-    if (one) matvec(h, this.W.value, hPrev, 1, 1);
-    else gemm(h, hPrev, this.W.value, false, true, 1, 1);
+    timesWeightT(h, hPrev, this.W.value, ctx.rows, 1);
     tanh(h, h);
     return ctx.outputs;
   }
@@ -250,29 +234,18 @@ export class RNNCell implements Layer<RNNCellContext> {
     const dh = gradOutputs[0];
     if (!dh) return;
     const delta = tanhBackward(ctx.delta, ctx.outputs[0]!, dh);
-    const one = ctx.rows === 1;
     const gradX = ctx.gradInputs[0];
     const gradH = ctx.gradInputs[1];
-    if (gradH) {
-      if (one) matvecT(gradH, this.W.value, delta);
-      else gemm(gradH, delta, this.W.value);
-    }
-    if (gradX && this.Wx) {
-      if (one) matvecT(gradX, this.Wx.value, delta);
-      else gemm(gradX, delta, this.Wx.value);
-    }
+    if (gradH) timesWeight(gradH, delta, this.W.value, ctx.rows);
+    if (gradX && this.Wx) timesWeight(gradX, delta, this.Wx.value, ctx.rows);
     // Without a projection gradX *is* delta (aliased at creation): nothing to write.
     if (ctx.sequence) {
       ctx.sequence.hidden.finish(ctx.step); // weight gradients wait for the sequence's gemm
       return;
     }
-    if (one) {
-      addOuter(this.W.grad, delta, ctx.hPrev);
-      if (this.Wx) addOuter(this.Wx.grad, delta, ctx.x);
-      colSums(this.b.grad, delta, 1);
-    } else {
-      this.accumulateParamGrads(delta, ctx.hPrev, ctx.x);
-    }
+    addWeightGrad(this.W.grad, delta, ctx.hPrev, ctx.rows);
+    if (this.Wx) addWeightGrad(this.Wx.grad, delta, ctx.x, ctx.rows);
+    colSums(this.b.grad, delta, 1);
   }
 
   /** @internal dW += Δᵀ H_prev, db += Σ_rows Δ, dWx += Δᵀ X, for Δ, H_prev `[rows, m]` and X `[rows, inputSize]`. */
