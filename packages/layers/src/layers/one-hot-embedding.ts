@@ -96,16 +96,17 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
       const id = tokens[r]!;
       if (!(id >= 0 && id < K)) throw new Error(`OneHotEmbedding: id ${id} at row ${r} is outside the vocabulary [0, ${K})`);
     }
-    const u = this.weight.value.data;
-    const out = ctx.outputs[0]!.data;
+    const u = this.weight.value.data, uo = this.weight.value.offset;
+    const outT = ctx.outputs[0]!;
+    const out = outT.data;
     for (let r = 0; r < tokens.length; r++) {
       const id = tokens[r]!;
       // Column `id` of U is strided by K: gather it into row r.
-      for (let i = 0, o = r * m; i < m; i++) out[o + i] = u[i * K + id]!;
+      for (let i = 0, o = outT.offset + r * m; i < m; i++) out[o + i] = u[uo + i * K + id]!;
     }
     if (this.bias) {
-      const b = this.bias.value.data;
-      for (let r = 0; r < tokens.length; r++) for (let i = 0, o = r * m; i < m; i++) out[o + i] += b[i]!;
+      const b = this.bias.value.data, bo = this.bias.value.offset;
+      for (let r = 0; r < tokens.length; r++) for (let i = 0, o = outT.offset + r * m; i < m; i++) out[o + i] += b[bo + i]!;
     }
     ctx.ids = tokens;
     return ctx.outputs;
@@ -118,12 +119,12 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
     if (!dOut) return;
     const K = this.vocabSize;
     const m = this.size;
-    const g = this.weight.grad.data;
+    const g = this.weight.grad.data, go = this.weight.grad.offset;
     const d = dOut.data;
     const tokens = ctx.ids;
     for (let r = 0; r < tokens.length; r++) {
       const id = tokens[r]!;
-      for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[i * K + id] += d[o + i]!;
+      for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[go + i * K + id] += d[o + i]!;
     }
     if (this.bias) colSums(this.bias.grad, dOut, 1);
   }
