@@ -5,8 +5,8 @@
  * once for a single call or, in a sequence, once after the backward loop.
  */
 import { colSums, gemm, type Tensor } from '@weft/tensor';
-import type { HiddenStates } from '../hidden-states.js';
-import { zeroGrads } from '../layer.js';
+import { HiddenStates } from '../hidden-states.js';
+import { zeroGrads, type LayerContext, type SequenceContexts } from '../layer.js';
 import { addWeightGrad, timesWeight, timesWeightT } from '../layers/affine.js';
 import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
 import { Param } from '../param.js';
@@ -84,5 +84,33 @@ export abstract class HiddenCore {
   accumulateParamGrads(delta: Tensor, hPrev: Tensor): void {
     gemm(this.weight_hh.grad, delta, hPrev, true, false, 1, 1);
     colSums(this.bias_hh.grad, delta, 1);
+  }
+}
+
+/**
+ * What the cores' sequences share: the hidden states and Δ `[T·B, G·m]` in one
+ * {@link HiddenStates}, and the weight gradients of all steps that ran
+ * backward added after the loop as single products.
+ */
+export abstract class CoreSequence<Step extends CoreStep & LayerContext> implements SequenceContexts<Step> {
+  abstract readonly steps: readonly Step[];
+  /** The hidden states, Δ `[T·B, G·m]` and which steps ran backward (see {@link HiddenStates}). */
+  readonly hidden: HiddenStates;
+
+  protected constructor(
+    private readonly core: HiddenCore,
+    batch: number,
+    count: number,
+    gates: number,
+  ) {
+    this.hidden = new HiddenStates(batch, count, core.hiddenSize, gates * core.hiddenSize);
+  }
+
+  /** dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward (one gemm when it can); then forgets them. */
+  accumulateParamGrads(): void {
+    this.hidden.accumulate(
+      (t) => this.steps[t]!.hPrev,
+      (delta, hPrev) => this.core.accumulateParamGrads(delta, hPrev),
+    );
   }
 }
