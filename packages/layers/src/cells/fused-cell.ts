@@ -1,9 +1,7 @@
-import { graph } from '../graph/builder.js';
 import { Graph, type GraphSpec } from '../graph/graph.js';
-import { checkSize, type InitOptions } from '../layers/init.js';
+import type { InitOptions } from '../layers/init.js';
 import type { Layer } from '../layer.js';
-import { float } from '../port.js';
-import { inputPortType, inputProjection, type CellOptions } from './cell-input.js';
+import { cellGraph, type CellOptions } from './cell-input.js';
 
 /** What tells one fused cell from another: its gate count, its state ports and its hidden side. */
 export interface FusedCellKind<Core extends Layer> {
@@ -43,17 +41,11 @@ export abstract class FusedCell<Core extends Layer> extends Graph {
 }
 
 function fusedCellSpec<Core extends Layer>(who: string, inputSize: number, hiddenSize: number, options: CellOptions, kind: FusedCellKind<Core>): GraphSpec {
-  const xType = inputPortType(who, inputSize, options);
-  checkSize(who, 'hiddenSize', hiddenSize);
-  const ih = inputProjection(who, inputSize, hiddenSize, kind.gates, options);
+  const builder = cellGraph(who, inputSize, hiddenSize, kind.gates, options, kind.states);
   const hh = kind.core(hiddenSize, options);
-  const builder = graph(who).input('x', xType);
   const wiring: Record<string, string> = { x: 'ih' };
-  for (const s of kind.states) {
-    builder.input(s, float(hiddenSize));
-    wiring[s] = s;
-  }
-  builder.node('ih', ih, { [ih.inputs[0]!.name]: 'x' }, { prefix: '' }).node('hh', hh, wiring, { prefix: '' });
+  for (const s of kind.states) wiring[s] = s;
+  builder.node('hh', hh, wiring, { prefix: '' });
   for (const s of kind.states) builder.output(s, `hh.${s}`);
   return builder.spec();
 }
