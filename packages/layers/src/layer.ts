@@ -136,3 +136,22 @@ export function checkGradOutputs(who: string, ports: readonly Port[], gradOutput
 export function zeroGrads(params: readonly Param[]): void {
   for (const p of params) p.zeroGrad();
 }
+
+/**
+ * The base of a layer with a fixed list of parameters: `parameters()` returns
+ * `params`, `zeroGrad()` sets their gradients to 0.
+ */
+export abstract class ParameterOwner {
+  /** The parameters, in the order the layer documents. */
+  protected abstract readonly params: readonly Param[];
+
+  /** The parameters, in the order the layer documents. */
+  parameters(): readonly Param[] {
+    return this.params;
+  }
+
+  /** Sets every parameter gradient to 0. */
+  zeroGrad(): void {
+    zeroGrads(this.params);
+  }
+}

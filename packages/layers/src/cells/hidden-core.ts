@@ -6,7 +6,7 @@
  */
 import { colSums, gemm, type Tensor } from '@weft/tensor';
 import { HiddenStates } from '../hidden-states.js';
-import { zeroGrads, type LayerContext, type SequenceContexts } from '../layer.js';
+import { ParameterOwner, type LayerContext, type SequenceContexts } from '../layer.js';
 import { addWeightGrad, timesWeight, timesWeightT } from '../layers/affine.js';
 import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
 import { Param } from '../param.js';
@@ -24,12 +24,13 @@ export interface CoreStep {
 }
 
 /** The hidden-side parameters and products of a gated core with G gates. */
-export abstract class HiddenCore {
+export abstract class HiddenCore extends ParameterOwner {
   /** Hidden-to-gates weights W_hh `[G·m, m]`. */
   readonly weight_hh: Param;
   /** Hidden-side gate bias b_hh `[G·m]`. */
   readonly bias_hh: Param;
-  private readonly params: readonly Param[];
+  /** `[weight_hh, bias_hh]`. */
+  protected readonly params: readonly Param[];
 
   /**
    * `who` names the core in messages; `hiddenSize` is m, `gates` is G. With
@@ -43,21 +44,12 @@ export abstract class HiddenCore {
     gates: number,
     options: InitOptions,
   ) {
+    super();
     checkSize(who, 'hiddenSize', hiddenSize);
     const m = hiddenSize;
     this.weight_hh = new Param('weight_hh', initCellParam(who, [gates * m, m], m, false, options));
     this.bias_hh = new Param('bias_hh', initCellParam(who, [gates * m], m, true, options));
     this.params = [this.weight_hh, this.bias_hh];
-  }
-
-  /** `[weight_hh, bias_hh]`. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** out = h_{t−1} W_hhᵀ + beta · out, for `rows` rows (one row: a matrix–vector product). */

@@ -5,7 +5,7 @@ import {
   checkGradOutputs,
   checkInputs,
   resolvePropagateDown,
-  zeroGrads,
+  ParameterOwner,
   type Layer,
   type LayerContext,
   type SequenceContexts,
@@ -101,14 +101,15 @@ export class LinearSequence implements SequenceContexts<LinearContext> {
  * gemm; inside a recurrence (sequence contexts) dW and db are added after the
  * backward loop as one product over all steps.
  */
-export class Linear implements Layer<LinearContext> {
+export class Linear extends ParameterOwner implements Layer<LinearContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
   /** Weights W `[out, in]`. */
   readonly W: Param;
   /** Bias b `[out]`, or null with `bias: false` (PyTorch's `bias` is None then). */
   readonly b: Param | null;
-  private readonly params: readonly Param[];
+  /** `[W, b]`, or `[W]` without a bias. */
+  protected readonly params: readonly Param[];
 
   /**
    * A map from `inFeatures` to `outFeatures`; W ~ N(0, std²) from `options.rng`, b = 0 (unless `bias: false`).
@@ -116,6 +117,7 @@ export class Linear implements Layer<LinearContext> {
    * @param outFeatures - Features of the output y `[rows, out]`; W is `[out, in]`.
    */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions) {
+    super();
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
     const names = options?.names ?? {};
@@ -126,16 +128,6 @@ export class Linear implements Layer<LinearContext> {
     this.params = this.b ? [this.W, this.b] : [this.W];
     this.inputs = [port('x', float(inFeatures))];
     this.outputs = [port('y', float(outFeatures))];
-  }
-
-  /** `[W, b]`, or `[W]` without a bias. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: y `[rows, out]` and, if requested, dx `[rows, in]`. */

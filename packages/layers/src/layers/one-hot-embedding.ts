@@ -1,5 +1,5 @@
 import { colSums, zeros, type Tensor } from '@weft/tensor';
-import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, zeroGrads, type Layer, type LayerContext } from '../layer.js';
+import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, ParameterOwner, type Layer, type LayerContext } from '../layer.js';
 import { Param } from '../param.js';
 import { float, ids, port, type Port, type Value } from '../port.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
@@ -42,14 +42,15 @@ export class OneHotEmbeddingContext implements LayerContext {
  * - parameter `U`: `[m, K]`; backward scatter-adds `U.grad[:, ids[r]] += dout[r, :]`
  *   (ids may repeat). With `options.bias`: `b` `[m]`, `b.grad += Σ_rows dout`.
  */
-export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
+export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbeddingContext> {
   readonly inputs: readonly Port[] = [port('ids', ids())];
   readonly outputs: readonly Port[];
   /** The embedding matrix U `[m, K]`: column k is the vector of token k. */
   readonly weight: Param;
   /** The bias b `[m]` when `options.bias` named one, else null. */
   readonly bias: Param | null;
-  private readonly params: readonly Param[];
+  /** `[U]`, or `[U, b]` with a bias. */
+  protected readonly params: readonly Param[];
 
   /**
    * A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²) (and b = 0 with `options.bias`).
@@ -57,6 +58,7 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
    * @param size - m, the features per token: the output is `[rows, m]`.
    */
   constructor(readonly vocabSize: number, readonly size: number, options: OneHotEmbeddingOptions) {
+    super();
     checkSize('OneHotEmbedding', 'vocabSize', vocabSize);
     checkSize('OneHotEmbedding', 'size', size);
     this.outputs = [port('out', float(size))];
@@ -67,16 +69,6 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
     }
     this.bias = bias === undefined ? null : new Param(bias, zeros([size]));
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
-  }
-
-  /** `[U]`, or `[U, b]` with a bias. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: the output `[rows, m]`. */

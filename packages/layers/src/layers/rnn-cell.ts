@@ -4,7 +4,7 @@ import {
   checkGradOutputs,
   checkInputs,
   resolvePropagateDown,
-  zeroGrads,
+  ParameterOwner,
   type Layer,
   type LayerContext,
   type SequenceContexts,
@@ -131,7 +131,7 @@ export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
  * - backward: δ = dh ⊙ (1 − h²); dW += δᵀ h_prev; db += Σ δ; dWx += δᵀ x;
  *   dh_prev = δ W; dx = δ (or δ Wx).
  */
-export class RNNCell implements Layer<RNNCellContext> {
+export class RNNCell extends ParameterOwner implements Layer<RNNCellContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
   /** Hidden-to-hidden weights W `[m, m]`. */
@@ -142,13 +142,15 @@ export class RNNCell implements Layer<RNNCellContext> {
   readonly Wx: Param | null;
   /** Features of the input x (= hiddenSize without an input projection). */
   readonly inputSize: number;
-  private readonly params: readonly Param[];
+  /** `[W, b]`, or `[W, Wx, b]` with an input projection. */
+  protected readonly params: readonly Param[];
 
   /**
    * A cell with `hiddenSize` (m) units; W (then Wx) ~ N(0, std²) from `options.rng`, b = 0.
    * @param hiddenSize - m: the state h and the output are `[rows, m]`.
    */
   constructor(readonly hiddenSize: number, options: RNNCellOptions) {
+    super();
     checkSize('RNNCell', 'hiddenSize', hiddenSize);
     const m = hiddenSize;
     const names = options?.names ?? {};
@@ -171,16 +173,6 @@ export class RNNCell implements Layer<RNNCellContext> {
   /** True when the cell projects its input with its own Wx. */
   get inputProjection(): boolean {
     return this.Wx !== null;
-  }
-
-  /** `[W, b]`, or `[W, Wx, b]` with an input projection. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: h and δ `[rows, m]`, and the requested input gradients. */
