@@ -38,8 +38,6 @@ export interface KernelRow {
 
 /** Options for {@link runKernelBench}. */
 export interface KernelBenchOptions {
-  /** Print nothing; the caller formats the returned rows (e.g. as JSON). */
-  json?: boolean;
   /** Shorter warm-up and ~10 ms batches: a smoke run, noisier numbers. */
   quick?: boolean;
 }
@@ -162,33 +160,9 @@ function cases(rng: Rng): Case[] {
   return list;
 }
 
-/** Formats the rows as a fixed-width text table (with the blocking gain underneath). */
-export function formatKernelTable(rows: KernelRow[]): string {
-  const header = ['kernel', 'shape', 'GFLOP/s', 'ns/call', 'ns/element'];
-  const body = rows.map((r) => [
-    r.kernel,
-    r.shape,
-    r.gflops === null ? '' : r.gflops.toFixed(2),
-    r.nsPerCall.toFixed(0),
-    r.nsPerElement === null ? '' : r.nsPerElement.toFixed(2),
-  ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
-  const line = (cells: string[]): string =>
-    cells.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ');
-  const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
-  for (const shape of ['A[100,100] x[100]', 'A[80,100] x[100]']) {
-    const blocked = rows.find((r) => r.kernel === 'matvec' && r.shape === shape);
-    const naive = rows.find((r) => r.kernel.startsWith('matvec (naive') && r.shape === shape);
-    if (blocked && naive) {
-      lines.push(`matvec 4-row blocking vs one accumulator, ${shape}: ${(naive.nsPerCall / blocked.nsPerCall).toFixed(2)}× faster`);
-    }
-  }
-  return lines.join('\n');
-}
-
 /**
- * Runs the kernel benchmark and returns one row per case; prints a table
- * unless `json` is set. Takes a few seconds (well under a second with `quick`).
+ * Runs the kernel benchmark and returns one row per case (the caller reports
+ * them). Takes a few seconds (well under a second with `quick`).
  */
 export function runKernelBench(options: KernelBenchOptions = {}): KernelRow[] {
   const batchMs = options.quick ? 10 : 50;
@@ -209,6 +183,5 @@ export function runKernelBench(options: KernelBenchOptions = {}): KernelRow[] {
       callsPerBatch: calls,
     });
   }
-  if (!options.json) console.log(formatKernelTable(rows));
   return rows;
 }

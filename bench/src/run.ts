@@ -307,9 +307,9 @@ async function main(): Promise<void> {
   // 5. Kernels, pure JS and WebAssembly.
   log('kernels …');
   // The kernel bench allocates its operands in the scope: where they live picks the kernels.
-  const kernelsJs: KernelRow[] = withBackend('js', () => runKernelBench({ json: true, quick: options.quick }));
+  const kernelsJs: KernelRow[] = withBackend('js', () => runKernelBench({ quick: options.quick }));
   let kernelsWasm: KernelRow[] = [];
-  if (wasmOk) kernelsWasm = withBackend('wasm', () => runKernelBench({ json: true, quick: options.quick }));
+  if (wasmOk) kernelsWasm = withBackend('wasm', () => runKernelBench({ quick: options.quick }));
 
   const numpyBest = rows.find((r) => r.name.startsWith('numpy (time-batched'));
   const plain = rows.find((r) => r.name.startsWith('plain JS'));

@@ -1,6 +1,6 @@
 /** The report as a plain-text table (count above the threshold and maximum per parameter) and as JSON. */
 import { formatShape } from '@weft/tensor';
-import type { GradcheckReport } from './check.js';
+import type { GradcheckReport, ParamReport, WorstEntry } from './check.js';
 import type { Stencil } from './validate.js';
 
 const STENCIL_NAMES: Record<Stencil, string> = {
@@ -72,55 +72,15 @@ function value(x: number): string {
 /** A number in JSON: NaN and ±Infinity (which JSON cannot hold) become null. */
 type JSONNumber = number | null;
 
-/** `GradcheckReport` as plain data for JSON.stringify (non-finite numbers become null). */
-export interface GradcheckReportJSON {
-  /** {@link GradcheckReport.params}: one entry per parameter, fields as in {@link ParamReport}. */
-  params: {
-    /** {@link ParamReport.name}. */
-    name: string;
-    /** {@link ParamReport.shape}. */
-    shape: number[];
-    /** {@link ParamReport.size}. */
-    size: number;
-    /** {@link ParamReport.checked}. */
-    checked: number;
-    /** {@link ParamReport.count}. */
-    count: number;
-    /** {@link ParamReport.max}, null when not finite. */
-    max: JSONNumber;
-    /** {@link ParamReport.mean}, null when not finite. */
-    mean: JSONNumber;
-    /** {@link ParamReport.worst}: fields as in {@link WorstEntry}, non-finite numbers as null. */
-    worst: {
-      /** {@link WorstEntry.index}. */
-      index: number[];
-      /** {@link WorstEntry.flatIndex}. */
-      flatIndex: number;
-      /** {@link WorstEntry.analytical}. */
-      analytical: JSONNumber;
-      /** {@link WorstEntry.numerical}. */
-      numerical: JSONNumber;
-      /** {@link WorstEntry.error}. */
-      error: JSONNumber;
-    };
-  }[];
-  /** {@link GradcheckReport.threshold}. */
-  threshold: number;
-  /** {@link GradcheckReport.h}. */
-  h: number;
-  /** {@link GradcheckReport.stencil}. */
-  stencil: Stencil;
-  /** {@link GradcheckReport.eps}. */
-  eps: number;
-  /** {@link GradcheckReport.maxEntries}. */
-  maxEntries: number | null;
-  /** {@link GradcheckReport.seed}. */
-  seed: number;
-  /** {@link GradcheckReport.loss}, null when not finite. */
-  loss: JSONNumber;
-  /** {@link GradcheckReport.passed}. */
-  passed: boolean;
-}
+/** `T` with its number fields `K` as {@link JSONNumber}s (null when not finite). */
+type WithJSONNumbers<T, K extends keyof T> = Omit<T, K> & { [P in K]: JSONNumber };
+
+/** `GradcheckReport` as plain data for JSON.stringify: its fields, and its params' and their worst entries', with non-finite numbers (loss, max, mean, analytical, numerical, error) as null. */
+export type GradcheckReportJSON = Omit<WithJSONNumbers<GradcheckReport, 'loss'>, 'params'> & {
+  params: (Omit<WithJSONNumbers<ParamReport, 'max' | 'mean'>, 'worst'> & {
+    worst: WithJSONNumbers<WorstEntry, 'analytical' | 'numerical' | 'error'>;
+  })[];
+};
 
 function finiteOrNull(x: number): JSONNumber {
   return Number.isFinite(x) ? x : null;

@@ -147,3 +147,22 @@ export function allocatingWith<T>(params: readonly Param[], fn: () => T): T {
   const first = params[0];
   return first === undefined ? fn() : withBackend(backendOf(first.value), () => fn());
 }
+
+/**
+ * The base of a layer with a fixed list of parameters: `parameters()` returns
+ * `params`, `zeroGrad()` sets their gradients to 0.
+ */
+export abstract class ParameterOwner {
+  /** The parameters, in the order the layer documents. */
+  protected abstract readonly params: readonly Param[];
+
+  /** The parameters, in the order the layer documents. */
+  parameters(): readonly Param[] {
+    return this.params;
+  }
+
+  /** Sets every parameter gradient to 0. */
+  zeroGrad(): void {
+    zeroGrads(this.params);
+  }
+}

@@ -13,6 +13,7 @@
  * | `'scalar'` | `Tensor` of shape `[]` (outputs) | a loss, summed over steps |
  */
 import { formatShape, Tensor } from '@weft/tensor';
+import { describeValue } from './describe.js';
 
 /** What a port carries (see the module comment). */
 export type PortKind = 'float' | 'ids' | 'scalar';
@@ -105,11 +106,4 @@ export function checkValue(who: string, port: Port, value: Value | null | undefi
     throw new Error(`${who}: '${port.name}' must be ${formatShape(portShape(port, rows))}, got ${formatShape(value.shape)}`);
   }
   if (!value.isContiguous) throw new Error(`${who}: '${port.name}' ${formatShape(value.shape)} is not contiguous; clone() it first`);
-}
-
-function describeValue(value: unknown): string {
-  if (value instanceof Tensor) return `a Tensor ${formatShape(value.shape)}`;
-  if (value === null || value === undefined) return String(value);
-  const ctor = (value as { constructor?: { name?: string } }).constructor;
-  return ctor?.name ?? typeof value;
 }

@@ -4,6 +4,7 @@
  * (`cell.W` inside a graph) to its value tensor.
  */
 import { clone, copy, formatShape, shapesEqual, Tensor } from '@weft/tensor';
+import { describeValue } from './describe.js';
 import type { Param } from './param.js';
 
 /** Anything with parameters: a layer, a graph, a model. */
@@ -66,7 +67,7 @@ export function stateDict(layer: HasParameters): Record<string, Tensor> {
 export function loadStateDict(layer: HasParameters, dict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
   const who = 'loadStateDict';
   if (dict === null || typeof dict !== 'object' || Array.isArray(dict) || dict instanceof Tensor || dict instanceof Map) {
-    throw new Error(`${who}: dict must be a plain object of name → Tensor (as stateDict returns), got ${describe(dict)}`);
+    throw new Error(`${who}: dict must be a plain object of name → Tensor (as stateDict returns), got ${describeValue(dict)}`);
   }
   const strict = options?.strict ?? true;
   if (typeof strict !== 'boolean') throw new Error(`${who}: options.strict must be true or false, got ${String(strict)}`);
@@ -83,7 +84,7 @@ export function loadStateDict(layer: HasParameters, dict: Readonly<Record<string
       continue;
     }
     const v: unknown = dict[p.name];
-    if (!(v instanceof Tensor)) wrong.push(`'${p.name}' is ${describe(v)}, not a Tensor ${formatShape(p.value.shape)}`);
+    if (!(v instanceof Tensor)) wrong.push(`'${p.name}' is ${describeValue(v)}, not a Tensor ${formatShape(p.value.shape)}`);
     else if (!shapesEqual(v.shape, p.value.shape)) wrong.push(`'${p.name}' is ${formatShape(v.shape)} but the layer has ${formatShape(p.value.shape)}`);
     else loads.push({ param: p, from: v });
   }
@@ -102,7 +103,7 @@ export function loadStateDict(layer: HasParameters, dict: Readonly<Record<string
 /** `layer.parameters()`, checking that no name occurs twice. */
 function uniqueParameters(who: string, layer: HasParameters): readonly Param[] {
   if (layer === null || typeof layer !== 'object' || typeof layer.parameters !== 'function') {
-    throw new Error(`${who}: expected a layer (anything with parameters()), got ${describe(layer)}`);
+    throw new Error(`${who}: expected a layer (anything with parameters()), got ${describeValue(layer)}`);
   }
   const params = layer.parameters();
   const seen = new Set<string>();
@@ -111,13 +112,4 @@ function uniqueParameters(who: string, layer: HasParameters): readonly Param[] {
     seen.add(p.name);
   }
   return params;
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (value instanceof Tensor) return `a Tensor ${formatShape(value.shape)}`;
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value !== 'object') return `a ${typeof value}`;
-  const name = (value as { constructor?: { name?: string } }).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
 }

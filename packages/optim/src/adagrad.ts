@@ -1,7 +1,7 @@
 import { clipAdagradStep, type Tensor } from '@weft/tensor';
 import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
-import { checkNonNegative, checkOptions } from './validate.js';
+import { checkNonNegative, checkOptions, defineHyperparameters } from './validate.js';
 
 /** Options of {@link AdaGrad}. */
 export interface AdaGradOptions extends ClipOptions {
@@ -35,7 +35,9 @@ const ADAGRAD_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'eps', 'initialAccumula
  * does not produce 0/0). State: `adagrad.<param>` (G, same shape as the parameter).
  */
 export class AdaGrad extends Optimizer {
-  private epsilon: number;
+  /** ε >= 0, inside the square root; setting it throws unless it is a finite number >= 0. */
+  declare eps: number;
+  private epsilon!: number;
   private readonly initial: number;
   private readonly accumulators: Tensor[] = [];
 
@@ -43,21 +45,11 @@ export class AdaGrad extends Optimizer {
   constructor(params: readonly OptimParam[], options: AdaGradOptions = {}) {
     checkOptions('AdaGrad', options, ADAGRAD_OPTIONS);
     super(params, { lr: options.lr ?? 0.1, name: 'AdaGrad', clipValue: options.clipValue, nonFinite: options.nonFinite });
-    this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
+    this.eps = options.eps ?? 1e-8;
     this.initial = checkNonNegative(this.name, 'initialAccumulator', options.initialAccumulator ?? 0);
     for (const p of this.params) {
       this.accumulators.push(this.addStateLike(`adagrad.${p.name}`, p.value, 'nonNegative', this.initial));
     }
-  }
-
-  /** ε >= 0, inside the square root. */
-  get eps(): number {
-    return this.epsilon;
-  }
-
-  /** Sets ε; throws unless it is a finite number >= 0. */
-  set eps(value: number) {
-    this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
 
   /** The accumulators' starting value (read-only: it only matters at construction). */
@@ -86,3 +78,5 @@ export class AdaGrad extends Optimizer {
     this.recordClipped(clipped);
   }
 }
+
+defineHyperparameters(AdaGrad, { eps: ['epsilon', checkNonNegative] });

@@ -1,7 +1,7 @@
 import { adamStep, type Tensor } from '@weft/tensor';
 import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
-import { checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
+import { checkNonNegative, checkOptions, checkUnitInterval, defineHyperparameters } from './validate.js';
 
 /** Options of {@link Adam} and {@link AdamW}. */
 export interface AdamOptions extends ClipOptions {
@@ -32,10 +32,18 @@ const ADAM_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'beta1', 'beta2', 'eps', '
  * for both variants.
  */
 export abstract class AdamBase extends Optimizer {
-  private b1: number;
-  private b2: number;
-  private epsilon: number;
-  private decay: number;
+  /** Decay β₁ in [0, 1) of the first moment; setting it throws unless it is in [0, 1). */
+  declare beta1: number;
+  /** Decay β₂ in [0, 1) of the second moment; setting it throws unless it is in [0, 1). */
+  declare beta2: number;
+  /** ε >= 0, outside the square root; setting it throws unless it is a finite number >= 0. */
+  declare eps: number;
+  /** Weight decay λ >= 0 (L2 for Adam, decoupled for AdamW); setting it throws unless it is a finite number >= 0. */
+  declare weightDecay: number;
+  private b1!: number;
+  private b2!: number;
+  private epsilon!: number;
+  private decay!: number;
   private readonly decoupled: boolean;
   private readonly firstMoments: Tensor[] = [];
   private readonly secondMoments: Tensor[] = [];
@@ -46,56 +54,16 @@ export abstract class AdamBase extends Optimizer {
   protected constructor(name: string, params: readonly OptimParam[], options: AdamOptions, decoupled: boolean, defaultWeightDecay: number) {
     checkOptions(name, options, ADAM_OPTIONS);
     super(params, { lr: options.lr ?? 1e-3, name, clipValue: options.clipValue, nonFinite: options.nonFinite });
-    this.b1 = checkUnitInterval(name, 'beta1', options.beta1 ?? 0.9);
-    this.b2 = checkUnitInterval(name, 'beta2', options.beta2 ?? 0.999);
-    this.epsilon = checkNonNegative(name, 'eps', options.eps ?? 1e-8);
-    this.decay = checkNonNegative(name, 'weightDecay', options.weightDecay ?? defaultWeightDecay);
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? defaultWeightDecay;
     this.decoupled = decoupled;
     for (const p of this.params) this.firstMoments.push(this.addStateLike(`adam.m.${p.name}`, p.value));
     for (const p of this.params) {
       this.secondMoments.push(this.addStateLike(`adam.v.${p.name}`, p.value, 'nonNegative'));
     }
     this.stepCount = this.addState('adam.step', [1], 'float64', 'count');
-  }
-
-  /** Decay β₁ in [0, 1) of the first moment. */
-  get beta1(): number {
-    return this.b1;
-  }
-
-  /** Sets β₁; throws unless it is in [0, 1). */
-  set beta1(value: number) {
-    this.b1 = checkUnitInterval(this.name, 'beta1', value);
-  }
-
-  /** Decay β₂ in [0, 1) of the second moment. */
-  get beta2(): number {
-    return this.b2;
-  }
-
-  /** Sets β₂; throws unless it is in [0, 1). */
-  set beta2(value: number) {
-    this.b2 = checkUnitInterval(this.name, 'beta2', value);
-  }
-
-  /** ε >= 0, outside the square root. */
-  get eps(): number {
-    return this.epsilon;
-  }
-
-  /** Sets ε; throws unless it is a finite number >= 0. */
-  set eps(value: number) {
-    this.epsilon = checkNonNegative(this.name, 'eps', value);
-  }
-
-  /** Weight decay λ >= 0 (L2 for Adam, decoupled for AdamW). */
-  get weightDecay(): number {
-    return this.decay;
-  }
-
-  /** Sets λ; throws unless it is a finite number >= 0. */
-  set weightDecay(value: number) {
-    this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }
 
   /** The number of steps taken so far (t; also restored by `loadStateDict`). */
@@ -126,3 +94,10 @@ export abstract class AdamBase extends Optimizer {
     }
   }
 }
+
+defineHyperparameters(AdamBase, {
+  beta1: ['b1', checkUnitInterval],
+  beta2: ['b2', checkUnitInterval],
+  eps: ['epsilon', checkNonNegative],
+  weightDecay: ['decay', checkNonNegative],
+});

@@ -1,7 +1,7 @@
 import { rmspropStep, type Tensor } from '@weft/tensor';
 import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
-import { checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
+import { checkNonNegative, checkOptions, checkUnitInterval, defineHyperparameters } from './validate.js';
 
 /** Options of {@link RMSProp}. */
 export interface RMSPropOptions extends ClipOptions {
@@ -31,10 +31,16 @@ const RMSPROP_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'alpha', 'eps', 'moment
  * State: `rmsprop.square.<param>` (s) and, when momentum > 0, `rmsprop.momentum.<param>` (b).
  */
 export class RMSProp extends Optimizer {
-  private decayRate: number;
-  private epsilon: number;
+  /** Decay α in [0, 1) of the running mean of g²; setting it throws unless it is in [0, 1). */
+  declare alpha: number;
+  /** ε >= 0, outside the square root; setting it throws unless it is a finite number >= 0. */
+  declare eps: number;
+  /** L2 weight decay λ >= 0; setting it throws unless it is a finite number >= 0. */
+  declare weightDecay: number;
+  private decayRate!: number;
+  private epsilon!: number;
   private mu: number;
-  private decay: number;
+  private decay!: number;
   private readonly squares: Tensor[] = [];
   /** Momentum buffers, parallel to `params`; empty while momentum was never > 0. */
   private readonly buffers: Tensor[] = [];
@@ -43,34 +49,14 @@ export class RMSProp extends Optimizer {
   constructor(params: readonly OptimParam[], options: RMSPropOptions = {}) {
     checkOptions('RMSProp', options, RMSPROP_OPTIONS);
     super(params, { lr: options.lr ?? 0.01, name: 'RMSProp', clipValue: options.clipValue, nonFinite: options.nonFinite });
-    this.decayRate = checkUnitInterval(this.name, 'alpha', options.alpha ?? 0.99);
-    this.epsilon = checkNonNegative(this.name, 'eps', options.eps ?? 1e-8);
+    this.alpha = options.alpha ?? 0.99;
+    this.eps = options.eps ?? 1e-8;
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
-    this.decay = checkNonNegative(this.name, 'weightDecay', options.weightDecay ?? 0);
+    this.weightDecay = options.weightDecay ?? 0;
     for (const p of this.params) {
       this.squares.push(this.addStateLike(`rmsprop.square.${p.name}`, p.value, 'nonNegative'));
     }
     if (this.mu > 0) this.allocateMomentum();
-  }
-
-  /** Decay α in [0, 1) of the running mean of g². */
-  get alpha(): number {
-    return this.decayRate;
-  }
-
-  /** Sets α; throws unless it is in [0, 1). */
-  set alpha(value: number) {
-    this.decayRate = checkUnitInterval(this.name, 'alpha', value);
-  }
-
-  /** ε >= 0, outside the square root. */
-  get eps(): number {
-    return this.epsilon;
-  }
-
-  /** Sets ε; throws unless it is a finite number >= 0. */
-  set eps(value: number) {
-    this.epsilon = checkNonNegative(this.name, 'eps', value);
   }
 
   /**
@@ -85,16 +71,6 @@ export class RMSProp extends Optimizer {
   set momentum(value: number) {
     this.mu = checkUnitInterval(this.name, 'momentum', value);
     if (this.mu > 0 && this.buffers.length === 0) this.allocateMomentum();
-  }
-
-  /** L2 weight decay λ >= 0. */
-  get weightDecay(): number {
-    return this.decay;
-  }
-
-  /** Sets λ; throws unless it is a finite number >= 0. */
-  set weightDecay(value: number) {
-    this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }
 
   /** `{ lr, alpha, eps, momentum, weightDecay }`. */
@@ -117,3 +93,9 @@ export class RMSProp extends Optimizer {
     for (const p of this.params) this.buffers.push(this.addStateLike(`rmsprop.momentum.${p.name}`, p.value));
   }
 }
+
+defineHyperparameters(RMSProp, {
+  alpha: ['decayRate', checkUnitInterval],
+  eps: ['epsilon', checkNonNegative],
+  weightDecay: ['decay', checkNonNegative],
+});

@@ -1,7 +1,7 @@
 import type { Tensor } from '@weft/tensor';
 import { Optimizer, type ClipOptions } from './optimizer.js';
 import type { OptimParam } from './param.js';
-import { checkBoolean, checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
+import { checkBoolean, checkNonNegative, checkOptions, checkUnitInterval, defineHyperparameters } from './validate.js';
 
 /** Options of {@link SGD}. */
 export interface SGDOptions extends ClipOptions {
@@ -29,9 +29,11 @@ const SGD_OPTIONS = ['lr', 'clipValue', 'nonFinite', 'momentum', 'nesterov', 'we
  * shape as the parameter), present when momentum > 0.
  */
 export class SGD extends Optimizer {
+  /** L2 weight decay λ >= 0; setting it throws unless it is a finite number >= 0. */
+  declare weightDecay: number;
   private mu: number;
   private useNesterov: boolean;
-  private decay: number;
+  private decay!: number;
   /** Velocity per parameter, parallel to `params`; empty while momentum was never > 0. */
   private readonly velocity: Tensor[] = [];
 
@@ -42,7 +44,7 @@ export class SGD extends Optimizer {
     super(params, { lr: options.lr, name: 'SGD', clipValue: options.clipValue, nonFinite: options.nonFinite });
     this.mu = checkUnitInterval(this.name, 'momentum', options.momentum ?? 0);
     this.useNesterov = checkBoolean(this.name, 'nesterov', options.nesterov ?? false);
-    this.decay = checkNonNegative(this.name, 'weightDecay', options.weightDecay ?? 0);
+    this.weightDecay = options.weightDecay ?? 0;
     this.checkNesterov(this.mu, this.useNesterov);
     if (this.mu > 0) this.allocateVelocity();
   }
@@ -73,16 +75,6 @@ export class SGD extends Optimizer {
     const on = checkBoolean(this.name, 'nesterov', value);
     this.checkNesterov(this.mu, on);
     this.useNesterov = on;
-  }
-
-  /** L2 weight decay λ >= 0. */
-  get weightDecay(): number {
-    return this.decay;
-  }
-
-  /** Sets λ; throws unless it is a finite number >= 0. */
-  set weightDecay(value: number) {
-    this.decay = checkNonNegative(this.name, 'weightDecay', value);
   }
 
   /** `{ lr, momentum, nesterov, weightDecay }`. */
@@ -121,3 +113,5 @@ export class SGD extends Optimizer {
     for (const p of this.params) this.velocity.push(this.addStateLike(`sgd.momentum.${p.name}`, p.value));
   }
 }
+
+defineHyperparameters(SGD, { weightDecay: ['decay', checkNonNegative] });

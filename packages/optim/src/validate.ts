@@ -69,6 +69,31 @@ export function checkPositiveInteger(who: string, name: string, value: unknown):
   return value;
 }
 
+/** A check of one hyperparameter: returns the value if it is valid, else throws naming `who` and `name`. */
+export type Check = (who: string, name: string, value: unknown) => number;
+
+/**
+ * Defines validated hyperparameters on an optimizer class, each once: for
+ * `{ eps: ['epsilon', checkNonNegative] }`, reading `opt.eps` returns the
+ * private field `epsilon`, and assigning runs `checkNonNegative(opt.name,
+ * 'eps', value)` first (so a bad value throws and changes nothing). The class
+ * declares each property (`declare eps: number`, with its doc comment) and its
+ * constructor assigns the starting values through these setters.
+ */
+export function defineHyperparameters(cls: { prototype: object }, props: Readonly<Record<string, readonly [field: string, check: Check]>>): void {
+  for (const [name, [field, check]] of Object.entries(props)) {
+    Object.defineProperty(cls.prototype, name, {
+      configurable: true,
+      get(this: Record<string, unknown>): unknown {
+        return this[field];
+      },
+      set(this: Record<string, unknown> & { name: string }, value: unknown): void {
+        this[field] = check(this.name, name, value);
+      },
+    });
+  }
+}
+
 /**
  * Checks an optimizer's parameter list: a non-empty array of `{ name, value, grad }`
  * with unique non-empty names, contiguous `value` and `grad` of equal shape that

@@ -1,5 +1,6 @@
 /** The input side of a fused cell: W_ih x + b_ih as a Linear, or as a OneHotEmbedding with a bias for token ids. */
 import { Rng } from '@weft/tensor';
+import { graph, type GraphBuilder } from '../graph/builder.js';
 import type { Layer } from '../layer.js';
 import { Linear } from '../layers/linear.js';
 import { OneHotEmbedding } from '../layers/one-hot-embedding.js';
@@ -32,6 +33,28 @@ export function inputPortType(who: string, inputSize: number, options: CellOptio
   const kind = options?.input ?? 'float';
   if (kind !== 'float' && kind !== 'ids') throw new Error(`${who}: options.input must be 'float' or 'ids', got ${JSON.stringify(kind)}`);
   return kind === 'ids' ? ids() : float(inputSize);
+}
+
+/**
+ * What every PyTorch-style cell starts with, fused or composed: the checks,
+ * the input side `ih` (drawn first from `options.rng`, see
+ * {@link inputProjection}) and a builder holding the inputs `x` and `states`
+ * (`[B, hiddenSize]` each, in order) and the node `ih` (prefix `''`).
+ */
+export function cellGraph(
+  who: string,
+  inputSize: number,
+  hiddenSize: number,
+  gates: number,
+  options: CellOptions,
+  states: readonly string[],
+): GraphBuilder {
+  const xType = inputPortType(who, inputSize, options);
+  checkSize(who, 'hiddenSize', hiddenSize);
+  const ih = inputProjection(who, inputSize, hiddenSize, gates, options);
+  const builder = graph(who).input('x', xType);
+  for (const s of states) builder.input(s, float(hiddenSize));
+  return builder.node('ih', ih, { [ih.inputs[0]!.name]: 'x' }, { prefix: '' });
 }
 
 /**

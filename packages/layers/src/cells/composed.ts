@@ -6,17 +6,14 @@
  * bricks' — the reference the fused cells are tested against, and the pattern
  * for a new cell (DESIGN principle 10).
  */
-import { graph } from '../graph/builder.js';
 import type { Graph } from '../graph/graph.js';
-import { checkSize } from '../layers/init.js';
 import { Add } from '../layers/add.js';
 import { Mul } from '../layers/mul.js';
 import { OneMinus } from '../layers/one-minus.js';
 import { Sigmoid } from '../layers/sigmoid.js';
 import { Split } from '../layers/split.js';
 import { Tanh } from '../layers/tanh.js';
-import { float } from '../port.js';
-import { cellLinear, inputPortType, inputProjection, type CellOptions } from './cell-input.js';
+import { cellGraph, cellLinear, type CellOptions } from './cell-input.js';
 
 /**
  * An LSTM cell as a Graph of bricks: the same ports, parameters and math as
@@ -30,16 +27,10 @@ import { cellLinear, inputPortType, inputProjection, type CellOptions } from './
  */
 export function composedLSTMCell(inputSize: number, hiddenSize: number, options: CellOptions): Graph {
   const who = 'composedLSTMCell';
-  const xType = inputPortType(who, inputSize, options);
-  checkSize(who, 'hiddenSize', hiddenSize);
   const m = hiddenSize;
-  const ih = inputProjection(who, inputSize, m, 4, options);
+  const builder = cellGraph(who, inputSize, m, 4, options, ['h', 'c']);
   const hh = cellLinear(who, m, 4 * m, m, 'hh', options);
-  return graph(who)
-    .input('x', xType)
-    .input('h', float(m))
-    .input('c', float(m))
-    .node('ih', ih, { [ih.inputs[0]!.name]: 'x' }, { prefix: '' })
+  return builder
     .node('hh', hh, { x: 'h' }, { prefix: '' })
     .node('sum', new Add(4 * m), { a: 'ih', b: 'hh' })
     .node('gates', new Split(4 * m, 4, { names: ['i', 'f', 'g', 'o'] }), { x: 'sum' })
@@ -69,16 +60,11 @@ export function composedLSTMCell(inputSize: number, hiddenSize: number, options:
  */
 export function composedGRUCell(inputSize: number, hiddenSize: number, options: CellOptions): Graph {
   const who = 'composedGRUCell';
-  const xType = inputPortType(who, inputSize, options);
-  checkSize(who, 'hiddenSize', hiddenSize);
   const m = hiddenSize;
-  const ih = inputProjection(who, inputSize, m, 3, options);
+  const builder = cellGraph(who, inputSize, m, 3, options, ['h']);
   const hh = cellLinear(who, m, 3 * m, m, 'hh', options);
   const names = { names: ['r', 'z', 'n'] };
-  return graph(who)
-    .input('x', xType)
-    .input('h', float(m))
-    .node('ih', ih, { [ih.inputs[0]!.name]: 'x' }, { prefix: '' })
+  return builder
     .node('hh', hh, { x: 'h' }, { prefix: '' })
     .node('gi', new Split(3 * m, 3, names), { x: 'ih' })
     .node('gh', new Split(3 * m, 3, names), { x: 'hh' })

@@ -1,18 +1,10 @@
-import { graph } from '../graph/builder.js';
-import { Graph, type GraphSpec } from '../graph/graph.js';
-import { checkSize } from '../layers/init.js';
-import type { Layer } from '../layer.js';
-import { float } from '../port.js';
-import { inputPortType, inputProjection, type CellOptions } from './cell-input.js';
+import type { CellOptions } from './cell-input.js';
+import { FusedCell } from './fused-cell.js';
 import { GRUCore } from './gru-core.js';
 
 /**
- * A GRU cell with PyTorch's parameterization (`torch.nn.GRUCell`): a Graph of
- * two nodes, the input side `ih` (x W_ihᵀ + b_ih, a Linear, or a
- * OneHotEmbedding with a bias for token ids) and the fused hidden side `hh`
- * (a {@link GRUCore}). Both keep their parameter names (prefix `''`). Because
- * `ih` does not depend on the state, an unroller that flattens nested graphs
- * runs it once over all T·B rows, as one gemm, before the loop.
+ * A GRU cell with PyTorch's parameterization (`torch.nn.GRUCell`): a
+ * {@link FusedCell} whose fused hidden side `hh` is a {@link GRUCore}.
  *
  * - inputs: `x` `[B, inputSize]` (or ids `[B]` with `input: 'ids'`), `h` = h_{t−1} `[B, m]`.
  * - output: `h` = h_t `[B, m]`.
@@ -23,35 +15,9 @@ import { GRUCore } from './gru-core.js';
  *
  * The same weights (by name) give PyTorch's GRUCell to rounding.
  */
-export class GRUCell extends Graph {
-  /** The input-side projection (node `ih`). */
-  readonly ih: Layer;
-  /** The fused hidden side (node `hh`). */
-  readonly hh: GRUCore;
-
+export class GRUCell extends FusedCell<GRUCore> {
   /** A cell from `inputSize` features (or a vocabulary of that many ids) to `hiddenSize` (m) units. */
-  constructor(
-    /** Features of x (or the vocabulary size K with `input: 'ids'`). */ readonly inputSize: number,
-    /** m, the hidden units. */ readonly hiddenSize: number,
-    options: CellOptions,
-  ) {
-    super(gruCellSpec(inputSize, hiddenSize, options));
-    this.ih = this.node('ih').layer;
-    this.hh = this.node('hh').layer as GRUCore;
+  constructor(inputSize: number, hiddenSize: number, options: CellOptions) {
+    super('GRUCell', inputSize, hiddenSize, options, { gates: 3, states: ['h'], core: (m, o) => new GRUCore(m, o) });
   }
-}
-
-function gruCellSpec(inputSize: number, hiddenSize: number, options: CellOptions): GraphSpec {
-  const who = 'GRUCell';
-  const xType = inputPortType(who, inputSize, options);
-  checkSize(who, 'hiddenSize', hiddenSize);
-  const ih = inputProjection(who, inputSize, hiddenSize, 3, options);
-  const hh = new GRUCore(hiddenSize, options);
-  return graph(who)
-    .input('x', xType)
-    .input('h', float(hiddenSize))
-    .node('ih', ih, { [ih.inputs[0]!.name]: 'x' }, { prefix: '' })
-    .node('hh', hh, { x: 'ih', h: 'h' }, { prefix: '' })
-    .output('h', 'hh.h')
-    .spec();
 }

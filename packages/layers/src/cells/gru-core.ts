@@ -6,15 +6,13 @@ import {
   resolvePropagateDown,
   type Layer,
   type LayerContext,
-  type SequenceContexts,
   allocatingWith,
 } from '../layer.js';
 import { float, port, type Port, type Value } from '../port.js';
 import type { InitOptions } from '../layers/init.js';
-import { HiddenStates } from '../hidden-states.js';
 import { rowBlock } from '../step-rows.js';
 import { sigmoidOf } from './common.js';
-import { HiddenCore } from './hidden-core.js';
+import { CoreSequence, HiddenCore } from './hidden-core.js';
 
 /**
  * The per-call cache of {@link GRUCore}: the output h, the gate activations,
@@ -68,21 +66,14 @@ export class GRUCoreContext implements LayerContext {
  * t+1 the output of step t, so a step fed the previous step's output copies
  * nothing. dx is stacked `[T·B, 3m]` the same way.
  */
-export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
+export class GRUCoreSequence extends CoreSequence<GRUCoreContext> {
   readonly steps: readonly GRUCoreContext[];
-  /** The hidden states, Δ `[T·B, 3m]` and which steps ran backward (see {@link HiddenStates}). */
-  readonly hidden: HiddenStates;
 
   /** @internal Built by GRUCore.createSequenceContexts. */
-  constructor(
-    private readonly core: GRUCore,
-    batch: number,
-    count: number,
-    propagate: readonly boolean[],
-  ) {
+  constructor(core: GRUCore, batch: number, count: number, propagate: readonly boolean[]) {
+    super(core, batch, count, 3);
     const m = core.hiddenSize;
     const rows = batch * count;
-    this.hidden = new HiddenStates(batch, count, m, 3 * m);
     const gates = zeros([rows, 3 * m]);
     const gh = zeros([rows, 3 * m]);
     const dx = propagate[0] ? zeros([rows, 3 * m]) : null;
@@ -104,14 +95,6 @@ export class GRUCoreSequence implements SequenceContexts<GRUCoreContext> {
       );
     }
     this.steps = steps;
-  }
-
-  /** dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward (one gemm when it can); then forgets them. */
-  accumulateParamGrads(): void {
-    this.hidden.accumulate(
-      (t) => this.steps[t]!.hPrev,
-      (delta, hPrev) => this.core.accumulateParamGrads(delta, hPrev),
-    );
   }
 }
 

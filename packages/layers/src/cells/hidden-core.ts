@@ -4,9 +4,10 @@
  * hidden-side product, dh_{t−1} += Δ W_hh, and the weight gradients, added at
  * once for a single call or, in a sequence, once after the backward loop.
  */
-import { addOuter, colSums, gemm, matvec, matvecT, type Tensor } from '@weft/tensor';
-import type { HiddenStates } from '../hidden-states.js';
-import { zeroGrads } from '../layer.js';
+import { colSums, gemm, type Tensor } from '@weft/tensor';
+import { HiddenStates } from '../hidden-states.js';
+import { ParameterOwner, type LayerContext, type SequenceContexts } from '../layer.js';
+import { addWeightGrad, timesWeight, timesWeightT } from '../layers/affine.js';
 import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
 import { Param } from '../param.js';
 
@@ -23,12 +24,13 @@ export interface CoreStep {
 }
 
 /** The hidden-side parameters and products of a gated core with G gates. */
-export abstract class HiddenCore {
+export abstract class HiddenCore extends ParameterOwner {
   /** Hidden-to-gates weights W_hh `[G·m, m]`. */
   readonly weight_hh: Param;
   /** Hidden-side gate bias b_hh `[G·m]`. */
   readonly bias_hh: Param;
-  private readonly params: readonly Param[];
+  /** `[weight_hh, bias_hh]`. */
+  protected readonly params: readonly Param[];
 
   /**
    * `who` names the core in messages; `hiddenSize` is m, `gates` is G. With
@@ -42,6 +44,7 @@ export abstract class HiddenCore {
     gates: number,
     options: InitOptions,
   ) {
+    super();
     checkSize(who, 'hiddenSize', hiddenSize);
     const m = hiddenSize;
     this.weight_hh = new Param('weight_hh', initCellParam(who, [gates * m, m], m, false, options));
@@ -49,26 +52,14 @@ export abstract class HiddenCore {
     this.params = [this.weight_hh, this.bias_hh];
   }
 
-  /** `[weight_hh, bias_hh]`. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
-  }
-
   /** out = h_{t−1} W_hhᵀ + beta · out, for `rows` rows (one row: a matrix–vector product). */
   protected addHiddenProduct(out: Tensor, hPrev: Tensor, rows: number, beta: number): void {
-    if (rows === 1) matvec(out, this.weight_hh.value, hPrev, 1, beta);
-    else gemm(out, hPrev, this.weight_hh.value, false, true, 1, beta);
+    timesWeightT(out, hPrev, this.weight_hh.value, rows, beta);
   }
 
   /** dh = Δ W_hh + beta · dh. */
   protected hiddenGradient(dh: Tensor, delta: Tensor, rows: number, beta: number): void {
-    if (rows === 1) matvecT(dh, this.weight_hh.value, delta, 1, beta);
-    else gemm(dh, delta, this.weight_hh.value, false, false, 1, beta);
+    timesWeight(dh, delta, this.weight_hh.value, rows, beta);
   }
 
   /** Adds dW_hh += Δᵀ h_{t−1} and db_hh += Σ Δ of one call now, or leaves them to its sequence's one product. */
@@ -77,15 +68,41 @@ export abstract class HiddenCore {
       ctx.sequence.hidden.finish(ctx.step);
       return;
     }
-    if (ctx.rows === 1) {
-      addOuter(this.weight_hh.grad, ctx.delta, ctx.hPrev);
-      colSums(this.bias_hh.grad, ctx.delta, 1);
-    } else this.accumulateParamGrads(ctx.delta, ctx.hPrev);
+    addWeightGrad(this.weight_hh.grad, ctx.delta, ctx.hPrev, ctx.rows);
+    colSums(this.bias_hh.grad, ctx.delta, 1);
   }
 
   /** @internal dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ, for Δ `[rows, G·m]` and H_prev `[rows, m]`. */
   accumulateParamGrads(delta: Tensor, hPrev: Tensor): void {
     gemm(this.weight_hh.grad, delta, hPrev, true, false, 1, 1);
     colSums(this.bias_hh.grad, delta, 1);
+  }
+}
+
+/**
+ * What the cores' sequences share: the hidden states and Δ `[T·B, G·m]` in one
+ * {@link HiddenStates}, and the weight gradients of all steps that ran
+ * backward added after the loop as single products.
+ */
+export abstract class CoreSequence<Step extends CoreStep & LayerContext> implements SequenceContexts<Step> {
+  abstract readonly steps: readonly Step[];
+  /** The hidden states, Δ `[T·B, G·m]` and which steps ran backward (see {@link HiddenStates}). */
+  readonly hidden: HiddenStates;
+
+  protected constructor(
+    private readonly core: HiddenCore,
+    batch: number,
+    count: number,
+    gates: number,
+  ) {
+    this.hidden = new HiddenStates(batch, count, core.hiddenSize, gates * core.hiddenSize);
+  }
+
+  /** dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward (one gemm when it can); then forgets them. */
+  accumulateParamGrads(): void {
+    this.hidden.accumulate(
+      (t) => this.steps[t]!.hPrev,
+      (delta, hPrev) => this.core.accumulateParamGrads(delta, hPrev),
+    );
   }
 }

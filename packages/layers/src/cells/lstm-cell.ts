@@ -1,18 +1,10 @@
-import { graph } from '../graph/builder.js';
-import { Graph, type GraphSpec } from '../graph/graph.js';
-import { checkSize } from '../layers/init.js';
-import type { Layer } from '../layer.js';
-import { float } from '../port.js';
-import { inputPortType, inputProjection, type CellOptions } from './cell-input.js';
+import type { CellOptions } from './cell-input.js';
+import { FusedCell } from './fused-cell.js';
 import { LSTMCore } from './lstm-core.js';
 
 /**
- * An LSTM cell with PyTorch's parameterization (`torch.nn.LSTMCell`): a Graph
- * of two nodes, the input side `ih` (x W_ihᵀ + b_ih, a Linear, or a
- * OneHotEmbedding with a bias for token ids) and the fused hidden side `hh`
- * (an {@link LSTMCore}). Both keep their parameter names (prefix `''`).
- * Because `ih` does not depend on the state, an unroller that flattens nested
- * graphs runs it once over all T·B rows, as one gemm, before the loop.
+ * An LSTM cell with PyTorch's parameterization (`torch.nn.LSTMCell`): a
+ * {@link FusedCell} whose fused hidden side `hh` is an {@link LSTMCore}.
  *
  * - inputs: `x` `[B, inputSize]` (or ids `[B]` with `input: 'ids'`),
  *   `h` = h_{t−1} `[B, m]`, `c` = c_{t−1} `[B, m]`.
@@ -24,37 +16,9 @@ import { LSTMCore } from './lstm-core.js';
  *
  * The same weights (by name) give PyTorch's LSTMCell to rounding.
  */
-export class LSTMCell extends Graph {
-  /** The input-side projection (node `ih`). */
-  readonly ih: Layer;
-  /** The fused hidden side (node `hh`). */
-  readonly hh: LSTMCore;
-
+export class LSTMCell extends FusedCell<LSTMCore> {
   /** A cell from `inputSize` features (or a vocabulary of that many ids) to `hiddenSize` (m) units. */
-  constructor(
-    /** Features of x (or the vocabulary size K with `input: 'ids'`). */ readonly inputSize: number,
-    /** m, the hidden units. */ readonly hiddenSize: number,
-    options: CellOptions,
-  ) {
-    super(lstmCellSpec(inputSize, hiddenSize, options));
-    this.ih = this.node('ih').layer;
-    this.hh = this.node('hh').layer as LSTMCore;
+  constructor(inputSize: number, hiddenSize: number, options: CellOptions) {
+    super('LSTMCell', inputSize, hiddenSize, options, { gates: 4, states: ['h', 'c'], core: (m, o) => new LSTMCore(m, o) });
   }
-}
-
-function lstmCellSpec(inputSize: number, hiddenSize: number, options: CellOptions): GraphSpec {
-  const who = 'LSTMCell';
-  const xType = inputPortType(who, inputSize, options);
-  checkSize(who, 'hiddenSize', hiddenSize);
-  const ih = inputProjection(who, inputSize, hiddenSize, 4, options);
-  const hh = new LSTMCore(hiddenSize, options);
-  return graph(who)
-    .input('x', xType)
-    .input('h', float(hiddenSize))
-    .input('c', float(hiddenSize))
-    .node('ih', ih, { [ih.inputs[0]!.name]: 'x' }, { prefix: '' })
-    .node('hh', hh, { x: 'ih', h: 'h', c: 'c' }, { prefix: '' })
-    .output('h', 'hh.h')
-    .output('c', 'hh.c')
-    .spec();
 }

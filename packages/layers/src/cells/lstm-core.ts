@@ -6,15 +6,13 @@ import {
   resolvePropagateDown,
   type Layer,
   type LayerContext,
-  type SequenceContexts,
   allocatingWith,
 } from '../layer.js';
 import { float, port, type Port, type Value } from '../port.js';
 import type { InitOptions } from '../layers/init.js';
-import { HiddenStates } from '../hidden-states.js';
 import { rowBlock } from '../step-rows.js';
 import { sigmoidOf } from './common.js';
-import { HiddenCore } from './hidden-core.js';
+import { CoreSequence, HiddenCore } from './hidden-core.js';
 
 /**
  * The per-call cache of {@link LSTMCore}: the outputs h and c, the gate
@@ -75,21 +73,14 @@ export class LSTMCoreContext implements LayerContext {
  * states c and Δ (= dx, the input-side gradient) are stacked the same way, so
  * an unroller finds the outputs and dx of all steps as `[T·B, n]` blocks.
  */
-export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
+export class LSTMCoreSequence extends CoreSequence<LSTMCoreContext> {
   readonly steps: readonly LSTMCoreContext[];
-  /** The hidden states, Δ `[T·B, 4m]` and which steps ran backward (see {@link HiddenStates}). */
-  readonly hidden: HiddenStates;
 
   /** @internal Built by LSTMCore.createSequenceContexts. */
-  constructor(
-    private readonly core: LSTMCore,
-    batch: number,
-    count: number,
-    propagate: readonly boolean[],
-  ) {
+  constructor(core: LSTMCore, batch: number, count: number, propagate: readonly boolean[]) {
+    super(core, batch, count, 4);
     const m = core.hiddenSize;
     const rows = batch * count;
-    this.hidden = new HiddenStates(batch, count, m, 4 * m);
     const cStates = zeros([rows, m]);
     const gates = zeros([rows, 4 * m]);
     const tanhC = zeros([rows, m]);
@@ -114,14 +105,6 @@ export class LSTMCoreSequence implements SequenceContexts<LSTMCoreContext> {
       );
     }
     this.steps = steps;
-  }
-
-  /** dW_hh += Δᵀ H_prev, db_hh += Σ_rows Δ over the steps that ran backward (one gemm when it can); then forgets them. */
-  accumulateParamGrads(): void {
-    this.hidden.accumulate(
-      (t) => this.steps[t]!.hPrev,
-      (delta, hPrev) => this.core.accumulateParamGrads(delta, hPrev),
-    );
   }
 }
 

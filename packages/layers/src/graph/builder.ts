@@ -138,7 +138,7 @@ export class GraphBuilder {
       }
       return ports.map((p) => {
         const ref = node.inputs[p.name];
-        if (ref === undefined) throw new Error(`${who}: input '${p.name}' of node '${node.name}' is not connected (it expects ${describe(p)})`);
+        if (ref === undefined) throw new Error(`${who}: input '${p.name}' of node '${node.name}' is not connected (it expects ${portLabel(p)})`);
         return resolve(ref, `input '${p.name}' of node '${node.name}'`);
       });
     });
@@ -179,7 +179,7 @@ function list(names: readonly string[]): string {
   return names.length === 0 ? '(none)' : names.join(', ');
 }
 
-function describe(p: Port): string {
+function portLabel(p: Port): string {
   return p.kind === 'float' ? `float [B,${p.size}]` : p.kind === 'ids' ? 'ids [B]' : 'scalar []';
 }
 

@@ -1,11 +1,11 @@
-import { addOuter, addRowVector, colSums, gemm, matvec, matvecT, zeros, type Tensor } from '@weft/tensor';
+import { addRowVector, colSums, gemm, zeros, type Tensor } from '@weft/tensor';
 import { rowBlock, StepRows } from '../step-rows.js';
 import {
   checkBatch,
   checkGradOutputs,
   checkInputs,
   resolvePropagateDown,
-  zeroGrads,
+  ParameterOwner,
   type Layer,
   type LayerContext,
   type SequenceContexts,
@@ -13,6 +13,7 @@ import {
 } from '../layer.js';
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
+import { addWeightGrad, timesWeight, timesWeightT } from './affine.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
 
 /** Options of {@link Linear}. */
@@ -101,14 +102,15 @@ export class LinearSequence implements SequenceContexts<LinearContext> {
  * gemm; inside a recurrence (sequence contexts) dW and db are added after the
  * backward loop as one product over all steps.
  */
-export class Linear implements Layer<LinearContext> {
+export class Linear extends ParameterOwner implements Layer<LinearContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
   /** Weights W `[out, in]`. */
   readonly W: Param;
   /** Bias b `[out]`, or null with `bias: false` (PyTorch's `bias` is None then). */
   readonly b: Param | null;
-  private readonly params: readonly Param[];
+  /** `[W, b]`, or `[W]` without a bias. */
+  protected readonly params: readonly Param[];
 
   /**
    * A map from `inFeatures` to `outFeatures`; W ~ N(0, std²) from `options.rng`, b = 0 (unless `bias: false`).
@@ -116,6 +118,7 @@ export class Linear implements Layer<LinearContext> {
    * @param outFeatures - Features of the output y `[rows, out]`; W is `[out, in]`.
    */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions) {
+    super();
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
     const names = options?.names ?? {};
@@ -126,16 +129,6 @@ export class Linear implements Layer<LinearContext> {
     this.params = this.b ? [this.W, this.b] : [this.W];
     this.inputs = [port('x', float(inFeatures))];
     this.outputs = [port('y', float(outFeatures))];
-  }
-
-  /** `[W, b]`, or `[W]` without a bias. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: y `[rows, out]` and, if requested, dx `[rows, in]`. */
@@ -161,8 +154,7 @@ export class Linear implements Layer<LinearContext> {
     checkInputs('Linear', this.inputs, inputs, ctx.rows);
     const x = inputs[0] as Tensor;
     const y = ctx.outputs[0]!;
-    if (ctx.rows === 1) matvec(y, this.W.value, x);
-    else gemm(y, x, this.W.value, false, true);
+    timesWeightT(y, x, this.W.value, ctx.rows);
     if (this.b) addRowVector(y, y, this.b.value);
     ctx.x = x;
     if (ctx.sequence) {
@@ -177,20 +169,14 @@ export class Linear implements Layer<LinearContext> {
     checkGradOutputs('Linear', this.outputs, gradOutputs, ctx.rows);
     const dy = gradOutputs[0];
     if (!dy) return;
-    const one = ctx.rows === 1;
     const dx = ctx.gradInputs[0];
-    if (dx) {
-      if (one) matvecT(dx, this.W.value, dy);
-      else gemm(dx, dy, this.W.value);
-    }
+    if (dx) timesWeight(dx, dy, this.W.value, ctx.rows);
     if (ctx.sequence) {
       ctx.sequence.dy.refs[ctx.step] = dy; // dW and db wait for the sequence's one product
       return;
     }
-    if (one) {
-      addOuter(this.W.grad, dy, ctx.x);
-      if (this.b) colSums(this.b.grad, dy, 1);
-    } else this.accumulateParamGrads(dy, ctx.x);
+    addWeightGrad(this.W.grad, dy, ctx.x, ctx.rows);
+    if (this.b) colSums(this.b.grad, dy, 1);
   }
 
   /** @internal dW += dYᵀ X and db += Σ_rows dY, for dY `[rows, out]` and X `[rows, in]`. */

@@ -1,5 +1,5 @@
 import { colSums, zeros, type Tensor } from '@weft/tensor';
-import { checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, zeroGrads, type Layer, type LayerContext, allocatingWith } from '../layer.js';
+import { allocatingWith, checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, ParameterOwner, type Layer, type LayerContext } from '../layer.js';
 import { Param } from '../param.js';
 import { float, ids, port, type Port, type Value } from '../port.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
@@ -42,14 +42,15 @@ export class OneHotEmbeddingContext implements LayerContext {
  * - parameter `U`: `[m, K]`; backward scatter-adds `U.grad[:, ids[r]] += dout[r, :]`
  *   (ids may repeat). With `options.bias`: `b` `[m]`, `b.grad += Σ_rows dout`.
  */
-export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
+export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbeddingContext> {
   readonly inputs: readonly Port[] = [port('ids', ids())];
   readonly outputs: readonly Port[];
   /** The embedding matrix U `[m, K]`: column k is the vector of token k. */
   readonly weight: Param;
   /** The bias b `[m]` when `options.bias` named one, else null. */
   readonly bias: Param | null;
-  private readonly params: readonly Param[];
+  /** `[U]`, or `[U, b]` with a bias. */
+  protected readonly params: readonly Param[];
 
   /**
    * A table for `vocabSize` (K) tokens of `size` (m) features, U ~ N(0, std²) (and b = 0 with `options.bias`).
@@ -57,6 +58,7 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
    * @param size - m, the features per token: the output is `[rows, m]`.
    */
   constructor(readonly vocabSize: number, readonly size: number, options: OneHotEmbeddingOptions) {
+    super();
     checkSize('OneHotEmbedding', 'vocabSize', vocabSize);
     checkSize('OneHotEmbedding', 'size', size);
     this.outputs = [port('out', float(size))];
@@ -67,16 +69,6 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
     }
     this.bias = bias === undefined ? null : new Param(bias, zeros([size]));
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
-  }
-
-  /** `[U]`, or `[U, b]` with a bias. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: the output `[rows, m]`. */
@@ -98,16 +90,17 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
       const id = tokens[r]!;
       if (!(id >= 0 && id < K)) throw new Error(`OneHotEmbedding: id ${id} at row ${r} is outside the vocabulary [0, ${K})`);
     }
-    const u = this.weight.value.data;
-    const out = ctx.outputs[0]!.data;
+    const u = this.weight.value.data, uo = this.weight.value.offset;
+    const outT = ctx.outputs[0]!;
+    const out = outT.data;
     for (let r = 0; r < tokens.length; r++) {
       const id = tokens[r]!;
       // Column `id` of U is strided by K: gather it into row r.
-      for (let i = 0, o = r * m; i < m; i++) out[o + i] = u[i * K + id]!;
+      for (let i = 0, o = outT.offset + r * m; i < m; i++) out[o + i] = u[uo + i * K + id]!;
     }
     if (this.bias) {
-      const b = this.bias.value.data;
-      for (let r = 0; r < tokens.length; r++) for (let i = 0, o = r * m; i < m; i++) out[o + i] += b[i]!;
+      const b = this.bias.value.data, bo = this.bias.value.offset;
+      for (let r = 0; r < tokens.length; r++) for (let i = 0, o = outT.offset + r * m; i < m; i++) out[o + i] += b[bo + i]!;
     }
     ctx.ids = tokens;
     return ctx.outputs;
@@ -120,12 +113,12 @@ export class OneHotEmbedding implements Layer<OneHotEmbeddingContext> {
     if (!dOut) return;
     const K = this.vocabSize;
     const m = this.size;
-    const g = this.weight.grad.data;
+    const g = this.weight.grad.data, go = this.weight.grad.offset;
     const d = dOut.data;
     const tokens = ctx.ids;
     for (let r = 0; r < tokens.length; r++) {
       const id = tokens[r]!;
-      for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[i * K + id] += d[o + i]!;
+      for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[go + i * K + id] += d[o + i]!;
     }
     if (this.bias) colSums(this.bias.grad, dOut, 1);
   }

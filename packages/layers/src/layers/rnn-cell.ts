@@ -1,23 +1,10 @@
-import {
-  addOuter,
-  addRowVector,
-  colSums,
-  copy,
-  fill,
-  gemm,
-  matvec,
-  matvecT,
-  Tensor,
-  tanh,
-  tanhBackward,
-  zeros,
-} from '@weft/tensor';
+import { addRowVector, colSums, copy, gemm, Tensor, tanh, tanhBackward, zeros } from '@weft/tensor';
 import {
   checkBatch,
   checkGradOutputs,
   checkInputs,
   resolvePropagateDown,
-  zeroGrads,
+  ParameterOwner,
   type Layer,
   type LayerContext,
   type SequenceContexts,
@@ -27,6 +14,7 @@ import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
 import { HiddenStates } from '../hidden-states.js';
 import { rowBlock } from '../step-rows.js';
+import { addWeightGrad, timesWeight, timesWeightT } from './affine.js';
 import { checkSize, initWeight, type InitOptions } from './init.js';
 
 /** Options of {@link RNNCell}. */
@@ -144,7 +132,7 @@ export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
  * - backward: δ = dh ⊙ (1 − h²); dW += δᵀ h_prev; db += Σ δ; dWx += δᵀ x;
  *   dh_prev = δ W; dx = δ (or δ Wx).
  */
-export class RNNCell implements Layer<RNNCellContext> {
+export class RNNCell extends ParameterOwner implements Layer<RNNCellContext> {
   readonly inputs: readonly Port[];
   readonly outputs: readonly Port[];
   /** Hidden-to-hidden weights W `[m, m]`. */
@@ -155,13 +143,15 @@ export class RNNCell implements Layer<RNNCellContext> {
   readonly Wx: Param | null;
   /** Features of the input x (= hiddenSize without an input projection). */
   readonly inputSize: number;
-  private readonly params: readonly Param[];
+  /** `[W, b]`, or `[W, Wx, b]` with an input projection. */
+  protected readonly params: readonly Param[];
 
   /**
    * A cell with `hiddenSize` (m) units; W (then Wx) ~ N(0, std²) from `options.rng`, b = 0.
    * @param hiddenSize - m: the state h and the output are `[rows, m]`.
    */
   constructor(readonly hiddenSize: number, options: RNNCellOptions) {
+    super();
     checkSize('RNNCell', 'hiddenSize', hiddenSize);
     const m = hiddenSize;
     const names = options?.names ?? {};
@@ -184,16 +174,6 @@ export class RNNCell implements Layer<RNNCellContext> {
   /** True when the cell projects its input with its own Wx. */
   get inputProjection(): boolean {
     return this.Wx !== null;
-  }
-
-  /** `[W, b]`, or `[W, Wx, b]` with an input projection. */
-  parameters(): readonly Param[] {
-    return this.params;
-  }
-
-  /** Sets every parameter gradient to 0. */
-  zeroGrad(): void {
-    zeroGrads(this.params);
   }
 
   /** Buffers for `batch · steps` rows: h and δ `[rows, m]`, and the requested input gradients. */
@@ -232,19 +212,15 @@ export class RNNCell implements Layer<RNNCellContext> {
     ctx.hPrev = hPrev;
     ctx.x = x;
     const h = ctx.outputs[0]!;
-    const one = ctx.rows === 1;
     // a = (x (Wxᵀ) + b) + h_prev Wᵀ: the product accumulates (beta = 1) onto
     // the input term, so one pass adds b and one applies tanh.
     if (this.Wx) {
-      if (one) matvec(h, this.Wx.value, x);
-      else gemm(h, x, this.Wx.value, false, true);
+      timesWeightT(h, x, this.Wx.value, ctx.rows);
       addRowVector(h, h, this.b.value);
     } else {
       addRowVector(h, x, this.b.value);
     }
-    // One row is a matrix–vector product; matvec beats gemm's row-dot path there.
-    if (one) matvec(h, this.W.value, hPrev, 1, 1);
-    else gemm(h, hPrev, this.W.value, false, true, 1, 1);
+    timesWeightT(h, hPrev, this.W.value, ctx.rows, 1);
     tanh(h, h);
     return ctx.outputs;
   }
@@ -255,29 +231,18 @@ export class RNNCell implements Layer<RNNCellContext> {
     const dh = gradOutputs[0];
     if (!dh) return;
     const delta = tanhBackward(ctx.delta, ctx.outputs[0]!, dh);
-    const one = ctx.rows === 1;
     const gradX = ctx.gradInputs[0];
     const gradH = ctx.gradInputs[1];
-    if (gradH) {
-      if (one) matvecT(gradH, this.W.value, delta);
-      else gemm(gradH, delta, this.W.value);
-    }
-    if (gradX && this.Wx) {
-      if (one) matvecT(gradX, this.Wx.value, delta);
-      else gemm(gradX, delta, this.Wx.value);
-    }
+    if (gradH) timesWeight(gradH, delta, this.W.value, ctx.rows);
+    if (gradX && this.Wx) timesWeight(gradX, delta, this.Wx.value, ctx.rows);
     // Without a projection gradX *is* delta (aliased at creation): nothing to write.
     if (ctx.sequence) {
       ctx.sequence.hidden.finish(ctx.step); // weight gradients wait for the sequence's gemm
       return;
     }
-    if (one) {
-      addOuter(this.W.grad, delta, ctx.hPrev);
-      if (this.Wx) addOuter(this.Wx.grad, delta, ctx.x);
-      colSums(this.b.grad, delta, 1);
-    } else {
-      this.accumulateParamGrads(delta, ctx.hPrev, ctx.x);
-    }
+    addWeightGrad(this.W.grad, delta, ctx.hPrev, ctx.rows);
+    if (this.Wx) addWeightGrad(this.Wx.grad, delta, ctx.x, ctx.rows);
+    colSums(this.b.grad, delta, 1);
   }
 
   /** @internal dW += Δᵀ H_prev, db += Σ_rows Δ, dWx += Δᵀ X, for Δ, H_prev `[rows, m]` and X `[rows, inputSize]`. */

@@ -83,11 +83,12 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
     const logits = inputs[0] as Tensor;
     softmax(ctx.probs, logits, ctx.lse);
     const z = logits.data, zo = logits.offset;
-    const max = ctx.lse.max.data, logSum = ctx.lse.logSum.data;
+    const max = ctx.lse.max.data, mo = ctx.lse.max.offset;
+    const logSum = ctx.lse.logSum.data, so = ctx.lse.logSum.offset;
     let total = 0;
     // −log p = (max − z_y) + log Σ exp(z − max): max − z_y is exact when they
     // are close, and log Σ (in [0, log K]) keeps all its digits
-    for (let r = 0; r < targets.length; r++) total += max[r]! - z[zo + r * K + targets[r]!]! + logSum[r]!;
+    for (let r = 0; r < targets.length; r++) total += max[mo + r]! - z[zo + r * K + targets[r]!]! + logSum[so + r]!;
     const loss = ctx.outputs[0]!;
     loss.data[loss.offset] = total / ctx.batch;
     ctx.targets = targets;
@@ -102,9 +103,9 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
     if (!dLoss || !dLogits) return;
     const s = dLoss.data[dLoss.offset]! / ctx.batch;
     scale(dLogits, ctx.probs, s);
-    const d = dLogits.data;
+    const d = dLogits.data, dOff = dLogits.offset;
     const K = this.classes;
     const targets = ctx.targets;
-    for (let r = 0; r < targets.length; r++) d[r * K + targets[r]!] -= s;
+    for (let r = 0; r < targets.length; r++) d[dOff + r * K + targets[r]!] -= s;
   }
 }

@@ -69,15 +69,18 @@ export class Softmax implements Layer<SoftmaxContext> {
     const dxT = ctx.gradInputs[0];
     if (!dpT || !dxT) return;
     const n = this.size;
-    const p = ctx.outputs[0]!.data;
+    const pT = ctx.outputs[0]!;
+    const p = pT.data;
     const dp = dpT.data;
     const dx = dxT.data;
+    // every operand at its own offset: any of them may be a view into larger storage
     for (let r = 0; r < ctx.rows; r++) {
-      const o = r * n;
-      const g = dpT.offset + o;
+      const pr = pT.offset + r * n;
+      const g = dpT.offset + r * n;
+      const o = dxT.offset + r * n;
       let inner = 0;
-      for (let j = 0; j < n; j++) inner += dp[g + j]! * p[o + j]!;
-      for (let j = 0; j < n; j++) dx[o + j] = p[o + j]! * (dp[g + j]! - inner);
+      for (let j = 0; j < n; j++) inner += dp[g + j]! * p[pr + j]!;
+      for (let j = 0; j < n; j++) dx[o + j] = p[pr + j]! * (dp[g + j]! - inner);
     }
   }
 }

@@ -9,18 +9,13 @@
  * the same checks; src/wasm/dispatch.ts). The wasm exp, tanh and sigmoid are
  * within 1 ulp of the exact result (Math.exp and Math.tanh are within 1 and
  * 2), so results agree with these loops to an ulp or two, not bit for bit.
- * These loops are the reference and the fallback.
+ * These loops are the reference and the fallback. Unlike elementwise.ts they
+ * do not compare dtypes (checkUnary's `sameDtype` is false), as before.
  */
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { wasmOutputBackward, wasmSoftmax, wasmUnary } from '../wasm/dispatch.js';
-import { checkContiguous, checkExactOrNoAlias, checkLength, checkSameShape, overlaps } from './check.js';
-
-function unaryChecks(who: string, out: Tensor, a: Tensor): void {
-  checkContiguous(who, 'a', a);
-  checkSameShape(who, 'a', a, 'out', out);
-  checkExactOrNoAlias(who, 'a', out, a);
-}
+import { checkContiguous, checkExactOrNoAlias, checkLength, checkSameShape, checkUnary, overlaps } from './check.js';
 
 /** Checks of a backward computed from the forward's output y: y, dy and out of one shape; out may be y or dy. */
 function outputBackwardChecks(who: string, out: Tensor, y: Tensor, dy: Tensor): void {
@@ -33,7 +28,7 @@ function outputBackwardChecks(who: string, out: Tensor, y: Tensor, dy: Tensor): 
 
 /** out = tanh(a) elementwise; out and a of one shape (out may be a). Returns out. */
 export function tanh(out: Tensor, a: Tensor): Tensor {
-  unaryChecks('tanh', out, a);
+  checkUnary('tanh', out, a, false);
   if (wasmUnary('tanh', out, a)) return out;
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
@@ -65,7 +60,7 @@ export function tanhBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
  * number only). Returns out.
  */
 export function sigmoid(out: Tensor, a: Tensor): Tensor {
-  unaryChecks('sigmoid', out, a);
+  checkUnary('sigmoid', out, a, false);
   if (wasmUnary('sigmoid', out, a)) return out;
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
@@ -98,7 +93,7 @@ export function sigmoidBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
 
 /** out = max(a, 0) (NaN stays NaN). Returns out. */
 export function relu(out: Tensor, a: Tensor): Tensor {
-  unaryChecks('relu', out, a);
+  checkUnary('relu', out, a, false);
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
   for (let i = 0, n = out.size; i < n; i++) {
@@ -122,7 +117,7 @@ export function reluBackward(out: Tensor, y: Tensor, dy: Tensor): Tensor {
 
 /** out = exp(a) elementwise; out and a of one shape (out may be a). Returns out. */
 export function exp(out: Tensor, a: Tensor): Tensor {
-  unaryChecks('exp', out, a);
+  checkUnary('exp', out, a, false);
   if (wasmUnary('exp', out, a)) return out;
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
@@ -169,7 +164,7 @@ function checkRowStat(name: string, t: Tensor, rows: number, out: Tensor, a: Ten
  * a fused softmax cross-entropy needs one exp per element, not two.
  */
 export function softmax(out: Tensor, a: Tensor, lse?: LogSumExp): Tensor {
-  unaryChecks('softmax', out, a);
+  checkUnary('softmax', out, a, false);
   const [rows, n] = rowsOf('softmax', a);
   if (lse !== undefined) {
     if (lse instanceof Tensor || typeof lse !== 'object' || lse === null) {
@@ -221,7 +216,7 @@ export function softmax(out: Tensor, a: Tensor, lse?: LogSumExp): Tensor {
  * precision of max. Returns out.
  */
 export function logSoftmax(out: Tensor, a: Tensor): Tensor {
-  unaryChecks('logSoftmax', out, a);
+  checkUnary('logSoftmax', out, a, false);
   const [rows, n] = rowsOf('logSoftmax', a);
   const o = out.data, x = a.data;
   for (let r = 0; r < rows; r++) {

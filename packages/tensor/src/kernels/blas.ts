@@ -5,6 +5,7 @@
  * Loops are blocked by four rows: four independent accumulators (or four rows
  * read per pass over x) let the CPU overlap multiply-adds and halve the loads of x,
  * about 2× the GFLOP/s of the one-accumulator loop on a 100×100 float64 matrix.
+ * The unrolled blocks repeat across kernels on purpose (speed); do not fold them into helpers.
  *
  * When the wasm kernels are loaded and every operand lives on the
  * WebAssembly heap, each kernel hands its work, after the same checks, to the

@@ -72,6 +72,17 @@ export function checkExactOrNoAlias(who: string, input: string, out: Tensor, t: 
   }
 }
 
+/**
+ * The checks of a unary elementwise kernel: contiguous `a`, `out` of a's shape
+ * and exactly `a` or apart from it; with `sameDtype`, also of a's dtype.
+ */
+export function checkUnary(who: string, out: Tensor, a: Tensor, sameDtype: boolean): void {
+  checkContiguous(who, 'a', a);
+  checkSameShape(who, 'a', a, 'out', out);
+  if (sameDtype) checkSameDtype(who, 'a', a, 'out', out);
+  checkExactOrNoAlias(who, 'a', out, a);
+}
+
 function describe(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   const ctor = (v as { constructor?: { name?: string } }).constructor;

@@ -4,7 +4,7 @@
  */
 import { formatShape, shapesEqual } from '../shape.js';
 import { forEachIndex, type Tensor } from '../tensor.js';
-import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameDtype, checkSameShape } from './check.js';
+import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameDtype, checkSameShape, checkUnary } from './check.js';
 
 function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
   checkContiguous(who, 'a', a);
@@ -14,13 +14,6 @@ function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
   checkSameDtype(who, 'a', a, 'out', out);
   checkExactOrNoAlias(who, 'a', out, a);
   checkExactOrNoAlias(who, 'b', out, b);
-}
-
-function unaryChecks(who: string, out: Tensor, a: Tensor): void {
-  checkContiguous(who, 'a', a);
-  checkSameShape(who, 'a', a, 'out', out);
-  checkSameDtype(who, 'a', a, 'out', out);
-  checkExactOrNoAlias(who, 'a', out, a);
 }
 
 /** out = a + b. Returns out. */
@@ -52,7 +45,7 @@ export function mul(out: Tensor, a: Tensor, b: Tensor): Tensor {
 
 /** out = s · a. Returns out. */
 export function scale(out: Tensor, a: Tensor, s: number): Tensor {
-  unaryChecks('scale', out, a);
+  checkUnary('scale', out, a, true);
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
   for (let i = 0, n = out.size; i < n; i++) o[oo + i] = s * x[xo + i]!;
@@ -61,7 +54,7 @@ export function scale(out: Tensor, a: Tensor, s: number): Tensor {
 
 /** out = scale · a + shift (e.g. 1 − a with scale −1, shift 1). Returns out. */
 export function scaleShift(out: Tensor, a: Tensor, scale: number, shift: number): Tensor {
-  unaryChecks('scaleShift', out, a);
+  checkUnary('scaleShift', out, a, true);
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
   for (let i = 0, n = out.size; i < n; i++) o[oo + i] = scale * x[xo + i]! + shift;
@@ -120,7 +113,7 @@ export function copy(out: Tensor, a: Tensor): Tensor {
 
 /** out = min(max(a, lo), hi). NaN stays NaN. Returns out. */
 export function clip(out: Tensor, a: Tensor, lo: number, hi: number): Tensor {
-  unaryChecks('clip', out, a);
+  checkUnary('clip', out, a, true);
   if (!(lo <= hi)) throw new Error(`clip: lo must be <= hi, got lo=${lo}, hi=${hi}`);
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
