@@ -12,7 +12,7 @@
 import { generateIds, stateDict, type CharRnnModel, type Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
 import { resolve } from 'node:path';
-import { Rng } from '@weft/tensor';
+import { isWasmTensor, Rng, wasmFree } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeCheckpoint, loadCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
 import { abortExitCode, abortSignalName, EXIT, type CliIO } from './cli-io.js';
@@ -25,6 +25,13 @@ import { LossCsv, readLossCsv, reportMarkdown, samplesMarkdown, type LossRow, ty
 import type { TokenIds } from './corpus.js';
 import type { TextStreams } from './streams.js';
 import type { Setup } from './train-setup.js';
+
+/**
+ * CHAR_RNN_TIMING=1 in the environment: one line on stderr when the first
+ * update is done (milliseconds since the process started, resident memory), for
+ * measuring start-up (docs/performance.md). Nothing else changes.
+ */
+const TIMING = typeof process !== 'undefined' && process.env.CHAR_RNN_TIMING === '1';
 
 /** Characters sampled from the best model for report.md (the report's 1000). */
 export const BEST_SAMPLE_LENGTH = 1000;
@@ -162,6 +169,9 @@ export class TrainingRun {
     return writeFileAtomic(file, data, this.io.fs ? { fs: this.io.fs } : {});
   }
 
+  /** Whether the first update's timing line was written (CHAR_RNN_TIMING=1). */
+  private timed = false;
+
   private async trainAndFinish(): Promise<number> {
     this.startedAt = performance.now();
     this.reporter.start({
@@ -185,6 +195,13 @@ export class TrainingRun {
 
       this.stepEpoch = this.epoch + 1;
       if (!this.step()) return 'diverged';
+      if (TIMING && !this.timed) {
+        this.timed = true;
+        // performance.now() counts from the start of the process.
+        this.io.stderr.write(
+          `char-rnn timing: first update done ${performance.now().toFixed(1)} ms after the process started; ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB resident\n`,
+        );
+      }
       // The epoch is counted and the walk rewound at once, so every checkpoint from here on
       // says "epoch done, next window at the start": a resume never counts it twice.
       if (!streams.hasNext()) this.endEpoch();
@@ -339,7 +356,18 @@ export class TrainingRun {
   /** Writes a checkpoint; false (and nothing written) when the state is not finite. */
   private async save(file: string, reason: CheckpointReason): Promise<boolean> {
     if (!allFinite(this.params) || !Number.isFinite(this.smooth)) return false; // never replace a good file with a broken state
-    await this.write(file, encodeCheckpoint(this.checkpoint()));
+    const ckpt = this.checkpoint();
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeCheckpoint(ckpt);
+    } finally {
+      // The optimizer's stateDict() is a fresh copy, on the WebAssembly heap under
+      // the wasm backend. Its blocks return to the heap now: left to the garbage
+      // collector (which the small JS objects seldom prompt), every best-model save
+      // took fresh heap pages, and the run's resident memory grew by tens of MiB.
+      for (const t of Object.values(ckpt.optimizer)) if (isWasmTensor(t)) wasmFree(t);
+    }
+    await this.write(file, bytes);
     if (reason !== 'best') this.lastGoodCheckpoint = { file, update: this.update };
     this.reporter.checkpoint({ update: this.update, file, reason });
     return true;
