@@ -29,7 +29,11 @@
  * rate divided by its measured time, i.e. how close the phase runs to what its
  * kernel can do here.
  *
- *   npm run build && node bench/dist/phases.js            # median of 9 rounds
+ * Times are CPU time of the process (process.cpuUsage, so that waiting for a
+ * core on a shared machine does not count), median of 9 rounds; the phases and
+ * the whole update alternate within each round.
+ *
+ *   npm run build && node bench/dist/phases.js
  *   node bench/dist/phases.js --json
  */
 import {
@@ -57,16 +61,43 @@ import { WeftTrainer } from './weft-rnn.js';
 const ROUNDS = 9;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * CPU time of this thread's process (user + system, µs): on a shared machine
+ * it counts only the time this process ran, not the time it waited for a core.
+ */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** µs per call of one batch of `reps` calls of f. */
+function once(f: () => void, reps: number): number {
+  const t0 = cpuNow();
+  for (let i = 0; i < reps; i++) f();
+  return (cpuNow() - t0) / reps;
+}
+
 /** µs per call of f: median over ROUNDS rounds of `reps` calls (after one warm-up round). */
 function time(f: () => void, reps: number): number {
   const out: number[] = [];
   for (let r = 0; r <= ROUNDS; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) f();
-    const us = Number(process.hrtime.bigint() - t0) / 1e3 / reps;
+    const us = once(f, reps);
     if (r > 0) out.push(us);
   }
   return median(out);
+}
+
+/** Like `time` for several functions, alternating them within every round so that load falls on all alike. */
+function timeAll<K extends string>(fs: Record<K, () => void>, reps: number): Record<K, number> {
+  const keys = Object.keys(fs) as K[];
+  const out = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r <= ROUNDS; r++) {
+    for (const k of keys) {
+      const us = once(fs[k], reps);
+      if (r > 0) out[k].push(us);
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, median(out[k])])) as Record<K, number>;
 }
 
 function randomHeap(shape: number[], rng: Rng, scale = 0.1): Tensor {
@@ -98,11 +129,17 @@ async function main(): Promise<void> {
   for (const g of G) rng.fillUniform(g, -1, 1);
   const Ps = [W, U, V, b, c], Acc = Ps.map((p) => wasmZeros(p.shape as number[]));
 
+  // Row views made once, as the model's unroller holds them.
+  const hRow = Array.from({ length: T + 1 }, (_, t) => row(Hs, t));
+  const aRow = Array.from({ length: T }, (_, t) => row(A, t));
+  const dRow = Array.from({ length: T }, (_, t) => row(Delta, t));
+  const dhRow = Array.from({ length: T }, (_, t) => row(dH, t));
+  const uCol = ids.map((id) => row(Ut, id));
   const forward = (): void => {
     for (let t = 0; t < T; t++) {
-      const a = row(A, t);
-      matvec(a, W, row(Hs, t), 1, 1);
-      tanh(row(Hs, t + 1), a);
+      const a = aRow[t]!;
+      matvec(a, W, hRow[t]!, 1, 1);
+      tanh(hRow[t + 1]!, a);
     }
   };
   const after = (): void => {
@@ -116,15 +153,14 @@ async function main(): Promise<void> {
   };
   const backward = (): void => {
     for (let t = T - 1; t >= 0; t--) {
-      const d = row(Delta, t);
-      if (t < T - 1) matvecT(row(dH, t), W, row(Delta, t + 1), 1, 1);
-      tanhBackward(d, row(Hs, t + 1), row(dH, t));
+      if (t < T - 1) matvecT(dhRow[t]!, W, dRow[t + 1]!, 1, 1);
+      tanhBackward(dRow[t]!, hRow[t + 1]!, dhRow[t]!);
     }
   };
   const deferred = (): void => {
     gemm(dW, Delta, Hprev, true, false, 1, 1);
     colSums(db, Delta, 1);
-    for (let t = 0; t < T; t++) axpy(row(Ut, ids[t]!), 1, row(Delta, t)); // dU[:, x_t] += δ_t (U's columns stored as rows here)
+    for (let t = 0; t < T; t++) axpy(uCol[t]!, 1, dRow[t]!); // dU[:, x_t] += δ_t (U's columns stored as rows here)
   };
   const optimizer = (): void => {
     for (const g of G) if (!allFinite(g)) throw new Error('not finite');
@@ -134,22 +170,16 @@ async function main(): Promise<void> {
     for (const g of G) if (!allFinite(g)) throw new Error('not finite');
   };
 
-  const REPS = 2000;
-  const phases = {
-    forward: time(forward, REPS),
-    after: time(after, REPS),
-    backward: time(backward, REPS),
-    deferred: time(deferred, REPS),
-    optimizer: time(optimizer, REPS),
-    check: time(check, REPS),
-  };
-
-  // The real update (as char-rnn runs it), same process.
+  // The real update (as char-rnn runs it), in the same process and the same rounds.
   setBackend('js');
   const trainer = new WeftTrainer(corpus, { batch: 1, backend: 'wasm' });
   trainer.run(300);
-  const update = time(() => trainer.run(1), REPS);
   setBackend('wasm');
+  const phases = timeAll(
+    { forward, after, backward, deferred, optimizer, check, update: () => (trainer.run(1), setBackend('wasm')) },
+    1000,
+  );
+  const update = phases.update;
 
   // Ceilings: each main kernel alone at a size where call overhead does not count.
   const MV = 256, GM = 128, EL = 4096, OPT = 16_384;
