@@ -4,7 +4,7 @@
  * tensors): the old per-element loop (`v − v !== 0` with a branch per entry,
  * as @weft/optim ran it before `allFinite`) against `allFinite` (WebAssembly
  * SIMD on the heap, four accumulators in JavaScript otherwise), and a whole
- * default update for scale. Median of 9 rounds.
+ * default update for scale. CPU time, median of 9 rounds.
  *
  *   npm run build && node bench/dist/finite-check.js
  */
@@ -37,9 +37,11 @@ function time(f: () => boolean, reps: number): number {
   const rounds: number[] = [];
   let ok = true;
   for (let r = 0; r < 10; r++) {
-    const t0 = process.hrtime.bigint();
+    // CPU time (user + system), so that waiting for a core on a shared machine does not count.
+    const c0 = process.cpuUsage();
     for (let i = 0; i < reps; i++) ok = f() && ok;
-    const dt = Number(process.hrtime.bigint() - t0) / 1e3 / reps;
+    const c1 = process.cpuUsage(c0);
+    const dt = (c1.user + c1.system) / reps;
     if (r > 0) rounds.push(dt);
   }
   if (!ok) throw new Error('gradients were not finite');
