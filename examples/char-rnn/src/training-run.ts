@@ -363,8 +363,8 @@ export class TrainingRun {
     } finally {
       // The optimizer's stateDict() is a fresh copy, on the WebAssembly heap under
       // the wasm backend. Its blocks return to the heap now: left to the garbage
-      // collector (which the small JS objects seldom prompt), every best-model save
-      // took fresh heap pages, and the run's resident memory grew by tens of MiB.
+      // collector (which the small JS objects seldom prompt), each best-model save
+      // could take fresh heap pages, which then stay resident.
       for (const t of Object.values(ckpt.optimizer)) if (isWasmTensor(t)) wasmFree(t);
     }
     await this.write(file, bytes);
