@@ -201,8 +201,11 @@ function configArchitecture(config: TrainConfig, K: number): CheckpointArchitect
 export function encodeCheckpoint(ckpt: CharRnnCheckpoint): Uint8Array {
   const tensors = checkpointTensors(ckpt);
   const metadata = checkpointMetadata(ckpt);
-  // The checksum is taken over the tensors as they will read back (contiguous, row-major).
-  metadata[CHECKSUM_KEY] = checkpointChecksum(decodeSafetensors(encodeSafetensors(tensors, metadata)).tensors, metadata);
+  // The checksum is taken over the tensors as they will read back: each one's name,
+  // dtype, shape and elements row-major as little-endian bytes, which is what
+  // `checkpointChecksum` hashes for any layout (it used to encode and decode the
+  // file first to get there: two more copies of every tensor per save).
+  metadata[CHECKSUM_KEY] = checkpointChecksum(tensors, metadata);
   const bytes = encodeSafetensors(tensors, metadata);
   // Validate by decoding what we wrote: one set of rules for saving and loading.
   try {

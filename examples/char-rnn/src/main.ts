@@ -9,9 +9,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { EXIT, type CliIO } from './cli-io.js';
 import { BACKENDS, CELLS, defaultTrainConfig, OPTIMIZERS, type CellName, type TrainConfig } from './config.js';
 import { isFileWriteError, isUserError } from './errors.js';
-import { gradcheckCommand } from './gradcheck-command.js';
-import { sampleCommand } from './sample-command.js';
-import { trainCommand } from './train.js';
+// Each command's module (and what it pulls in: the corpus, the plotting
+// libraries, @weft/gradcheck, …) is imported when that command runs.
 
 export { EXIT, type CliIO } from './cli-io.js';
 
@@ -117,7 +116,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         if (opts[field] !== undefined) (flags as Record<string, unknown>)[field] = opts[field];
         if (train.getOptionValueSource(field) === 'cli') explicit.add(field);
       }
-      exitCode = await trainCommand(
+      exitCode = await (await import('./train.js')).trainCommand(
         {
           flags,
           explicit,
@@ -142,7 +141,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--prime <text>', 'text to feed the model first (printed before the sample)')
     .option('--seed <s>', 'random seed; the same seed gives the same text', parseInteger, 1)
     .action(async (opts: Record<string, unknown>) => {
-      exitCode = await sampleCommand(
+      exitCode = await (await import('./sample-command.js')).sampleCommand(
         {
           checkpoint: opts.checkpoint as string,
           length: opts.length as number,
@@ -170,7 +169,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--seed <s>', 'random seed of the N(0, 0.01²) weights', parseInteger, 1)
     .option('--json', 'print {"params": {"U": {"count", "max", …}, …}} instead of the table')
     .action(async (opts: Record<string, unknown>) => {
-      exitCode = await gradcheckCommand(
+      exitCode = await (await import('./gradcheck-command.js')).gradcheckCommand(
         {
           data: opts.data as string | undefined,
           hidden: opts.hidden as number,

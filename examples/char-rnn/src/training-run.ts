@@ -14,7 +14,7 @@ import { pullStates, pushStates, startDataParallel } from './parallel.js';
 import { generateIds, stateDict, type CharRnnModel, type Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
 import { resolve } from 'node:path';
-import { Rng } from '@weft/tensor';
+import { isWasmTensor, Rng, wasmFree } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeCheckpoint, loadCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
 import { abortExitCode, abortSignalName, EXIT, type CliIO } from './cli-io.js';
@@ -27,6 +27,13 @@ import { LossCsv, readLossCsv, reportMarkdown, samplesMarkdown, type LossRow, ty
 import type { TokenIds } from './corpus.js';
 import type { TextStreams } from './streams.js';
 import type { Setup } from './train-setup.js';
+
+/**
+ * CHAR_RNN_TIMING=1 in the environment: one line on stderr when the first
+ * update is done (milliseconds since the process started, resident memory), for
+ * measuring start-up (docs/performance.md). Nothing else changes.
+ */
+const TIMING = typeof process !== 'undefined' && process.env.CHAR_RNN_TIMING === '1';
 
 /** Characters sampled from the best model for report.md (the report's 1000). */
 export const BEST_SAMPLE_LENGTH = 1000;
@@ -172,6 +179,9 @@ export class TrainingRun {
     return writeFileAtomic(file, data, this.io.fs ? { fs: this.io.fs } : {});
   }
 
+  /** Whether the first update's timing line was written (CHAR_RNN_TIMING=1). */
+  private timed = false;
+
   private async trainAndFinish(): Promise<number> {
     this.startedAt = performance.now();
     this.reporter.start({
@@ -195,6 +205,13 @@ export class TrainingRun {
 
       this.stepEpoch = this.epoch + 1;
       if (!(await this.step())) return 'diverged';
+      if (TIMING && !this.timed) {
+        this.timed = true;
+        // performance.now() counts from the start of the process.
+        this.io.stderr.write(
+          `char-rnn timing: first update done ${performance.now().toFixed(1)} ms after the process started; ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB resident\n`,
+        );
+      }
       // The epoch is counted and the walk rewound at once, so every checkpoint from here on
       // says "epoch done, next window at the start": a resume never counts it twice.
       if (!streams.hasNext()) await this.endEpoch();
@@ -352,7 +369,18 @@ export class TrainingRun {
   private async save(file: string, reason: CheckpointReason): Promise<boolean> {
     if (!allFinite(this.params) || !Number.isFinite(this.smooth)) return false; // never replace a good file with a broken state
     if (this.dp) await pullStates(this.dp, this.model); // the streams' states live in the workers
-    await this.write(file, encodeCheckpoint(this.checkpoint()));
+    const ckpt = this.checkpoint();
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeCheckpoint(ckpt);
+    } finally {
+      // The optimizer's stateDict() is a fresh copy, on the WebAssembly heap under
+      // the wasm backend. Its blocks return to the heap now: left to the garbage
+      // collector (which the small JS objects seldom prompt), each best-model save
+      // could take fresh heap pages, which then stay resident.
+      for (const t of Object.values(ckpt.optimizer)) if (isWasmTensor(t)) wasmFree(t);
+    }
+    await this.write(file, bytes);
     if (reason !== 'best') this.lastGoodCheckpoint = { file, update: this.update };
     this.reporter.checkpoint({ update: this.update, file, reason });
     return true;

@@ -1,4 +1,4 @@
-import { clone, copy, fill, forEachIndex, formatShape, shapesEqual, Tensor, zeros, zerosLike, type DType } from '@weft/tensor';
+import { allFinite, clone, copy, fill, forEachIndex, formatShape, shapesEqual, Tensor, zeros, zerosLike, type DType } from '@weft/tensor';
 import { clipGradsInPlace } from './clip.js';
 import type { OptimParam } from './param.js';
 import { checkPositive, describe, validateParams } from './validate.js';
@@ -175,11 +175,15 @@ export abstract class Optimizer {
 
   /**
    * True when every gradient entry is finite; otherwise records the first bad
-   * one (badParam, badIndex, badValue) and returns false. One pass, no allocation.
+   * one (badParam, badIndex, badValue) and returns false. One pass per gradient
+   * with `allFinite` (WebAssembly SIMD on the heap, a four-accumulator loop
+   * otherwise: no branch per entry); only a gradient that fails is scanned
+   * again for its first bad entry. No allocation.
    */
   private gradientsFinite(): boolean {
     for (let i = 0; i < this.params.length; i++) {
       const grad = this.param(i).grad;
+      if (allFinite(grad)) continue;
       const g = grad.data, go = grad.offset;
       for (let k = 0, n = grad.size; k < n; k++) {
         const v = g[go + k]!;

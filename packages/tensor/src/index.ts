@@ -17,7 +17,7 @@ export { fromNdarray, toNdarray, type NdarrayFactory, type NdarrayLike } from '.
 export { addOuter, gemm, matmul, matvec, matvecT } from './kernels/blas.js';
 export { add, addRowVector, axpy, clip, copy, fill, mul, scale, scaleShift, sub } from './kernels/elementwise.js';
 export { exp, logSoftmax, relu, reluBackward, sigmoid, sigmoidBackward, softmax, tanh, tanhBackward, type LogSumExp } from './kernels/activations.js';
-export { argmax, colSums, dot, max, norm, rowSums, sum } from './kernels/reductions.js';
+export { allFinite, argmax, colSums, dot, max, norm, rowSums, sum } from './kernels/reductions.js';
 export { allClose } from './kernels/compare.js';
 export { overlaps } from './kernels/check.js';
 export { decodeSafetensors, encodeSafetensors, SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_MAX_RANK, SAFETENSORS_METADATA_KEY, type Safetensors } from './safetensors.js';

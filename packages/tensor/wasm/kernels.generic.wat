@@ -623,6 +623,51 @@
         (br $sloop)))
     (local.get $count))
 
+;; 1 when every one of the n elements at a is finite, 0 when one is NaN or
+  ;; ±Infinity. One pass, no early exit: x·0 is 0 for finite x and NaN for NaN
+  ;; and ±Inf, and NaN survives every later addition, so four vector sums of
+  ;; x·0 (four independent dependency chains, 4·L elements per iteration), then
+  ;; one vector, then a scalar sum over the tail, are NaN exactly when some
+  ;; element is not finite. (The optimizers' gradient check; the caller finds
+  ;; which element in JavaScript, on the cold path.)
+  (func (export "allFinite<X>") (param $a i32) (param $n i32) (result i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $quadEnd i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $zero v128) (local $s <T>)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (local.set $quadEnd (i32.and (local.get $vecEnd) (i32.const -64)))
+    (block $qdone
+      (loop $qloop
+        (br_if $qdone (i32.ge_u (local.get $j) (local.get $quadEnd)))
+        (local.set $s0 (<V>.add (local.get $s0)
+          (<V>.mul (v128.load (i32.add (local.get $a) (local.get $j))) (local.get $zero))))
+        (local.set $s1 (<V>.add (local.get $s1)
+          (<V>.mul (v128.load offset=16 (i32.add (local.get $a) (local.get $j))) (local.get $zero))))
+        (local.set $s2 (<V>.add (local.get $s2)
+          (<V>.mul (v128.load offset=32 (i32.add (local.get $a) (local.get $j))) (local.get $zero))))
+        (local.set $s3 (<V>.add (local.get $s3)
+          (<V>.mul (v128.load offset=48 (i32.add (local.get $a) (local.get $j))) (local.get $zero))))
+        (local.set $j (i32.add (local.get $j) (i32.const 64)))
+        (br $qloop)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $s0 (<V>.add (local.get $s0)
+          (<V>.mul (v128.load (i32.add (local.get $a) (local.get $j))) (local.get $zero))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $s (<T>.add (local.get $s)
+          (<T>.mul (<T>.load (i32.add (local.get $a) (local.get $j))) (<T>.const 0))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop)))
+    (local.set $s0 (<V>.add (<V>.add (local.get $s0) (local.get $s1)) (<V>.add (local.get $s2) (local.get $s3))))
+    ;; a lane equals itself unless it is NaN
+    (i32.and (<I>.all_true (<V>.eq (local.get $s0) (local.get $s0)))
+      (<T>.eq (local.get $s) (local.get $s))))
+
   ;; out[i] = dy[i]·((1 − y[i])·(1 + y[i])) for i < n (tanh's backward from its
   ;; output, 1 − y² without cancellation); out may be y or dy. Same operations in
   ;; the same order as the JavaScript kernel.

@@ -4,6 +4,7 @@
  */
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { wasmAllFinite } from '../wasm/dispatch.js';
 import { checkContiguous, checkLength, checkMatrix, checkNoAlias, fitsLength } from './check.js';
 
 /** Σ a (0 for an empty tensor). */
@@ -13,6 +14,32 @@ export function sum(a: Tensor): number {
   let s = 0;
   for (let i = a.offset, end = a.offset + a.size; i < end; i++) s += x[i]!;
   return s;
+}
+
+/**
+ * True when every element of a is finite, false when one is NaN or ±Infinity
+ * (true for an empty tensor). One pass without early exit and without a
+ * branch per element: in WebAssembly SIMD when a lives on the heap, otherwise
+ * a JavaScript loop with four accumulators of x·0 (0 for finite x, NaN for NaN
+ * and ±Infinity; NaN survives every later addition). To find which element is
+ * bad, scan for it after this returns false.
+ */
+export function allFinite(a: Tensor): boolean {
+  checkContiguous('allFinite', 'a', a);
+  const w = wasmAllFinite(a);
+  if (w >= 0) return w === 1;
+  const x = a.data;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let i = a.offset;
+  const end = i + a.size;
+  for (const end4 = end - 3; i < end4; i += 4) {
+    s0 += x[i]! * 0;
+    s1 += x[i + 1]! * 0;
+    s2 += x[i + 2]! * 0;
+    s3 += x[i + 3]! * 0;
+  }
+  for (; i < end; i++) s0 += x[i]! * 0;
+  return s0 + s1 + (s2 + s3) === 0;
 }
 
 /** a · b over all elements; a and b have equal length. */

@@ -154,3 +154,10 @@ export function wasmAdam(
   k.adam(address(theta), address(g), address(m), address(v), theta.size, lr, beta1, beta2, c1, c2, eps, l2, shrink);
   return true;
 }
+
+/** 1 when every element of a (contiguous) is finite, 0 when not, -1 when it cannot run in wasm. */
+export function wasmAllFinite(a: Tensor): number {
+  const k = kernelsFor(a, a, a);
+  if (k === null) return -1;
+  return k.allFinite(address(a), a.size);
+}

@@ -49,6 +49,8 @@ export interface KernelSet {
   softmax(out: number, a: number, rows: number, n: number, stats: number, maxOut: number, sumOut: number): void;
   /** One RMSProp step over n elements (b untouched when mu = 0). */
   rmsprop(theta: number, g: number, s: number, b: number, n: number, lr: number, alpha: number, eps: number, mu: number, wd: number): void;
+  /** 1 when all n elements are finite, 0 when one is NaN or ±Infinity. */
+  allFinite(a: number, n: number): number;
   /** One Adam/AdamW step over n elements. */
   adam(
     theta: number,
@@ -88,6 +90,7 @@ const KERNEL_NAMES = [
   'softmax',
   'rmsprop',
   'adam',
+  'allFinite',
 ] as const;
 
 let bytes: Uint8Array | null = null;
