@@ -77,7 +77,9 @@ type WithJSONNumbers<T, K extends keyof T> = Omit<T, K> & { [P in K]: JSONNumber
 
 /** `GradcheckReport` as plain data for JSON.stringify: its fields, and its params' and their worst entries', with non-finite numbers (loss, max, mean, analytical, numerical, error) as null. */
 export type GradcheckReportJSON = Omit<WithJSONNumbers<GradcheckReport, 'loss'>, 'params'> & {
+  /** One entry per parameter, as in the report (non-finite numbers as null). */
   params: (Omit<WithJSONNumbers<ParamReport, 'max' | 'mean'>, 'worst'> & {
+    /** The entry with the largest relative error. */
     worst: WithJSONNumbers<WorstEntry, 'analytical' | 'numerical' | 'error'>;
   })[];
 };

@@ -4,7 +4,7 @@ import { GRUCore } from './gru-core.js';
 
 /**
  * A GRU cell with PyTorch's parameterization (`torch.nn.GRUCell`): a
- * {@link FusedCell} whose fused hidden side `hh` is a {@link GRUCore}.
+ * `FusedCell` whose fused hidden side `hh` is a {@link GRUCore}.
  *
  * - inputs: `x` `[B, inputSize]` (or ids `[B]` with `input: 'ids'`), `h` = h_{t−1} `[B, m]`.
  * - output: `h` = h_t `[B, m]`.

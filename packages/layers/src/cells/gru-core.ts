@@ -67,6 +67,7 @@ export class GRUCoreContext implements LayerContext {
  * nothing. dx is stacked `[T·B, 3m]` the same way.
  */
 export class GRUCoreSequence extends CoreSequence<GRUCoreContext> {
+  /** One context per time step. */
   readonly steps: readonly GRUCoreContext[];
 
   /** @internal Built by GRUCore.createSequenceContexts. */

@@ -4,7 +4,7 @@ import { LSTMCore } from './lstm-core.js';
 
 /**
  * An LSTM cell with PyTorch's parameterization (`torch.nn.LSTMCell`): a
- * {@link FusedCell} whose fused hidden side `hh` is an {@link LSTMCore}.
+ * `FusedCell` whose fused hidden side `hh` is an {@link LSTMCore}.
  *
  * - inputs: `x` `[B, inputSize]` (or ids `[B]` with `input: 'ids'`),
  *   `h` = h_{t−1} `[B, m]`, `c` = c_{t−1} `[B, m]`.

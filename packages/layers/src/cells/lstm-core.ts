@@ -74,6 +74,7 @@ export class LSTMCoreContext implements LayerContext {
  * an unroller finds the outputs and dx of all steps as `[T·B, n]` blocks.
  */
 export class LSTMCoreSequence extends CoreSequence<LSTMCoreContext> {
+  /** One context per time step. */
   readonly steps: readonly LSTMCoreContext[];
 
   /** @internal Built by LSTMCore.createSequenceContexts. */
