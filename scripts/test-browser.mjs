@@ -266,10 +266,13 @@ try {
   await page.click('#start');
   await waitPausedAt(page, 3000);
   const browserRate = Number(await page.getAttribute('#rate', 'data-value'));
-  // Each piece the worker sends becomes its own text node: many pieces mean the sample appeared as it was drawn.
+  // Each piece the worker sends becomes its own text node: several pieces mean the sample appeared as it was
+  // drawn. How many depends on the machine's speed: the sample of update 2000 is drawn a few characters per
+  // slice while updates 2000–3000 train, and whatever is left when the run stops arrives at once (4 pieces on
+  // an idle machine, 10–19 under load), so the check asks for more than one.
   const pieces = await page.$eval('#samples p', (p) => p.childNodes.length);
   const drawn = await page.$eval('#samples p', (p) => p.textContent.length);
-  check(pieces >= 5 && drawn === 200, `the newest sample (200 characters) arrived in ${pieces} pieces, as it was drawn`);
+  check(pieces >= 2 && drawn === 200, `the newest sample (200 characters) arrived in ${pieces} pieces, as it was drawn`);
   await pageSample(page, { seed: 1, length: 300, prime: 'Alice ', temperature: 0.8, topP: 0.95 });
   await page.screenshot({ path: join(root, 'docs', 'char-rnn-web.png'), fullPage: true });
   const browserLongest = (await data(page)).longestTask;
