@@ -16,6 +16,9 @@ import { sampleIds, stateDict, type CharRnnModel, type Param, type SamplingOptio
 import { copy, Rng, withBackend, type Backend } from '@weft/tensor';
 import { checkpointStates, type CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
 import { copyParams, copyStates, copyStreamStates, generateFromCheckpoint, modelForConfig, restoreRng } from '@weft/char-rnn-example/model-checkpoint';
+import { lossDivergence, samplingSeed, stepOrDiverge } from '@weft/char-rnn-example/run-rules';
+
+export { samplingSeed };
 import { cellKind } from './cells.js';
 import { TextWalk } from './text-walk.js';
 import { Vocabulary } from './vocabulary.js';
@@ -47,17 +50,6 @@ export interface TrainSettings {
 /** What a page run stores as its CLI `epochs`: it trains until paused or until `updates`. */
 export const PAGE_EPOCHS = 1000;
 
-/**
- * The seed of a training-time sample: the CLI's hash of the run's seed and
- * the update (examples/char-rnn/src/train.ts, `samplingSeed`), so the page
- * draws the CLI's samples.
- */
-export function samplingSeed(seed: number, update: number): number {
-  let h = Math.imul((seed | 0) ^ 0x5bd1e995, 0x9e3779b1) ^ Math.floor(seed / 0x100000000);
-  h = Math.imul(h ^ (update | 0) ^ (h >>> 15), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 /** A request to sample as `char-rnn sample --checkpoint … --seed S` does. */
 export interface SeededSampleRequest extends SamplingOptions {
@@ -223,21 +215,11 @@ export class Trainer {
     this.model.zeroGrad();
     const loss = this.model.lossAndGradients(this.inputs, this.targets);
     const at = this.update + 1;
-    if (!Number.isFinite(loss)) {
-      this.divergence = `the loss became ${loss} at update ${at}`;
-      return 'diverged';
-    }
-    this.initialLoss ??= loss;
-    if (loss > 3 * this.initialLoss) {
-      this.divergence = `the loss rose to ${loss.toPrecision(4)} at update ${at}, more than three times the first loss ${this.initialLoss.toFixed(2)}`;
-      return 'diverged';
-    }
-    try {
-      this.optimizer.step();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (!/finite|NaN|Infinity/i.test(message)) throw error;
-      this.divergence = `the optimizer refused update ${at} (${message})`;
+    if (Number.isFinite(loss)) this.initialLoss ??= loss;
+    // The CLI's rules: the optimizer steps only when the loss did not diverge.
+    const diverged = lossDivergence(loss, this.initialLoss ?? loss, at) ?? stepOrDiverge(this.optimizer, at);
+    if (diverged !== null) {
+      this.divergence = diverged;
       return 'diverged';
     }
     this.loss = loss;

@@ -159,7 +159,7 @@ describe('Trainer', () => {
     let stop: string | null = null;
     while (stop === null && t.update < 2000) stop = t.step();
     expect(stop).toBe('diverged');
-    expect(t.divergence).toMatch(/more than three times the first loss|became|refused/);
+    expect(t.divergence).toMatch(/more than three times the initial loss|became|refused/);
     expect(Number.isFinite(t.smoothLoss)).toBe(true);
   });
 

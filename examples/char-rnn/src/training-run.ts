@@ -11,6 +11,7 @@
  */
 import type { DataParallel } from '@weft/layers';
 import { pullStates, pushStates, startDataParallel } from './parallel.js';
+import { lossDivergence, samplingSeed, stepOrDiverge } from './run-rules.js';
 import { generateIds, stateDict, type CharRnnModel, type Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
 import { resolve } from 'node:path';
@@ -38,18 +39,8 @@ const TIMING = typeof process !== 'undefined' && process.env.CHAR_RNN_TIMING ===
 /** Characters sampled from the best model for report.md (the report's 1000). */
 export const BEST_SAMPLE_LENGTH = 1000;
 
-/**
- * The seed of the generator that draws a training-time sample: a hash of the
- * run's seed and the update. Samples never touch the training generator, so
- * they cannot change the run, and a resumed run draws the same samples as an
- * uninterrupted one. `update` −1 is used for the best model's text.
- */
-export function samplingSeed(seed: number, update: number): number {
-  let h = Math.imul((seed | 0) ^ 0x5bd1e995, 0x9e3779b1) ^ Math.floor(seed / 0x100000000);
-  h = Math.imul(h ^ (update | 0) ^ (h >>> 15), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+export { samplingSeed };
+
 
 /** Where the run writes and what it carries over from the run it continues. */
 export interface RunPlace {
@@ -249,22 +240,11 @@ export class TrainingRun {
     const loss = this.dp ? await this.dp.lossAndGradients(this.inputs, this.targets) : this.model.lossAndGradients(this.inputs, this.targets);
     this.loss = loss;
     const at = this.update + 1;
-    if (!Number.isFinite(loss)) {
-      this.divergence = `the loss became ${loss} at update ${at}`;
-      return false;
-    }
-    this.initialLoss ??= loss;
-    if (loss > 3 * this.initialLoss) {
-      this.divergence = `the loss rose to ${loss.toPrecision(4)} at update ${at}, more than three times the initial loss ${this.initialLoss.toFixed(2)}`;
-      return false;
-    }
-    try {
-      this.optimizer.step();
-    } catch (error) {
-      // @weft/optim refuses non-finite gradients: that is divergence, not a bug.
-      const message = error instanceof Error ? error.message : String(error);
-      if (!/finite|NaN|Infinity/i.test(message)) throw error;
-      this.divergence = `the optimizer refused update ${at} (${message})`;
+    if (Number.isFinite(loss)) this.initialLoss ??= loss;
+    // The optimizer steps only when the loss did not diverge.
+    const diverged = lossDivergence(loss, this.initialLoss ?? loss, at) ?? stepOrDiverge(this.optimizer, at);
+    if (diverged !== null) {
+      this.divergence = diverged;
       return false;
     }
     this.smooth = this.update === 0 ? this.loss : 0.999 * this.smooth + 0.001 * this.loss;
