@@ -41,12 +41,12 @@ function matvecTAdd(out: Float64Array, A: Float64Array, x: Float64Array, rows: n
   for (; i + 3 < rows; i += 4) {
     const r0 = i * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
     const x0 = x[i]!, x1 = x[i + 1]!, x2 = x[i + 2]!, x3 = x[i + 3]!;
-    for (let j = 0; j < cols; j++) out[j] += A[r0 + j]! * x0 + A[r1 + j]! * x1 + A[r2 + j]! * x2 + A[r3 + j]! * x3;
+    for (let j = 0; j < cols; j++) out[j]! += A[r0 + j]! * x0 + A[r1 + j]! * x1 + A[r2 + j]! * x2 + A[r3 + j]! * x3;
   }
   for (; i < rows; i++) {
     const r = i * cols;
     const xi = x[i]!;
-    for (let j = 0; j < cols; j++) out[j] += A[r + j]! * xi;
+    for (let j = 0; j < cols; j++) out[j]! += A[r + j]! * xi;
   }
 }
 
@@ -58,16 +58,16 @@ function outerAdd(A: Float64Array, x: Float64Array, y: Float64Array, rows: numbe
     const x0 = x[i]!, x1 = x[i + 1]!, x2 = x[i + 2]!, x3 = x[i + 3]!;
     for (let j = 0; j < cols; j++) {
       const yj = y[j]!;
-      A[r0 + j] += x0 * yj;
-      A[r1 + j] += x1 * yj;
-      A[r2 + j] += x2 * yj;
-      A[r3 + j] += x3 * yj;
+      A[r0 + j]! += x0 * yj;
+      A[r1 + j]! += x1 * yj;
+      A[r2 + j]! += x2 * yj;
+      A[r3 + j]! += x3 * yj;
     }
   }
   for (; i < rows; i++) {
     const xi = x[i]!;
     const r = i * cols;
-    for (let j = 0; j < cols; j++) A[r + j] += xi * y[j]!;
+    for (let j = 0; j < cols; j++) A[r + j]! += xi * y[j]!;
   }
 }
 
@@ -180,13 +180,13 @@ export class PlainRnn {
       dy[targets[t]!]! -= 1;
       const h = hs[t + 1]!;
       outerAdd(dV, dy, h, K, m);
-      for (let k = 0; k < K; k++) dc[k] += dy[k]!;
+      for (let k = 0; k < K; k++) dc[k]! += dy[k]!;
       dh.set(dhNext);
       matvecTAdd(dh, V, dy, K, m);
       for (let i = 0; i < m; i++) da[i] = (1 - h[i]! * h[i]!) * dh[i]!;
-      for (let i = 0; i < m; i++) db[i] += da[i]!;
+      for (let i = 0; i < m; i++) db[i]! += da[i]!;
       const x = inputs[t]!;
-      for (let i = 0; i < m; i++) dU[i * K + x] += da[i]!;
+      for (let i = 0; i < m; i++) dU[i * K + x]! += da[i]!;
       outerAdd(dW, da, hs[t]!, m, m);
       dhNext.fill(0);
       matvecTAdd(dhNext, W, da, m, m);
@@ -200,7 +200,7 @@ export class PlainRnn {
         gi = gi > limit ? limit : gi < -limit ? -limit : gi;
         const acc = mem[i]! + gi * gi;
         mem[i] = acc;
-        w[i] -= (lr * gi) / Math.sqrt(acc + eps);
+        w[i]! -= (lr * gi) / Math.sqrt(acc + eps);
       }
     }
     return loss;

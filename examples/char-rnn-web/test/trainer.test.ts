@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allClose, backendOf, getBackend, wasmKernelCalls } from '@weft/tensor';
 import { decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint } from '../../char-rnn/src/checkpoint-codec.js';
-import { run, tempDir } from '../../char-rnn/test/cli-helpers.js';
+import { param, run, tempDir } from '../../char-rnn/test/cli-helpers.js';
 import { TextWalk } from '../src/text-walk.js';
 import { Trainer, type TrainSettings } from '../src/trainer.js';
 import { Vocabulary } from '../src/vocabulary.js';
@@ -99,7 +99,7 @@ describe('Trainer', () => {
     const samples = train(t, 314);
     const mine = t.checkpoint();
     expect(mine.vocab).toEqual(ckpt.vocab);
-    for (const name of ['U', 'W', 'V', 'b', 'c'] as const) expect(Array.from(mine.params[name].data)).toEqual(Array.from(ckpt.params[name].data));
+    for (const name of ['U', 'W', 'V', 'b', 'c'] as const) expect(Array.from(param(mine, name).data)).toEqual(Array.from(param(ckpt, name).data));
     expect(Array.from(mine.h.data)).toEqual(Array.from(ckpt.h.data));
     expect(mine.smoothLoss).toBe(ckpt.smoothLoss);
     // The end of an epoch is counted at once: epoch 2 done, the next window at the start.

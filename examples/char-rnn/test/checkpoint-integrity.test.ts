@@ -11,7 +11,7 @@ import { decodeSafetensors, encodeSafetensors, Rng, randn, zeros, type Tensor } 
 import { checkpointChecksum, decodeCheckpoint, encodeCheckpoint, type CharRnnCheckpoint } from '../src/checkpoint.js';
 import { defaultTrainConfig } from '../src/config.js';
 import { UserError } from '../src/errors.js';
-import { makeText, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
+import { makeText, param, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
 
 jest.setTimeout(60_000);
 
@@ -105,7 +105,7 @@ describe('checksum', () => {
 describe('non-finite values', () => {
   it.each([Number.NaN, Infinity, -Infinity])('are refused on save (%p)', (bad) => {
     const ckpt = makeCheckpoint();
-    ckpt.params.W.data[4] = bad;
+    param(ckpt, 'W').data[4] = bad;
     expect(() => encodeCheckpoint(ckpt)).toThrow(/refusing to write an invalid checkpoint: .*"W" holds/);
     const state = makeCheckpoint();
     state.optimizer['adagrad.c']!.data[0] = bad;

@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Tensor } from '@weft/tensor';
 import { main } from '../src/main.js';
 
 /** What a CLI run produced. */
@@ -88,4 +89,11 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** A checkpoint's parameter `name`, with a clear failure when the checkpoint has none. */
+export function param(checkpoint: { params: Record<string, Tensor> }, name: string): Tensor {
+  const tensor = checkpoint.params[name];
+  if (tensor === undefined) throw new Error(`the checkpoint has no parameter "${name}" (it has ${Object.keys(checkpoint.params).join(', ')})`);
+  return tensor;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, PARAM_NAMES } from '../src/checkpoint.js';
-import { makeText, run, tempDir, writeText } from './cli-helpers.js';
+import { makeText, param, run, tempDir, writeText } from './cli-helpers.js';
 
 jest.setTimeout(60_000); // the machine is shared: wall time varies
 
@@ -23,7 +23,7 @@ function train(out: string, ...extra: string[]): Promise<{ code: number; stdout:
 async function expectSameState(a: string, b: string): Promise<void> {
   const x = await loadCheckpoint(a);
   const y = await loadCheckpoint(b);
-  for (const name of PARAM_NAMES) expect(Buffer.from(x.params[name].data.buffer).equals(Buffer.from(y.params[name].data.buffer))).toBe(true);
+  for (const name of PARAM_NAMES) expect(Buffer.from(param(x, name).data.buffer).equals(Buffer.from(param(y, name).data.buffer))).toBe(true);
   expect(Array.from(x.h.data)).toEqual(Array.from(y.h.data));
   expect(Object.keys(x.optimizer).sort()).toEqual(Object.keys(y.optimizer).sort());
   for (const key of Object.keys(x.optimizer)) expect(Array.from(x.optimizer[key]!.data)).toEqual(Array.from(y.optimizer[key]!.data));
@@ -84,8 +84,8 @@ describe('char-rnn train --backend', () => {
     expect([js.config.backend, wasm.config.backend]).toEqual(['js', 'wasm']);
     let anyDifference = false; // SIMD sums in another order: if nothing differs, wasm never ran
     for (const name of PARAM_NAMES) {
-      const a = js.params[name].data;
-      const b = wasm.params[name].data;
+      const a = param(js, name).data;
+      const b = param(wasm, name).data;
       let worst = 0;
       for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(a[i]!)));
       expect(worst).toBeLessThan(1e-8); // 300 AdaGrad updates amplify last-bit differences only this far

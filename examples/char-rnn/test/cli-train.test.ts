@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../src/checkpoint.js';
 import { readLossCsv } from '../src/run-dir.js';
-import { jsonLines, makeText, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
+import { jsonLines, makeText, param, run, snapshotTree, tempDir, writeText } from './cli-helpers.js';
 
 const RUN_FILES = ['checkpoint.safetensors', 'best.safetensors', 'loss.csv', 'loss.svg', 'samples.md', 'report.md'];
 
@@ -159,7 +159,7 @@ describe('char-rnn train', () => {
     expect((await run(small('run-few', '--updates', '150', '--sample-every', '100000', '--sample-length', '5', '--json'))).code).toBe(0);
     const many = await loadCheckpoint(join(dir, 'run-many', 'checkpoint.safetensors'));
     const few = await loadCheckpoint(join(dir, 'run-few', 'checkpoint.safetensors'));
-    for (const name of ['U', 'W', 'V', 'b', 'c'] as const) expect(Array.from(many.params[name].data)).toEqual(Array.from(few.params[name].data));
+    for (const name of ['U', 'W', 'V', 'b', 'c'] as const) expect(Array.from(param(many, name).data)).toEqual(Array.from(param(few, name).data));
     expect(Array.from(many.h.data)).toEqual(Array.from(few.h.data));
     expect(many.rng).toEqual(few.rng);
   });

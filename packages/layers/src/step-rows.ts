@@ -84,7 +84,7 @@ export class StepRows {
     }
     const { all, blocks } = this.storage();
     for (let t = 0; t < refs.length; t++) {
-      const r = refs[t];
+      const r = refs[t]!;
       if (r === null) blocks[t]!.data.fill(0, blocks[t]!.offset, blocks[t]!.offset + blocks[t]!.size);
       else copy(blocks[t]!, r);
     }

@@ -68,8 +68,8 @@ export function referenceCharRnn(w: Weights, inputs: ArrayLike<number>, targets:
       const hPrev = hs[t]!;
       const dout = ps[t]!.map((v, k) => (k === y ? v - 1 : v));
       for (let k = 0; k < K; k++) {
-        grads.c[k] += dout[k]!;
-        for (let j = 0; j < m; j++) grads.V[k]![j] += dout[k]! * h[j]!;
+        grads.c[k]! += dout[k]!;
+        for (let j = 0; j < m; j++) grads.V[k]![j]! += dout[k]! * h[j]!;
       }
       const da = new Array<number>(m);
       for (let j = 0; j < m; j++) {
@@ -78,18 +78,18 @@ export function referenceCharRnn(w: Weights, inputs: ArrayLike<number>, targets:
         da[j] = dh * (1 - h[j]! * h[j]!);
       }
       for (let i = 0; i < m; i++) {
-        grads.b[i] += da[i]!;
-        grads.U[i]![x] += da[i]!;
-        for (let j = 0; j < m; j++) grads.W[i]![j] += da[i]! * hPrev[j]!;
+        grads.b[i]! += da[i]!;
+        grads.U[i]![x]! += da[i]!;
+        for (let j = 0; j < m; j++) grads.W[i]![j]! += da[i]! * hPrev[j]!;
       }
       dhNext = new Array<number>(m).fill(0);
-      for (let j = 0; j < m; j++) for (let i = 0; i < m; i++) dhNext[j] += w.W[i]![j]! * da[i]!;
+      for (let j = 0; j < m; j++) for (let i = 0; i < m; i++) dhNext[j]! += w.W[i]![j]! * da[i]!;
     }
   }
   const scaleAll = (v: number[] | number[][]): void => {
     for (let i = 0; i < v.length; i++) {
       const r = v[i]!;
-      if (Array.isArray(r)) for (let j = 0; j < r.length; j++) r[j] /= batch;
+      if (Array.isArray(r)) for (let j = 0; j < r.length; j++) r[j]! /= batch;
       else (v as number[])[i] = r / batch;
     }
   };

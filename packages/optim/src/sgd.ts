@@ -92,7 +92,7 @@ export class SGD extends Optimizer {
       const g = p.grad.data, go = p.grad.offset;
       const n = p.value.size;
       if (mu === 0) {
-        for (let k = 0; k < n; k++) x[xo + k] -= lr * (g[go + k]! + wd * x[xo + k]!);
+        for (let k = 0; k < n; k++) x[xo + k]! -= lr * (g[go + k]! + wd * x[xo + k]!);
         continue;
       }
       const v = this.velocity[i]!.data;
@@ -100,7 +100,7 @@ export class SGD extends Optimizer {
         const gk = g[go + k]! + wd * x[xo + k]!;
         const vk = mu * v[k]! + gk;
         v[k] = vk;
-        x[xo + k] -= lr * (nesterov ? gk + mu * vk : vk);
+        x[xo + k]! -= lr * (nesterov ? gk + mu * vk : vk);
       }
     }
   }

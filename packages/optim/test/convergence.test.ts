@@ -89,7 +89,7 @@ describe('the test problems', () => {
     const quadratic = Quadratic.start();
     const wrong = (): number => {
       const loss = Quadratic.lossAndGradients(quadratic);
-      quadratic[0]!.grad.data[4] *= 1.01;
+      quadratic[0]!.grad.data[4]! *= 1.01;
       return loss;
     };
     expect(gradientError(quadratic, wrong)).toBeGreaterThan(1e-3);

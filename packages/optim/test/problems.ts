@@ -66,7 +66,7 @@ export class LeastSquares {
     this.X = randn([n, 3], rng);
     const wStar = fromData([1.5, -2, 0.5], [3, 1]);
     this.y = gemm(zeros([n, 1]), this.X, wStar);
-    for (let i = 0; i < n; i++) this.y.data[i] += 0.25; // b* = 0.25
+    for (let i = 0; i < n; i++) this.y.data[i]! += 0.25; // b* = 0.25
     this.prediction = zeros([n, 1]);
     this.residual = zeros([n, 1]);
   }
@@ -80,7 +80,7 @@ export class LeastSquares {
   lossAndGradients(params: readonly TestParam[]): number {
     const [w, b] = params as [TestParam, TestParam];
     gemm(this.prediction, this.X, w.value);
-    for (let i = 0; i < this.n; i++) this.prediction.data[i] += b.value.data[0]!;
+    for (let i = 0; i < this.n; i++) this.prediction.data[i]! += b.value.data[0]!;
     sub(this.residual, this.prediction, this.y);
     gemm(w.grad, this.X, this.residual, true, false, 1 / this.n);
     let loss = 0;

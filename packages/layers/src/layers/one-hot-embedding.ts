@@ -100,7 +100,7 @@ export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbed
     }
     if (this.bias) {
       const b = this.bias.value.data, bo = this.bias.value.offset;
-      for (let r = 0; r < tokens.length; r++) for (let i = 0, o = outT.offset + r * m; i < m; i++) out[o + i] += b[bo + i]!;
+      for (let r = 0; r < tokens.length; r++) for (let i = 0, o = outT.offset + r * m; i < m; i++) out[o + i]! += b[bo + i]!;
     }
     ctx.ids = tokens;
     return ctx.outputs;
@@ -118,7 +118,7 @@ export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbed
     const tokens = ctx.ids;
     for (let r = 0; r < tokens.length; r++) {
       const id = tokens[r]!;
-      for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[go + i * K + id] += d[o + i]!;
+      for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[go + i * K + id]! += d[o + i]!;
     }
     if (this.bias) colSums(this.bias.grad, dOut, 1);
   }

@@ -106,6 +106,6 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
     const d = dLogits.data, dOff = dLogits.offset;
     const K = this.classes;
     const targets = ctx.targets;
-    for (let r = 0; r < targets.length; r++) d[dOff + r * K + targets[r]!] -= s;
+    for (let r = 0; r < targets.length; r++) d[dOff + r * K + targets[r]!]! -= s;
   }
 }

@@ -320,7 +320,7 @@ export class DataParallel {
         const g = p.grad.data;
         const o = p.grad.offset;
         const src = base + this.layout[i]!.offset;
-        for (let k = 0, n = p.grad.size; k < n; k++) g[o + k] += weight * G[src + k]!;
+        for (let k = 0, n = p.grad.size; k < n; k++) g[o + k]! += weight * G[src + k]!;
       });
     }
   }

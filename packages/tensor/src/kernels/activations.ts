@@ -200,7 +200,7 @@ export function softmax(out: Tensor, a: Tensor, lse?: LogSumExp): Tensor {
       else rest += e;
     }
     const inv = 1 / total;
-    for (let j = 0; j < n; j++) o[oo + j] *= inv;
+    for (let j = 0; j < n; j++) o[oo + j]! *= inv;
     if (lse !== undefined) {
       lse.max.data[lse.max.offset + r] = max;
       lse.logSum.data[lse.logSum.offset + r] = Math.log1p(rest + ties);

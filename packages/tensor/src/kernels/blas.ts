@@ -165,13 +165,13 @@ export function matvecT(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0):
     const x2 = alpha * xd[xo + i + 2]!;
     const x3 = alpha * xd[xo + i + 3]!;
     for (let j = 0; j < n; j++) {
-      o[oo + j] += a[r0 + j]! * x0 + a[r1 + j]! * x1 + a[r2 + j]! * x2 + a[r3 + j]! * x3;
+      o[oo + j]! += a[r0 + j]! * x0 + a[r1 + j]! * x1 + a[r2 + j]! * x2 + a[r3 + j]! * x3;
     }
   }
   for (; i < m; i++) {
     const r = ao + i * n;
     const xi = alpha * xd[xo + i]!;
-    for (let j = 0; j < n; j++) o[oo + j] += a[r + j]! * xi;
+    for (let j = 0; j < n; j++) o[oo + j]! += a[r + j]! * xi;
   }
   return out;
 }
@@ -257,10 +257,10 @@ function gemmStreamingB(c: Data, co: number, a: Data, ao: number, b: Data, bo: n
         const v1 = b[b1 + j]!;
         const v2 = b[b2 + j]!;
         const v3 = b[b3 + j]!;
-        c[c0 + j] += p0 * v0 + p1 * v1 + p2 * v2 + p3 * v3;
-        c[c1 + j] += q0 * v0 + q1 * v1 + q2 * v2 + q3 * v3;
-        c[c2 + j] += r0 * v0 + r1 * v1 + r2 * v2 + r3 * v3;
-        c[c3 + j] += s0 * v0 + s1 * v1 + s2 * v2 + s3 * v3;
+        c[c0 + j]! += p0 * v0 + p1 * v1 + p2 * v2 + p3 * v3;
+        c[c1 + j]! += q0 * v0 + q1 * v1 + q2 * v2 + q3 * v3;
+        c[c2 + j]! += r0 * v0 + r1 * v1 + r2 * v2 + r3 * v3;
+        c[c3 + j]! += s0 * v0 + s1 * v1 + s2 * v2 + s3 * v3;
       }
     }
     for (; k < K; k++) {
@@ -271,10 +271,10 @@ function gemmStreamingB(c: Data, co: number, a: Data, ao: number, b: Data, bo: n
       const bk = bo + k * N;
       for (let j = 0; j < N; j++) {
         const v = b[bk + j]!;
-        c[c0 + j] += pk * v;
-        c[c1 + j] += qk * v;
-        c[c2 + j] += rk * v;
-        c[c3 + j] += sk * v;
+        c[c0 + j]! += pk * v;
+        c[c1 + j]! += qk * v;
+        c[c2 + j]! += rk * v;
+        c[c3 + j]! += sk * v;
       }
     }
   }
@@ -292,13 +292,13 @@ function gemmStreamingB(c: Data, co: number, a: Data, ao: number, b: Data, bo: n
       const b2 = b1 + N;
       const b3 = b2 + N;
       for (let j = 0; j < N; j++) {
-        c[ci + j] += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
+        c[ci + j]! += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
       }
     }
     for (; k < K; k++) {
       const ak = alpha * a[ai + k * aCol]!;
       const bk = bo + k * N;
-      for (let j = 0; j < N; j++) c[ci + j] += ak * b[bk + j]!;
+      for (let j = 0; j < N; j++) c[ci + j]! += ak * b[bk + j]!;
     }
   }
 }
@@ -337,14 +337,14 @@ function gemmRowDots(c: Data, co: number, a: Data, ao: number, b: Data, bo: numb
         t2 += y * v2;
         t3 += y * v3;
       }
-      c[c0 + j] += alpha * s0;
-      c[c0 + j + 1] += alpha * s1;
-      c[c0 + j + 2] += alpha * s2;
-      c[c0 + j + 3] += alpha * s3;
-      c[c1 + j] += alpha * t0;
-      c[c1 + j + 1] += alpha * t1;
-      c[c1 + j + 2] += alpha * t2;
-      c[c1 + j + 3] += alpha * t3;
+      c[c0 + j]! += alpha * s0;
+      c[c0 + j + 1]! += alpha * s1;
+      c[c0 + j + 2]! += alpha * s2;
+      c[c0 + j + 3]! += alpha * s3;
+      c[c1 + j]! += alpha * t0;
+      c[c1 + j + 1]! += alpha * t1;
+      c[c1 + j + 2]! += alpha * t2;
+      c[c1 + j + 3]! += alpha * t3;
     }
     for (; j < N; j++) {
       const bj = bo + j * K;
@@ -355,8 +355,8 @@ function gemmRowDots(c: Data, co: number, a: Data, ao: number, b: Data, bo: numb
         s += a[p + k]! * v;
         t += a[q + k]! * v;
       }
-      c[c0 + j] += alpha * s;
-      c[c1 + j] += alpha * t;
+      c[c0 + j]! += alpha * s;
+      c[c1 + j]! += alpha * t;
     }
   }
   for (; i < M; i++) {
@@ -379,16 +379,16 @@ function gemmRowDots(c: Data, co: number, a: Data, ao: number, b: Data, bo: numb
         s2 += av * b[b2 + k]!;
         s3 += av * b[b3 + k]!;
       }
-      c[ci + j] += alpha * s0;
-      c[ci + j + 1] += alpha * s1;
-      c[ci + j + 2] += alpha * s2;
-      c[ci + j + 3] += alpha * s3;
+      c[ci + j]! += alpha * s0;
+      c[ci + j + 1]! += alpha * s1;
+      c[ci + j + 2]! += alpha * s2;
+      c[ci + j + 3]! += alpha * s3;
     }
     for (; j < N; j++) {
       const bj = bo + j * K;
       let s = 0;
       for (let k = 0; k < K; k++) s += a[ai + k]! * b[bj + k]!;
-      c[ci + j] += alpha * s;
+      c[ci + j]! += alpha * s;
     }
   }
 }
@@ -400,7 +400,7 @@ function gemmBothTransposed(c: Data, co: number, a: Data, ao: number, b: Data, b
     for (let j = 0; j < N; j++) {
       let s = 0;
       for (let k = 0; k < K; k++) s += a[ao + k * M + i]! * b[bo + j * K + k]!;
-      c[co + i * N + j] += alpha * s;
+      c[co + i * N + j]! += alpha * s;
     }
   }
 }
@@ -444,16 +444,16 @@ export function addOuter(A: Tensor, x: Tensor, y: Tensor, alpha = 1): Tensor {
     const r3 = r2 + n;
     for (let j = 0; j < n; j++) {
       const yj = yd[yo + j]!;
-      a[r0 + j] += x0 * yj;
-      a[r1 + j] += x1 * yj;
-      a[r2 + j] += x2 * yj;
-      a[r3 + j] += x3 * yj;
+      a[r0 + j]! += x0 * yj;
+      a[r1 + j]! += x1 * yj;
+      a[r2 + j]! += x2 * yj;
+      a[r3 + j]! += x3 * yj;
     }
   }
   for (; i < m; i++) {
     const xi = alpha * xd[xo + i]!;
     const r = ao + i * n;
-    for (let j = 0; j < n; j++) a[r + j] += xi * yd[yo + j]!;
+    for (let j = 0; j < n; j++) a[r + j]! += xi * yd[yo + j]!;
   }
   return A;
 }
@@ -465,5 +465,5 @@ function scaleInPlace(data: Float64Array | Float32Array, o: number, n: number, b
     data.fill(0, o, o + n);
     return;
   }
-  for (let i = 0; i < n; i++) data[o + i] *= beta;
+  for (let i = 0; i < n; i++) data[o + i]! *= beta;
 }

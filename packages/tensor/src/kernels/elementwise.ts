@@ -69,7 +69,7 @@ export function axpy(y: Tensor, alpha: number, x: Tensor): Tensor {
   checkExactOrNoAlias('axpy', 'x', y, x);
   const o = y.data, xd = x.data;
   const oo = y.offset, xo = x.offset;
-  for (let i = 0, n = y.size; i < n; i++) o[oo + i] += alpha * xd[xo + i]!;
+  for (let i = 0, n = y.size; i < n; i++) o[oo + i]! += alpha * xd[xo + i]!;
   return y;
 }
 

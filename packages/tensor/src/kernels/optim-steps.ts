@@ -75,9 +75,9 @@ export function rmspropStep(
     if (useMomentum) {
       const bk = mu * bd[bo + k]! + update;
       bd[bo + k] = bk;
-      x[xo + k] -= lr * bk;
+      x[xo + k]! -= lr * bk;
     } else {
-      x[xo + k] -= lr * update;
+      x[xo + k]! -= lr * update;
     }
   }
 }
@@ -123,13 +123,13 @@ export function adamStep(
   const md = m.data, mo = m.offset;
   const vd = v.data, vo = v.offset;
   for (let k = 0, n = param.size; k < n; k++) {
-    if (shrink !== 0) x[xo + k] -= shrink * x[xo + k]!;
+    if (shrink !== 0) x[xo + k]! -= shrink * x[xo + k]!;
     const gk = g[go + k]! + l2 * x[xo + k]!;
     const mk = beta1 * md[mo + k]! + (1 - beta1) * gk;
     const vk = beta2 * vd[vo + k]! + (1 - beta2) * gk * gk;
     md[mo + k] = mk;
     vd[vo + k] = vk;
-    x[xo + k] -= (lr * (mk / correction1)) / (Math.sqrt(vk / correction2) + eps);
+    x[xo + k]! -= (lr * (mk / correction1)) / (Math.sqrt(vk / correction2) + eps);
   }
 }
 
@@ -171,7 +171,7 @@ export function clipAdagradStep(param: Tensor, grad: Tensor, accum: Tensor, lr: 
     g[go + i] = gi;
     const acc = G[Go + i]! + gi * gi;
     G[Go + i] = acc;
-    p[po + i] -= (lr * gi) / Math.sqrt(acc + eps);
+    p[po + i]! -= (lr * gi) / Math.sqrt(acc + eps);
   }
   return count;
 }

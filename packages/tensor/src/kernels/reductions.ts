@@ -133,7 +133,7 @@ export function colSums(out: Tensor, A: Tensor, beta = 0): Tensor {
   const o = out.data, a = A.data;
   const oo = out.offset;
   if (beta === 0) o.fill(0, oo, oo + n);
-  else if (beta !== 1) for (let j = 0; j < n; j++) o[oo + j] *= beta;
+  else if (beta !== 1) for (let j = 0; j < n; j++) o[oo + j]! *= beta;
   // Four rows per pass: out is read and written once per four rows, and each
   // element still adds the rows one by one, in order (the same sums as row by row).
   let r = 0;
@@ -146,7 +146,7 @@ export function colSums(out: Tensor, A: Tensor, beta = 0): Tensor {
   }
   for (; r < rows; r++) {
     const base = A.offset + r * n;
-    for (let j = 0; j < n; j++) o[oo + j] += a[base + j]!;
+    for (let j = 0; j < n; j++) o[oo + j]! += a[base + j]!;
   }
   return out;
 }
