@@ -19,6 +19,7 @@ import { AdaGrad } from '@weft/optim';
 import { Rng, setBackend, wasmSupported, type Backend } from '@weft/tensor';
 import { loadBenchCorpus, SequenceReader, type BenchCorpus } from './corpus.js';
 import { CLIP, EPS, HIDDEN, LR, SEQ_LENGTH } from './weft-rnn.js';
+import { roundSizes } from './rounds.js';
 
 interface Options {
   quick: boolean;
@@ -191,19 +192,7 @@ async function main(): Promise<void> {
   try {
     for (const n of o.workers) contenders.push(await parallel(corpus, o.batch, backend, n));
     contenders.push(spinControl(1, spinPool), spinControl(2, spinPool));
-    const sizes: number[] = [];
-    for (const c of contenders) {
-      let n = 1;
-      let spent = 0;
-      let rate = 0;
-      while (spent < warmupSeconds) {
-        const s = await c.run(n);
-        spent += s;
-        rate = n / Math.max(s, 1e-6);
-        n = Math.max(1, Math.min(n * 2, Math.ceil(rate * (warmupSeconds - spent))));
-      }
-      sizes.push(Math.max(1, Math.round(rate * roundSeconds)));
-    }
+    const sizes = await roundSizes(contenders, warmupSeconds, roundSeconds);
     const rates: number[][] = contenders.map(() => []);
     const before = contenders.map((c) => (c.dp ? { ...c.dp.stats } : null));
     for (let r = 0; r < o.rounds; r++) {

@@ -34,6 +34,7 @@ import { NumpyRnn, numpyUnavailable, type NumpyInfo } from './numpy.js';
 import { PlainRnn } from './plain-js.js';
 import { loadTfjs } from './tfjs.js';
 import { HIDDEN, SEQ_LENGTH, WeftTrainer } from './weft-rnn.js';
+import { roundSizes } from './rounds.js';
 
 interface Options {
   quick: boolean;
@@ -108,19 +109,7 @@ function timed(fn: () => void): Promise<number> {
 
 /** Warms every contender up, sizes its rounds to about `roundSeconds`, then measures `rounds` alternating rounds. */
 async function measure(contenders: Contender[], rounds: number, roundSeconds: number, warmupSeconds: number, log: (s: string) => void): Promise<Row[]> {
-  const sizes: number[] = [];
-  for (const c of contenders) {
-    let n = 1;
-    let spent = 0;
-    let rate = 0;
-    while (spent < warmupSeconds) {
-      const s = await c.run(n);
-      spent += s;
-      rate = n / Math.max(s, 1e-6);
-      n = Math.max(1, Math.min(n * 2, Math.ceil(rate * (warmupSeconds - spent))));
-    }
-    sizes.push(Math.max(1, Math.round(rate * roundSeconds)));
-  }
+  const sizes = await roundSizes(contenders, warmupSeconds, roundSeconds);
   const rates: number[][] = contenders.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < contenders.length; k++) {

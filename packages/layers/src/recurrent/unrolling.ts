@@ -157,7 +157,9 @@ export class Unrolling {
   /** Per before output / sequence input: the whole-tensor gradient sources of its sum. */
   private readonly beforeWhole: (Tensor | null)[][];
   private readonly sequenceWhole: readonly (readonly (Tensor | null)[])[];
-  private readonly scratch: (Tensor | null)[] = [];
+  /** Per loop output, filled by each backward: its scalar gradient, or the step blocks of its gradient stack. */
+  private readonly loopScalarGrads: (Tensor | null)[];
+  private readonly loopStackGrads: (Tensor[] | null)[];
   private readonly one = full([], 1);
 
   constructor(private readonly plan: UnrollPlan, readonly batch: number, readonly steps: number, propagateSequence: readonly boolean[]) {
@@ -227,6 +229,8 @@ export class Unrolling {
     );
     this.loopGradBufferBlocks = this.loopGradBuffers.map((b) => (b ? blocks(b, T, B) : null));
     this.loopGradOutputs = this.loop.steps.map((s) => s.outputs.map(() => null));
+    this.loopScalarGrads = loop.graph.outputs.map(() => null);
+    this.loopStackGrads = loop.graph.outputs.map(() => null);
 
     const sumFor = (port: Port, fromLoop: number[], fromAfter: number[], exposed: number, fromBefore: number[]): GradientSum | null => {
       if (port.kind !== 'float' || fromLoop.length + fromAfter.length + exposed + fromBefore.length === 0) return null;
@@ -293,8 +297,8 @@ export class Unrolling {
 
     // The gradient of each loop output over all steps, before the carry from later steps is added.
     const outputs = loop.graph.outputs;
-    const stacks: (Tensor[] | null)[] = this.scratchStacks(outputs.length);
-    const scalars: (Tensor | null)[] = this.scratch;
+    const stacks = this.loopStackGrads;
+    const scalars = this.loopScalarGrads;
     for (let k = 0; k < outputs.length; k++) {
       scalars[k] = null;
       stacks[k] = null;
@@ -397,9 +401,4 @@ export class Unrolling {
     return found;
   }
 
-  private stackScratch: (Tensor[] | null)[] = [];
-  private scratchStacks(n: number): (Tensor[] | null)[] {
-    while (this.stackScratch.length < n) this.stackScratch.push(null);
-    return this.stackScratch;
-  }
 }
