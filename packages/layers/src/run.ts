@@ -12,7 +12,7 @@ export interface LossOptions {
 }
 
 /** Per context: the output gradients handed to backward (1 for the loss, null elsewhere), built once. */
-const seeds = new WeakMap<LayerContext, (Tensor | null)[]>();
+const seeds = new WeakMap<LayerContext, { grads: (Tensor | null)[]; loss: number; name: string | undefined }>();
 
 /**
  * Forward of `layer` on `inputs` (one value per input port, or an object by
@@ -30,15 +30,16 @@ export function lossAndGradients<C extends LayerContext>(
 ): number {
   const values = Array.isArray(inputs) ? (inputs as readonly Value[]) : byPortName(layer, inputs as Readonly<Record<string, Value>>);
   const outputs = layer.forward(ctx, values);
-  let grads = seeds.get(ctx);
-  if (grads === undefined) {
-    grads = layer.outputs.map(() => null);
-    grads[lossIndex(layer, options.loss)] = full([], 1);
-    seeds.set(ctx, grads);
+  let seed = seeds.get(ctx);
+  if (seed === undefined || seed.name !== options.loss) {
+    const loss = lossIndex(layer, options.loss);
+    const grads: (Tensor | null)[] = layer.outputs.map(() => null);
+    grads[loss] = full([], 1);
+    seed = { grads, loss, name: options.loss };
+    seeds.set(ctx, seed);
   }
-  layer.backward(ctx, grads);
-  const k = grads.findIndex((g) => g !== null);
-  const loss = outputs[k]!;
+  layer.backward(ctx, seed.grads);
+  const loss = outputs[seed.loss]!;
   return loss.data[loss.offset]!;
 }
 
