@@ -15,6 +15,8 @@ export interface BenchCorpus {
   vocabSize: number;
   /** Characters in the whole book (for projecting a 10-epoch run). */
   bookLength: number;
+  /** The whole book's text (for the whole-process runs, which train on all of it). */
+  book: string;
 }
 
 /** The first `chars` code points of char-rnn's default corpus, encoded with its vocabulary of the whole book. */
@@ -22,7 +24,7 @@ export async function loadBenchCorpus(chars = 200_000): Promise<BenchCorpus> {
   const { text: book } = await loadCorpus();
   const vocab = Vocabulary.fromText(book);
   const ids = vocab.encode(book);
-  return { ids: ids.slice(0, chars), vocabSize: vocab.size, bookLength: ids.length };
+  return { ids: ids.slice(0, chars), vocabSize: vocab.size, bookLength: ids.length, book };
 }
 
 /**

@@ -23,7 +23,8 @@ export interface NumpyInfo {
   threads: number | null;
 }
 
-function childEnv(): NodeJS.ProcessEnv {
+/** The environment for numpy's processes: this one's, without the two OpenBLAS pins (see above). */
+export function numpyEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
@@ -32,7 +33,7 @@ function childEnv(): NodeJS.ProcessEnv {
 
 /** Null when python3 with numpy can run here, else why not. */
 export function numpyUnavailable(): string | null {
-  const probe = spawnSync('python3', ['-c', 'import numpy'], { env: childEnv(), encoding: 'utf8' });
+  const probe = spawnSync('python3', ['-c', 'import numpy'], { env: numpyEnv(), encoding: 'utf8' });
   if (probe.error) return `python3 not found (${probe.error.message})`;
   if (probe.status !== 0) return `python3 cannot import numpy: ${probe.stderr.trim().split('\n').pop()}`;
   return null;
@@ -45,7 +46,7 @@ export class NumpyRnn {
   private waiting: ((line: string) => void)[] = [];
 
   private constructor() {
-    this.child = spawn('python3', [SCRIPT], { env: childEnv() });
+    this.child = spawn('python3', [SCRIPT], { env: numpyEnv() });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
       this.buffer += chunk;

@@ -5,24 +5,31 @@
  * every worker on its own WebAssembly heap), next to the same update in
  * process (no workers).
  *
- *   node bench/dist/run-parallel.js [--quick] [--rounds N] [--batch B] [--workers 1,2] [--json]
+ *   node bench/dist/run-parallel.js [--quick] [--long] [--rounds N] [--batch B] [--workers 1,2] [--json]
  *
  * Method as in run.ts: a warm-up sizes each contender's rounds to ~0.6 s
  * (0.2 s with --quick); the contenders alternate within every round, in an
  * order that rotates, so load from other processes hits them alike; a row is
  * the median over the rounds and ratios are between medians of this run.
+ *
+ * Then memory with the most workers: the coordinator's JS heap and the
+ * process's resident memory (every thread's) before and after 2,000 updates
+ * (20,000 by default, 100,000 with --long), each after a garbage collection.
  */
 import { cpus, loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { charRnn, dataParallel, type CharRnnModel, type DataParallel, type WorkerPort } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
-import { Rng, setBackend, wasmSupported, type Backend } from '@weft/tensor';
+import { Rng, wasmSupported, withBackend, type Backend } from '@weft/tensor';
 import { loadBenchCorpus, SequenceReader, type BenchCorpus } from './corpus.js';
 import { CLIP, EPS, HIDDEN, LR, SEQ_LENGTH } from './weft-rnn.js';
 import { roundSizes } from './rounds.js';
 
 interface Options {
   quick: boolean;
+  long: boolean;
   json: boolean;
   rounds: number;
   batch: number;
@@ -30,7 +37,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, json: false, rounds: 0, batch: 32, workers: [1, 2] };
+  const o: Options = { quick: false, long: false, json: false, rounds: 0, batch: 32, workers: [1, 2] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const positive = (what: string): number => {
@@ -39,6 +46,7 @@ function parseArgs(argv: string[]): Options {
       return n;
     };
     if (a === '--quick') o.quick = true;
+    else if (a === '--long') o.long = true;
     else if (a === '--json') o.json = true;
     else if (a === '--rounds') o.rounds = positive('--rounds');
     else if (a === '--batch') o.batch = positive('--batch');
@@ -46,7 +54,7 @@ function parseArgs(argv: string[]): Options {
       o.workers = (argv[++i] ?? '').split(',').map(Number);
       if (o.workers.length === 0 || o.workers.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`run-parallel: --workers needs a list like 1,2, got ${argv[i]}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/dist/run-parallel.js [--quick] [--rounds N] [--batch B] [--workers 1,2] [--json]');
+      console.log('usage: node bench/dist/run-parallel.js [--quick] [--long] [--rounds N] [--batch B] [--workers 1,2] [--json]');
       process.exit(0);
     } else throw new Error(`run-parallel: unknown argument ${a} (try --help)`);
   }
@@ -82,11 +90,12 @@ interface Contender {
 
 /** The coordinator's model and optimizer (on the WebAssembly heap when available), and the data. */
 function setup(corpus: BenchCorpus, batch: number, backend: Backend): { model: CharRnnModel; opt: AdaGrad; reader: SequenceReader } {
-  setBackend(backend);
-  const model = charRnn({ vocabSize: corpus.vocabSize, hidden: HIDDEN, rng: new Rng(1), batch });
-  const opt = new AdaGrad(model.parameters(), { lr: LR, eps: EPS, clipValue: CLIP });
-  setBackend('js');
-  return { model, opt, reader: new SequenceReader(corpus.ids, SEQ_LENGTH, batch) };
+  // Allocated in the scope: the model's tensors and the optimizer's state live where `backend` says, which picks the kernels.
+  return withBackend(backend, () => {
+    const model = charRnn({ vocabSize: corpus.vocabSize, hidden: HIDDEN, rng: new Rng(1), batch });
+    const opt = new AdaGrad(model.parameters(), { lr: LR, eps: EPS, clipValue: CLIP });
+    return { model, opt, reader: new SequenceReader(corpus.ids, SEQ_LENGTH, batch) };
+  });
 }
 
 function inProcess(corpus: BenchCorpus, batch: number, backend: Backend): Contender {
@@ -95,7 +104,6 @@ function inProcess(corpus: BenchCorpus, batch: number, backend: Backend): Conten
     name: 'in process (no workers)',
     workers: 0,
     run: (n) => {
-      setBackend(backend);
       const start = performance.now();
       for (let i = 0; i < n; i++) {
         reader.next();
@@ -104,7 +112,6 @@ function inProcess(corpus: BenchCorpus, batch: number, backend: Backend): Conten
         model.lossAndGradients(reader.inputs, reader.targets);
         opt.step();
       }
-      setBackend('js');
       return Promise.resolve((performance.now() - start) / 1000);
     },
     close: () => Promise.resolve(),
@@ -121,7 +128,6 @@ async function parallel(corpus: BenchCorpus, batch: number, backend: Backend, wo
     name: `${workers} worker${workers === 1 ? '' : 's'} (dataParallel)`,
     workers,
     run: async (n) => {
-      setBackend(backend); // the coordinator's AdaGrad step on its heap
       const start = performance.now();
       for (let i = 0; i < n; i++) {
         reader.next();
@@ -130,7 +136,6 @@ async function parallel(corpus: BenchCorpus, batch: number, backend: Backend, wo
         await dp.lossAndGradients(reader.inputs, reader.targets);
         opt.step();
       }
-      setBackend('js');
       return (performance.now() - start) / 1000;
     },
     close: () => dp.close(),
@@ -167,6 +172,27 @@ function spinControl(threads: number, pool: Worker[]): Contender {
     },
     close: () => Promise.resolve(),
   };
+}
+
+/** Collects garbage on this thread (node's --expose-gc, switched on here), so heap numbers are live data. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  if (typeof gc === 'function') {
+    gc();
+    gc();
+  }
+}
+
+/** Memory of `c` over `updates` updates: the coordinator's JS heap and the process's RSS, after a collection each. */
+async function memoryOver(c: Contender, updates: number): Promise<{ updates: number; heapBefore: number; heapAfter: number; rssBefore: number; rssAfter: number }> {
+  await c.run(200); // lazily made buffers first
+  collectGarbage();
+  const before = process.memoryUsage();
+  await c.run(updates);
+  collectGarbage();
+  const after = process.memoryUsage();
+  return { updates, heapBefore: before.heapUsed, heapAfter: after.heapUsed, rssBefore: before.rss, rssAfter: after.rss };
 }
 
 function median(xs: number[]): number {
@@ -215,9 +241,13 @@ async function main(): Promise<void> {
     const spin1 = rows.find((r) => r.workers === -1)!;
     const spin2 = rows.find((r) => r.workers === -2)!;
     const control = spin2.updatesPerSecond / spin1.updatesPerSecond;
+    const most = contenders.reduce((a, c) => (c.workers > a.workers ? c : a));
+    const memoryUpdates = o.long ? 100_000 : o.quick ? 2_000 : 20_000;
+    log(`memory: ${memoryUpdates} updates with ${most.name} …`);
+    const memory = { contender: most.name, ...(await memoryOver(most, memoryUpdates)) };
     const loadAfter = loadavg();
     if (o.json) {
-      console.log(JSON.stringify({ config: { hidden: HIDDEN, seqLength: SEQ_LENGTH, batch: o.batch, backend, rounds: o.rounds, roundSeconds }, machine: { cpus: cpus().length, loadBefore, loadAfter, twoThreadScaling: control }, rows, twoOverOneWorker: ratio }, null, 2));
+      console.log(JSON.stringify({ config: { hidden: HIDDEN, seqLength: SEQ_LENGTH, batch: o.batch, backend, rounds: o.rounds, roundSeconds }, machine: { cpus: cpus().length, loadBefore, loadAfter, twoThreadScaling: control }, rows, twoOverOneWorker: ratio, memory }, null, 2));
       return;
     }
     const base = rows[0]!.charsPerSecond;
@@ -230,6 +260,8 @@ async function main(): Promise<void> {
     }
     if (ratio !== null) console.log(`  2 workers / 1 worker: ${ratio.toFixed(2)}× (target ≥ 1.7×) — ${ratio >= 1.7 ? 'met' : 'NOT met'}`);
     console.log(`control, in the same rounds: pure arithmetic on 2 threads vs 1: ${control.toFixed(2)}× (2.00 when 2 cores are free)`);
+    const mib = (x: number): string => (x / 2 ** 20).toFixed(2) + ' MiB';
+    console.log(`memory over ${memory.updates} updates, ${memory.contender}: coordinator JS heap ${mib(memory.heapBefore)} → ${mib(memory.heapAfter)}, process RSS ${mib(memory.rssBefore)} → ${mib(memory.rssAfter)}`);
     console.log(`load average after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (on ${cpus().length} cores)`);
   } finally {
     await Promise.all(contenders.map((c) => c.close()));

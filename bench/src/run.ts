@@ -2,7 +2,8 @@
  * `npm run bench`: how fast weft trains the report's char-RNN, next to a
  * hand-written plain-JS update, TF.js (cpu and wasm backends) and numpy.
  *
- *   node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy] [--no-cells]
+ *   node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy]
+ *                          [--no-cells] [--no-workers] [--no-processes] [--process-updates N]
  *
  * TF.js is not part of weft's install: `npm run bench:install` installs it
  * once (into bench/tfjs); without it the TF.js rows are skipped with a note.
@@ -18,8 +19,13 @@
  * Also: weft's characters/s at batch 1, 8 and 32; the JS heap before and
  * after a long run (flat = nothing allocated per update); the projected time
  * of the default char-rnn run (10 epochs of Moby Dick); the kernel table;
- * then the LSTM/GRU rows (run-cells.ts, in a child process: fused and
- * composed cells, PyTorch when /usr/bin/python3 has torch) unless --no-cells.
+ * batch 32 over 1 and 2 worker threads and memory with workers
+ * (run-parallel.ts, in a child process) unless --no-workers; whole processes
+ * — `char-rnn train --updates 50000` against numpy_train.py, with start-up
+ * time and peak resident memory (whole-process.ts) — unless --no-processes;
+ * the issue's targets in one list; then the LSTM/GRU rows (run-cells.ts, in
+ * a child process: fused and composed cells, PyTorch when /usr/bin/python3
+ * has torch) unless --no-cells.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -35,6 +41,7 @@ import { PlainRnn } from './plain-js.js';
 import { loadTfjs } from './tfjs.js';
 import { HIDDEN, SEQ_LENGTH, WeftTrainer } from './weft-rnn.js';
 import { roundSizes } from './rounds.js';
+import { runWholeProcesses, type ProcessRow } from './whole-process.js';
 
 interface Options {
   quick: boolean;
@@ -44,10 +51,14 @@ interface Options {
   tfjs: boolean;
   numpy: boolean;
   cells: boolean;
+  workers: boolean;
+  processes: boolean;
+  /** Updates per whole-process run (0: the default, 50,000; 5,000 with --quick). */
+  processUpdates: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, long: false, json: false, rounds: 0, tfjs: true, numpy: true, cells: true };
+  const options: Options = { quick: false, long: false, json: false, rounds: 0, tfjs: true, numpy: true, cells: true, workers: true, processes: true, processUpdates: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') options.quick = true;
@@ -56,16 +67,23 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-tfjs') options.tfjs = false;
     else if (a === '--no-numpy') options.numpy = false;
     else if (a === '--no-cells') options.cells = false;
-    else if (a === '--rounds') {
+    else if (a === '--no-workers') options.workers = false;
+    else if (a === '--no-processes') options.processes = false;
+    else if (a === '--process-updates') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --process-updates needs a positive integer, got ${argv[i]}`);
+      options.processUpdates = n;
+    } else if (a === '--rounds') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --rounds needs a positive integer, got ${argv[i]}`);
       options.rounds = n;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy] [--no-cells]');
+      console.log('usage: node bench/dist/run.js [--quick] [--long] [--json] [--rounds N] [--no-tfjs] [--no-numpy] [--no-cells] [--no-workers] [--no-processes] [--process-updates N]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${a} (try --help)`);
   }
   if (options.rounds === 0) options.rounds = options.quick ? 5 : 7;
+  if (options.processUpdates === 0) options.processUpdates = options.quick ? 5_000 : 50_000;
   return options;
 }
 
@@ -300,16 +318,37 @@ async function main(): Promise<void> {
   let kernelsWasm: KernelRow[] = [];
   if (wasmOk) kernelsWasm = withBackend('wasm', () => runKernelBench({ quick: options.quick }));
 
+  // 6. Every core: batch 32 in process and over 1 and 2 worker threads, and memory with workers.
+  let parallel: ParallelReport | null = null;
+  if (options.workers) {
+    log('workers: batch 32 in process, over 1 and 2 worker threads (run-parallel.js) …');
+    parallel = runParallel(options);
+  } else notes.push('workers skipped (--no-workers)');
+
+  // 7. Whole processes: start-up, peak memory, and the run's time against numpy's.
+  let processes: ProcessRow[] = [];
+  if (options.processes) {
+    log(`whole processes: char-rnn train --updates ${options.processUpdates} against numpy_train.py, 3 runs each, alternating …`);
+    processes = await runWholeProcesses({ updates: options.processUpdates, repeats: 3, book: corpus.book, numpy: options.numpy && numpyUnavailable() === null, log });
+  } else notes.push('whole processes skipped (--no-processes)');
+
   const numpyBest = rows.find((r) => r.name.startsWith('numpy (time-batched'));
   const plain = rows.find((r) => r.name.startsWith('plain JS'));
   const weftJs = rows.find((r) => r.name === 'weft (pure JS)');
   const b1 = batchRows[0]!.charsPerSecond;
   const b32 = batchRows[2]!.charsPerSecond;
+  const weftProcess = processes.find((p) => p.name.startsWith('char-rnn'));
+  const numpyProcess = processes.find((p) => p.name.startsWith('numpy'));
   const targets = {
     weftOverNumpy: numpyBest ? { value: weftRate / numpyBest.updatesPerSecond, target: 1.5 } : null,
+    weftOverNumpyWholeProcess: weftProcess && numpyProcess ? { value: numpyProcess.median.seconds / weftProcess.median.seconds, target: 1.5 } : null,
+    twoWorkersOverOne: parallel?.twoOverOneWorker != null ? { value: parallel.twoOverOneWorker, target: 1.7, twoThreadControl: parallel.machine.twoThreadScaling } : null,
+    peakResidentMiB: weftProcess?.median.peakMiB != null ? { value: weftProcess.median.peakMiB, target: 100 } : null,
+    startUpSeconds: weftProcess?.median.firstUpdateSeconds != null ? { value: weftProcess.median.firstUpdateSeconds, target: 0.3 } : null,
+    heapGrowthBytes: { value: heapAfter - heapBefore, updates: heapUpdates },
+    heapGrowthBytesWithWorkers: parallel ? { value: parallel.memory.heapAfter - parallel.memory.heapBefore, rssGrowth: parallel.memory.rssAfter - parallel.memory.rssBefore, updates: parallel.memory.updates } : null,
     pureJsOverPlainJs: weftJs && plain ? { value: weftJs.updatesPerSecond / plain.updatesPerSecond, target: 1.0 } : null,
     batch32OverBatch1Chars: { value: b32 / b1, target: 8 },
-    heapGrowthBytes: { value: heapAfter - heapBefore, updates: heapUpdates },
     projectedDefaultRunSeconds: { value: projectedSeconds, target: 150 },
   };
 
@@ -325,6 +364,8 @@ async function main(): Promise<void> {
           heap: { updates: heapUpdates, seconds: heapSeconds, heapUsedBefore: heapBefore, heapUsedAfter: heapAfter, wasmHeapUsedBefore: wasmBefore, wasmHeapUsedAfter: wasmAfter },
           projection: { updatesPerEpoch, epochs: 10, seconds: projectedSeconds },
           kernels: { js: kernelsJs, wasm: kernelsWasm },
+          parallel,
+          processes,
           targets,
           notes,
           seconds: (performance.now() - started) / 1000,
@@ -369,17 +410,74 @@ async function main(): Promise<void> {
   });
   console.log('\nKernels (GFLOP/s, or ns per call), pure JS vs WebAssembly backend:');
   console.log(table(['kernel', 'shape', 'pure JS', 'wasm'], kernelRows, [false, false, true, true]));
-  console.log('\nTargets (issue 7):');
+  if (parallel) printParallel(parallel);
+  if (processes.length > 0) printProcesses(processes);
+  console.log('\nTargets (issue 13, then issue 7):');
   const t = targets;
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-  if (t.weftOverNumpy) console.log(`  weft ≥ 1.5× numpy (time-batched) updates/s: ${t.weftOverNumpy.value.toFixed(2)}× — ${verdict(t.weftOverNumpy.value >= 1.5)}`);
-  if (t.pureJsOverPlainJs) console.log(`  pure-JS weft ≥ 1.0× plain JS: ${t.pureJsOverPlainJs.value.toFixed(2)}× — ${verdict(t.pureJsOverPlainJs.value >= 1)}`);
-  console.log(`  batch 32 ≥ 8× chars/s of batch 1: ${t.batch32OverBatch1Chars.value.toFixed(2)}× — ${verdict(t.batch32OverBatch1Chars.value >= 8)}`);
+  if (t.weftOverNumpy) console.log(`  weft float64 batch 1 ≥ 1.5× numpy (time-batched) updates/s, in process: ${t.weftOverNumpy.value.toFixed(2)}× — ${verdict(t.weftOverNumpy.value >= 1.5)}`);
+  if (t.weftOverNumpyWholeProcess) console.log(`  … and as whole processes (${options.processUpdates} updates, numpy's time / char-rnn's): ${t.weftOverNumpyWholeProcess.value.toFixed(2)}× — ${verdict(t.weftOverNumpyWholeProcess.value >= 1.5)}`);
+  if (t.twoWorkersOverOne) console.log(`  batch 32, 2 workers ≥ 1.7× the chars/s of 1 worker: ${t.twoWorkersOverOne.value.toFixed(2)}× — ${verdict(t.twoWorkersOverOne.value >= 1.7)} (control: 2 threads of pure arithmetic ${t.twoWorkersOverOne.twoThreadControl.toFixed(2)}× 1)`);
+  if (t.peakResidentMiB) console.log(`  peak resident memory of char-rnn train --updates ${options.processUpdates} ≤ 100 MiB: ${t.peakResidentMiB.value.toFixed(1)} MiB — ${verdict(t.peakResidentMiB.value <= 100)}`);
+  if (t.startUpSeconds) console.log(`  start-up (spawn to the first update done) ≤ 0.3 s: ${t.startUpSeconds.value.toFixed(3)} s — ${verdict(t.startUpSeconds.value <= 0.3)}`);
   console.log(`  heap flat: ${((heapAfter - heapBefore) / 1024).toFixed(0)} KiB over ${heapUpdates} updates`);
+  if (t.heapGrowthBytesWithWorkers) {
+    const w = t.heapGrowthBytesWithWorkers;
+    console.log(`  heap flat with workers: coordinator ${(w.value / 1024).toFixed(0)} KiB, process RSS ${(w.rssGrowth / 1024).toFixed(0)} KiB over ${w.updates} updates`);
+  }
+  if (t.pureJsOverPlainJs) console.log(`  pure-JS weft ≥ 1.0× plain JS: ${t.pureJsOverPlainJs.value.toFixed(2)}× — ${verdict(t.pureJsOverPlainJs.value >= 1)}`);
+  console.log(`  batch 32 ≥ 8× chars/s of batch 1 (one thread): ${t.batch32OverBatch1Chars.value.toFixed(2)}× — ${verdict(t.batch32OverBatch1Chars.value >= 8)}`);
   console.log(`  default run < 2.5 min: ${(projectedSeconds / 60).toFixed(2)} min (projected) — ${verdict(projectedSeconds < 150)}`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`(benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
   if (options.cells) runCells(options);
+}
+
+/** What run-parallel.js reports with --json. */
+interface ParallelReport {
+  config: { batch: number; backend: string; rounds: number };
+  machine: { loadBefore: number[]; loadAfter: number[]; twoThreadScaling: number };
+  rows: { name: string; workers: number; updatesPerSecond: number; charsPerSecond: number }[];
+  twoOverOneWorker: number | null;
+  memory: { contender: string; updates: number; heapBefore: number; heapAfter: number; rssBefore: number; rssAfter: number };
+}
+
+/** The data-parallel rows (run-parallel.ts) in a child process: its threads and heaps are its own; its report comes back as JSON. */
+function runParallel(options: Options): ParallelReport {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'run-parallel.js');
+  const args = [script, '--json', '--rounds', String(options.rounds), ...(options.quick ? ['--quick'] : []), ...(options.long ? ['--long'] : [])];
+  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`bench: the data-parallel bench (${script}) failed with status ${result.status}`);
+  return JSON.parse(result.stdout) as ParallelReport;
+}
+
+function printParallel(p: ParallelReport): void {
+  const base = p.rows[0]!.charsPerSecond;
+  console.log(`\nbatch ${p.config.batch} (${p.config.backend}) in process and over worker threads (dataParallel; median of ${p.config.rounds} alternating rounds):`);
+  console.log(
+    table(
+      ['implementation', 'updates/s', 'chars/s', 'vs in process'],
+      p.rows.filter((r) => r.workers >= 0).map((r) => [r.name, r.updatesPerSecond.toFixed(1), r.charsPerSecond.toFixed(0), (r.charsPerSecond / base).toFixed(2) + '×']),
+      [false, true, true, true],
+    ),
+  );
+  console.log(`control, in the same rounds: pure arithmetic on 2 threads vs 1: ${p.machine.twoThreadScaling.toFixed(2)}× (2.00 when both cores are free)`);
+  const m = p.memory;
+  const mib = (x: number): string => (x / 2 ** 20).toFixed(1) + ' MiB';
+  console.log(`memory over ${m.updates} updates, ${m.contender}: coordinator JS heap ${mib(m.heapBefore)} → ${mib(m.heapAfter)}, process RSS (all threads) ${mib(m.rssBefore)} → ${mib(m.rssAfter)}`);
+}
+
+function printProcesses(rows: ProcessRow[]): void {
+  const runs = rows[0]!.runs.length;
+  console.log(`\nWhole processes (median of ${runs} alternating runs; start-up = spawn to the first update done; peak = getrusage maxRSS):`);
+  const s = (x: number | null, digits: number): string => (x === null ? '–' : x.toFixed(digits));
+  console.log(
+    table(
+      ['command', 'seconds', 'updates/s', 'start-up s', 'peak MiB'],
+      rows.map((r) => [r.name, s(r.median.seconds, 2), r.updates > 0 ? (r.updates / r.median.seconds).toFixed(0) : '–', s(r.median.firstUpdateSeconds, 3), s(r.median.peakMiB, 1)]),
+      [false, true, true, true, true],
+    ),
+  );
 }
 
 /** The LSTM/GRU rows (run-cells.ts) in a child process, so their heap and wasm heap are their own. */

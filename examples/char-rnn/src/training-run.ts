@@ -31,8 +31,9 @@ import type { Setup } from './train-setup.js';
 
 /**
  * CHAR_RNN_TIMING=1 in the environment: one line on stderr when the first
- * update is done (milliseconds since the process started, resident memory), for
- * measuring start-up (docs/performance.md). Nothing else changes.
+ * update is done (milliseconds since the process started, resident memory) and
+ * one at exit (peak resident memory), for measuring start-up and memory
+ * (docs/performance.md, `npm run bench`). Nothing else changes.
  */
 const TIMING = typeof process !== 'undefined' && process.env.CHAR_RNN_TIMING === '1';
 
@@ -202,6 +203,10 @@ export class TrainingRun {
         this.io.stderr.write(
           `char-rnn timing: first update done ${performance.now().toFixed(1)} ms after the process started; ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB resident\n`,
         );
+        // The peak of the whole run (the plot at the end included), as the kernel counts it (getrusage).
+        process.once('exit', () => {
+          process.stderr.write(`char-rnn timing: peak ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB resident\n`);
+        });
       }
       // The epoch is counted and the walk rewound at once, so every checkpoint from here on
       // says "epoch done, next window at the start": a resume never counts it twice.

@@ -1,0 +1,134 @@
+/**
+ * Whole processes, as a user meets them: `char-rnn train --updates N` (the
+ * default model on the default corpus, wasm, with its samples, checkpoints
+ * and plot) against bench/numpy_train.py (the same update in numpy on the
+ * same text, training and a progress line only), each started fresh,
+ * alternating, `repeats` times.
+ *
+ * Per run: wall time from spawn to exit, time from spawn to the first update
+ * (the moment the child's "first update done" line arrives on stderr:
+ * char-rnn's CHAR_RNN_TIMING=1 line, numpy_train.py's own), and the peak
+ * resident memory the child reports at exit (getrusage's maxRSS, both).
+ * A control row times `node -e 0`: what starting Node costs here.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { numpyEnv } from './numpy.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** char-rnn's CLI, built (the bench runs after `npm run build`). */
+const CHAR_RNN_CLI = join(HERE, '..', '..', 'examples', 'char-rnn', 'dist', 'cli.js');
+const NUMPY_TRAIN = join(HERE, '..', 'numpy_train.py');
+
+/** One process's numbers. */
+export interface ProcessRun {
+  /** Spawn to exit. */
+  seconds: number;
+  /** Spawn to the first update's line; null for the control. */
+  firstUpdateSeconds: number | null;
+  /** Peak resident set size the child reported at exit, MiB; null for the control. */
+  peakMiB: number | null;
+}
+
+/** One command's runs and their medians. */
+export interface ProcessRow {
+  name: string;
+  updates: number;
+  runs: ProcessRun[];
+  median: ProcessRun;
+}
+
+interface Command {
+  name: string;
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  updates: number;
+}
+
+const FIRST_UPDATE = /first update done/;
+const PEAK = /timing: peak ([\d.]+) MiB resident/;
+
+/** Runs `command` once; rejects with the tail of its stderr when it fails. */
+function runOnce(command: Command): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let firstUpdate: number | null = null;
+    let peak: number | null = null;
+    let stderr = '';
+    const child = spawn(command.file, command.args, { env: command.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      if (firstUpdate === null && FIRST_UPDATE.test(chunk)) firstUpdate = performance.now();
+      stderr += chunk;
+      const m = PEAK.exec(stderr);
+      if (m) peak = Number(m[1]);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - start) / 1000;
+      if (code !== 0) {
+        reject(new Error(`${command.name} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+        return;
+      }
+      resolve({ seconds, firstUpdateSeconds: firstUpdate === null ? null : (firstUpdate - start) / 1000, peakMiB: peak });
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function medianRun(runs: ProcessRun[]): ProcessRun {
+  const of = (pick: (r: ProcessRun) => number | null): number | null => {
+    const xs = runs.map(pick).filter((x): x is number => x !== null);
+    return xs.length === 0 ? null : median(xs);
+  };
+  return { seconds: of((r) => r.seconds)!, firstUpdateSeconds: of((r) => r.firstUpdateSeconds), peakMiB: of((r) => r.peakMiB) };
+}
+
+/**
+ * Runs char-rnn, numpy (when `numpy`) and the `node -e 0` control `repeats`
+ * times each, alternating, `updates` training updates per run; `book` is the
+ * default corpus's text (written to a temporary file for numpy). Returns one
+ * row per command, char-rnn first.
+ */
+export async function runWholeProcesses(options: { updates: number; repeats: number; book: string; numpy: boolean; log: (s: string) => void }): Promise<ProcessRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-bench-process-'));
+  try {
+    const text = join(dir, 'book.txt');
+    writeFileSync(text, options.book);
+    const n = String(options.updates);
+    const commands: Command[] = [
+      {
+        name: `char-rnn train --updates ${n}`,
+        file: process.execPath,
+        args: [CHAR_RNN_CLI, 'train', '--updates', n, '--out', join(dir, 'run'), '--json'],
+        env: { ...process.env, CHAR_RNN_TIMING: '1' },
+        updates: options.updates,
+      },
+    ];
+    if (options.numpy) {
+      commands.push({ name: `numpy_train.py (${n} updates)`, file: 'python3', args: [NUMPY_TRAIN, text, n, join(dir, 'numpy.npz')], env: numpyEnv(), updates: options.updates });
+    }
+    commands.push({ name: 'control: node -e 0', file: process.execPath, args: ['-e', '0'], env: process.env, updates: 0 });
+    const runs: ProcessRun[][] = commands.map(() => []);
+    for (let r = 0; r < options.repeats; r++) {
+      for (let k = 0; k < commands.length; k++) {
+        const i = (k + r) % commands.length;
+        rmSync(join(dir, 'run'), { recursive: true, force: true }); // every char-rnn run starts fresh, never resumes
+        runs[i]!.push(await runOnce(commands[i]!));
+      }
+      options.log(`  run ${r + 1}/${options.repeats} done`);
+    }
+    return commands.map((c, i) => ({ name: c.name, updates: c.updates, runs: runs[i]!, median: medianRun(runs[i]!) }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
