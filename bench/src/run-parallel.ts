@@ -17,8 +17,6 @@
  * (20,000 by default, 100,000 with --long), each after a garbage collection.
  */
 import { cpus, loadavg } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { charRnn, dataParallel, type CharRnnModel, type DataParallel, type WorkerPort } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
@@ -26,6 +24,7 @@ import { Rng, wasmSupported, withBackend, type Backend } from '@weft/tensor';
 import { loadBenchCorpus, SequenceReader, type BenchCorpus } from './corpus.js';
 import { CLIP, EPS, HIDDEN, LR, SEQ_LENGTH } from './weft-rnn.js';
 import { roundSizes } from './rounds.js';
+import { collectGarbage } from './gc.js';
 
 interface Options {
   quick: boolean;
@@ -172,16 +171,6 @@ function spinControl(threads: number, pool: Worker[]): Contender {
     },
     close: () => Promise.resolve(),
   };
-}
-
-/** Collects garbage on this thread (node's --expose-gc, switched on here), so heap numbers are live data. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (() => void) | undefined;
-  if (typeof gc === 'function') {
-    gc();
-    gc();
-  }
 }
 
 /** Memory of `c` over `updates` updates: the coordinator's JS heap and the process's RSS, after a collection each. */

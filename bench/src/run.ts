@@ -31,8 +31,6 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { withBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, type Backend } from '@weft/tensor';
 import { loadBenchCorpus, SequenceReader, type BenchCorpus } from './corpus.js';
 import { runKernelBench, type KernelRow } from './kernels.js';
@@ -41,6 +39,7 @@ import { PlainRnn } from './plain-js.js';
 import { loadTfjs } from './tfjs.js';
 import { HIDDEN, SEQ_LENGTH, WeftTrainer } from './weft-rnn.js';
 import { roundSizes } from './rounds.js';
+import { collectGarbage } from './gc.js';
 import { runWholeProcesses, type ProcessRow } from './whole-process.js';
 
 interface Options {
@@ -230,16 +229,6 @@ function table(header: string[], rows: string[][], numeric: boolean[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]): string => cells.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-/** Collects garbage when the runtime allows it (node's --expose-gc, switched on here), so heap numbers are live data. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (() => void) | undefined;
-  if (typeof gc === 'function') {
-    gc();
-    gc();
-  }
 }
 
 async function main(): Promise<void> {
