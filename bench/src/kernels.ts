@@ -1,6 +1,7 @@
 /**
  * Kernel micro-benchmark for @weft/tensor: GFLOP/s of the matrix kernels
- * (matvec, matvecT, addOuter, gemm NN/NT) at 100×100 and 80×100 float64,
+ * (matvec, matvecT, addOuter, gemm NN/NT) at 100×100 and 80×100 float64 and
+ * at 100×100 float32,
  * ns per call and per element of exp, tanh, sigmoid and softmax on length 100
  * (float64 and float32) and of softmax on the char-RNN's logits [25, 89], and
  * a naive one-accumulator matvec as the reference the 4-row blocking is
@@ -97,41 +98,46 @@ interface Case {
 /** The benchmark cases; every operand is allocated here, once, so the timed calls allocate nothing. */
 function cases(rng: Rng): Case[] {
   const list: Case[] = [];
-  for (const [m, n] of [
-    [100, 100],
-    [80, 100],
+  // float64 at both shapes, with the naive reference; float32 (f32x4 in wasm: four lanes, not two) at 100×100.
+  for (const [m, n, dtype] of [
+    [100, 100, 'float64'],
+    [80, 100, 'float64'],
+    [100, 100, 'float32'],
   ] as const) {
-    const A = randn([m, n], rng);
-    const xn = randn([n], rng);
-    const xm = randn([m], rng);
-    const outM = zeros([m]);
-    const outN = zeros([n]);
-    const B = randn([n, n], rng); // [K, N] for NN and [N, K] for NT, K = N = n
-    const C = zeros([m, n]);
-    const naiveOut = new Float64Array(m);
+    const A = randn([m, n], rng, 0, 1, dtype);
+    const xn = randn([n], rng, 0, 1, dtype);
+    const xm = randn([m], rng, 0, 1, dtype);
+    const outM = zeros([m], dtype);
+    const outN = zeros([n], dtype);
+    const B = randn([n, n], rng, 0, 1, dtype); // [K, N] for NN and [N, K] for NT, K = N = n
+    const C = zeros([m, n], dtype);
     const mn = `A[${m},${n}]`;
-    list.push(
-      { kernel: 'matvec', shape: `${mn} x[${n}]`, flopsPerCall: 2 * m * n, run: () => void matvec(outM, A, xn) },
-      {
+    const suffix = dtype === 'float64' ? '' : ' float32';
+    list.push({ kernel: 'matvec', shape: `${mn} x[${n}]${suffix}`, flopsPerCall: 2 * m * n, run: () => void matvec(outM, A, xn) });
+    if (dtype === 'float64') {
+      const naiveOut = new Float64Array(m);
+      list.push({
         kernel: 'matvec (naive, 1 accumulator)',
         shape: `${mn} x[${n}]`,
         flopsPerCall: 2 * m * n,
         run: () => naiveMatvec(naiveOut, A.data as Float64Array, xn.data as Float64Array, m, n),
-      },
-      { kernel: 'matvecT', shape: `${mn}ᵀ x[${m}]`, flopsPerCall: 2 * m * n, run: () => void matvecT(outN, A, xm) },
-      // alpha is tiny so repeated accumulation keeps A's values (and the timing) stable.
-      { kernel: 'addOuter', shape: `${mn} += x[${m}] y[${n}]ᵀ`, flopsPerCall: 2 * m * n, run: () => void addOuter(A, xm, xn, 1e-12) },
-      { kernel: 'gemm NN', shape: `${mn}·B[${n},${n}]`, flopsPerCall: 2 * m * n * n, run: () => void gemm(C, A, B) },
-      { kernel: 'gemm NT', shape: `${mn}·B[${n},${n}]ᵀ`, flopsPerCall: 2 * m * n * n, run: () => void gemm(C, A, B, false, true) },
-    );
-    // Guard: the naive reference must compute the same thing as the kernel.
-    matvec(outM, A, xn);
-    naiveMatvec(naiveOut, A.data as Float64Array, xn.data as Float64Array, m, n);
-    for (let i = 0; i < m; i++) {
-      if (Math.abs(naiveOut[i]! - outM.data[i]!) > 1e-9 * Math.max(1, Math.abs(naiveOut[i]!))) {
-        throw new Error(`kernel bench: matvec and the naive reference disagree at row ${i}`);
+      });
+      // Guard: the naive reference must compute the same thing as the kernel.
+      matvec(outM, A, xn);
+      naiveMatvec(naiveOut, A.data as Float64Array, xn.data as Float64Array, m, n);
+      for (let i = 0; i < m; i++) {
+        if (Math.abs(naiveOut[i]! - outM.data[i]!) > 1e-9 * Math.max(1, Math.abs(naiveOut[i]!))) {
+          throw new Error(`kernel bench: matvec and the naive reference disagree at row ${i}`);
+        }
       }
     }
+    list.push(
+      { kernel: 'matvecT', shape: `${mn}ᵀ x[${m}]${suffix}`, flopsPerCall: 2 * m * n, run: () => void matvecT(outN, A, xm) },
+      // alpha is tiny so repeated accumulation keeps A's values (and the timing) stable.
+      { kernel: 'addOuter', shape: `${mn} += x[${m}] y[${n}]ᵀ${suffix}`, flopsPerCall: 2 * m * n, run: () => void addOuter(A, xm, xn, 1e-12) },
+      { kernel: 'gemm NN', shape: `${mn}·B[${n},${n}]${suffix}`, flopsPerCall: 2 * m * n * n, run: () => void gemm(C, A, B) },
+      { kernel: 'gemm NT', shape: `${mn}·B[${n},${n}]ᵀ${suffix}`, flopsPerCall: 2 * m * n * n, run: () => void gemm(C, A, B, false, true) },
+    );
   }
   // The elementwise kernels on a hidden layer's worth of values (N(0, 2²): both
   // of tanh's regimes), float64 then float32; softmax also on T = 25 rows of
