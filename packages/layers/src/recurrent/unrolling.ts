@@ -8,7 +8,7 @@
  * after the loop; backward mirrors it and sums every gradient where several
  * arrive (from outside, from the part after the loop, from the next step).
  */
-import { add, copy, fill, full, getBackend, Tensor, withBackend, zeros, type Backend } from '@weft/tensor';
+import { add, copy, fill, full, getBackend, getDefaultDtype, Tensor, withBackend, zeros, type Backend, type DType } from '@weft/tensor';
 import type { GraphContext, GraphSequence } from '../graph/graph.js';
 import type { Port, Value } from '../port.js';
 import { rowBlock, stackedView } from '../step-rows.js';
@@ -52,6 +52,8 @@ class GradientSum {
 
   /** Where the context was allocated (see allocatingWith): the lazy buffer goes there too. */
   private readonly backend: Backend = getBackend();
+  /** The dtype the context was allocated in (see allocatingWith). */
+  private readonly dtype: DType = getDefaultDtype();
 
   constructor(private readonly rows: number, private readonly size: number) {}
 
@@ -63,7 +65,7 @@ class GradientSum {
 
   /** Our own `[rows, size]` buffer, allocated on first use. */
   own(): Tensor {
-    this.buffer ??= withBackend(this.backend, () => zeros([this.rows, this.size]));
+    this.buffer ??= withBackend(this.backend, () => zeros([this.rows, this.size], this.dtype));
     return this.buffer;
   }
 
