@@ -116,9 +116,6 @@ export async function setUp(o: TrainCommandOptions, io: CliIO): Promise<Setup> {
       );
     }
   }
-  if ((config.workers ?? 1) > 1 && configDtype(config) === 'float32') {
-    throw new UserError(`--workers ${config.workers} runs in float64 only (the workers share float64 buffers); drop --workers or train with --dtype float64`);
-  }
   if ((config.workers ?? 1) > config.batch) {
     throw new UserError(`--workers ${config.workers} needs at least as many streams: each worker takes a share of the --batch ${config.batch} streams (raise --batch or lower --workers)`);
   }
