@@ -7,7 +7,7 @@
  * wrong-dtype inputs and float32 gradient checks are refused clearly.
  */
 import { checkBackward } from '@weft/gradcheck';
-import { charRnn, CELLS, gradcheckTarget, Linear, type CellName, type CharRnnModel } from '@weft/layers';
+import { charRnn, CELLS, float, gradcheckTarget, graph, ids, Linear, OneHotEmbedding, Recurrent, RNNCell, SoftmaxCrossEntropy, type CellName, type CharRnnModel, type Graph } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
 import { getDefaultDtype, isWasmTensor, Rng, wasmKernelCalls, wasmKernelFallbacks, withBackend, withDtype, zeros, type Backend, type Tensor } from '@weft/tensor';
 import { randomIds } from './helpers.js';
@@ -134,6 +134,39 @@ describe('float32 char-rnn', () => {
     const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
     expect(losses[0]).toBeCloseTo(Math.log(chars.length), 1); // uniform guesses at first
     expect(mean(losses.slice(-20))).toBeLessThan(0.5 * losses[0]!);
+  });
+
+  it('a loss summed over the steps inside a Recurrent is summed in float64 and rounded once', () => {
+    // batchOverTime: false keeps the loss in the loop: one scalar per step, added up by the unroller.
+    const step = (dtype: 'float32' | 'float64'): Graph => {
+      const rng = new Rng(3);
+      return graph('char')
+        .input('x', ids())
+        .input('y', ids())
+        .input('h', float(8))
+        .node('embed', new OneHotEmbedding(K, 8, { rng, std: 0.3, dtype }), { ids: 'x' })
+        .node('cell', new RNNCell(8, { rng, std: 0.3, dtype }), { x: 'embed', h: 'h' })
+        .node('out', new Linear(8, K, { rng, std: 0.3, dtype }), { x: 'cell' })
+        .node('loss', new SoftmaxCrossEntropy(K), { logits: 'out', targets: 'y' })
+        .output('loss', 'loss')
+        .output('h', 'cell')
+        .build();
+    };
+    const steps = 3000;
+    const r32 = new Recurrent(step('float32'), { state: { h: 'h' }, batchOverTime: false });
+    const r64 = new Recurrent(step('float64'), { state: { h: 'h' }, batchOverTime: false });
+    r32.parameters().forEach((p, i) => r64.parameters()[i]!.value.data.set(p.value.data));
+    const rng = new Rng(8);
+    const x = randomIds(steps, K, rng);
+    const y = randomIds(steps, K, rng);
+    const l32 = r32.forward(r32.createContext(1, steps), [x, y])[0]!.data[0]!;
+    const l64 = r64.forward(r64.createContext(1, steps), [x, y])[0]!.data[0]!;
+    // Σ of 3000 step losses ≈ 7000: float32 partial sums round each of 3000
+    // additions to ulp(4096) = 4.9e-4 (measured: off by 7.3e-3); summed in float64,
+    // only the float32 step losses (1e-7 relative) and the final rounding remain
+    // (measured: 4.5e-5).
+    expect(l64).toBeGreaterThan(4096);
+    expect(Math.abs(l32 - l64)).toBeLessThan(3e-4);
   });
 
   it('samples: step writes float32 probabilities into a float64 buffer exactly', () => {
