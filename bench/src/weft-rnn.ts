@@ -6,11 +6,12 @@
  * `backend: 'wasm'` turns on @weft/tensor's WebAssembly backend BEFORE the
  * model is built, so its parameters and buffers are allocated on the
  * WebAssembly heap and the matrix kernels run in WebAssembly SIMD; 'js' keeps
- * everything in ordinary typed arrays and pure-JS kernels.
+ * everything in ordinary typed arrays and pure-JS kernels. `dtype: 'float32'`
+ * builds the model in float32 (the f32x4 kernels on wasm).
  */
 import { charRnn, type CharRnnModel } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
-import { isWasmTensor, Rng, withBackend, type Backend } from '@weft/tensor';
+import { isWasmTensor, Rng, withBackend, type Backend, type DType } from '@weft/tensor';
 import { SequenceReader, type BenchCorpus } from './corpus.js';
 
 /** The report's hyperparameters. */
@@ -25,6 +26,8 @@ export interface WeftTrainerOptions {
   batch: number;
   backend: Backend;
   seed?: number;
+  /** The model's dtype (parameters, buffers, optimizer state); default 'float64'. */
+  dtype?: DType;
 }
 
 /** A weft model, optimizer and data reader, ready to run updates. */
@@ -42,7 +45,7 @@ export class WeftTrainer {
   /** Builds the model and the optimizer state on `options.backend`. */
   constructor(corpus: BenchCorpus, private readonly options: WeftTrainerOptions) {
     const built = withBackend(options.backend, (backend) => {
-      const model = charRnn({ vocabSize: corpus.vocabSize, hidden: HIDDEN, rng: new Rng(options.seed ?? 1), batch: options.batch });
+      const model = charRnn({ vocabSize: corpus.vocabSize, hidden: HIDDEN, rng: new Rng(options.seed ?? 1), batch: options.batch, dtype: options.dtype ?? 'float64' });
       return { backend, model, optimizer: new AdaGrad(model.parameters(), { lr: LR, eps: EPS, clipValue: CLIP }) };
     });
     this.backend = built.backend;

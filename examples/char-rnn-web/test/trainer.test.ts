@@ -230,6 +230,22 @@ describe('Trainer, every cell (issue 14.3)', () => {
     expectSameRun(loaded.trainer.checkpoint(), straight.checkpoint());
   });
 
+  it('loads a float32 checkpoint of the CLI: a float32 model that samples as `char-rnn sample` and saves float32 again', async () => {
+    const dir = tempDir('char-rnn-web-f32-');
+    const data = join(dir, 'text.txt');
+    writeFileSync(data, text);
+    const cli = await cliTrain(['--data', data, '--dtype', 'float32', '--hidden', '8', '--seq-length', '10', '--updates', '20'], join(dir, 'run'));
+    const loaded = Trainer.fromCheckpoint(cli.ckpt, text);
+    expect(loaded.trainable).toBe(true);
+    expect(loaded.trainer.model.dtype).toBe('float32');
+    expect(loaded.trainer.sampleWithSeed({ seed: 4, length: 40 })).toBe((await run(['sample', '--checkpoint', cli.file, '--seed', '4', '--length', '40'])).stdout.replace(/\n$/, ''));
+    delete loaded.trainer.config.updates;
+    train(loaded.trainer, 30);
+    const again = decodeCheckpoint(encodeCheckpoint(loaded.trainer.checkpoint()), 'the page checkpoint');
+    expect(again.config.dtype).toBe('float32');
+    expect(Object.values(again.params).every((t) => t.dtype === 'float32')).toBe(true);
+  });
+
   it('loads an LSTM checkpoint of the CLI (which it used to refuse): same states, and the text `char-rnn sample` prints for a seed', async () => {
     const dir = tempDir('char-rnn-web-lstm-');
     const data = join(dir, 'text.txt');

@@ -8,7 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { charRnn, type CellName } from '@weft/layers';
 import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
-import { trainConfigSchema, configErrorMessage, withModelDefaults, type TrainConfig } from './config.js';
+import { configDtype, trainConfigSchema, configErrorMessage, withModelDefaults, type DTypeName, type TrainConfig } from './config.js';
 import { UserError } from './errors.js';
 
 /** The value of the `format` metadata entry of the checkpoints this version writes. */
@@ -41,6 +41,8 @@ export interface CheckpointArchitecture {
   hidden: number;
   vocabSize: number;
   dropout: number;
+  /** Present only for a float32 model (an absent dtype means float64, as in checkpoints written before `--dtype`). */
+  dtype?: 'float32';
 }
 
 /** Everything needed to resume training or to sample. */
@@ -181,15 +183,18 @@ export interface ArchitectureLayout {
 /** Layouts already worked out (every save decodes what it wrote). */
 const layouts = new Map<string, ArchitectureLayout>();
 
-/** One line: "lstm, 2 layers of 8, vocabulary 12, dropout 0.1". */
+/** One line: "lstm, 2 layers of 8, vocabulary 12, dropout 0.1" (and ", float32" for a float32 model). */
 export function describeArchitecture(arch: CheckpointArchitecture): string {
-  return `${arch.cell}, ${arch.layers} layer${arch.layers === 1 ? '' : 's'} of ${arch.hidden}, vocabulary ${arch.vocabSize}, dropout ${arch.dropout}`;
+  const dtype = arch.dtype === undefined ? '' : `, ${arch.dtype}`;
+  return `${arch.cell}, ${arch.layers} layer${arch.layers === 1 ? '' : 's'} of ${arch.hidden}, vocabulary ${arch.vocabSize}, dropout ${arch.dropout}${dtype}`;
 }
 
 /** The architecture a (filled-in) config and vocabulary describe. */
 function configArchitecture(config: TrainConfig, K: number): CheckpointArchitecture {
   const full = withModelDefaults(config);
-  return { cell: full.cell, layers: full.layers, hidden: full.hidden, vocabSize: K, dropout: full.dropout };
+  const arch: CheckpointArchitecture = { cell: full.cell, layers: full.layers, hidden: full.hidden, vocabSize: K, dropout: full.dropout };
+  if (configDtype(full) === 'float32') arch.dtype = 'float32'; // float64 checkpoints stay as they were
+  return arch;
 }
 
 /**
@@ -313,6 +318,10 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
         bad(`its architecture says ${key} ${abbreviate(JSON.stringify(recorded[key]))} but its config and vocabulary say ${JSON.stringify(arch[key])}`);
       }
     }
+    const recordedDtype = recorded.dtype ?? 'float64';
+    if (recordedDtype !== configDtype(config)) {
+      bad(`its architecture says dtype ${abbreviate(JSON.stringify(recordedDtype))} but its config says ${JSON.stringify(configDtype(config))}`);
+    }
   }
 
   const update = count('update', finite('update'));
@@ -356,7 +365,12 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
     return bad(`"rng" is not a generator state: ${abbreviate(field('rng'))}`);
   }
 
-  // Tensors: the model's parameters and states with the shapes the architecture implies, all F64.
+  // Tensors: the model's parameters and states with the shapes the architecture implies,
+  // all F64, or all F32 for a float32 model (but the step count of Adam, always F64).
+  const dtype: DTypeName = configDtype(config);
+  const storedAs = dtype === 'float32' ? 'F32' : 'F64';
+  const wrongDtype = (name: string, t: Tensor): never =>
+    bad(`the tensor "${name}" is ${t.dtype === 'float32' ? 'F32' : 'F64'} but the model is ${dtype}, stored as ${storedAs}`);
   const layout = v1
     ? { params: PARAM_NAMES.map((name) => ({ name, shape: paramShapes(m, K)[name] })), states: ['h'] }
     : architectureLayout(arch);
@@ -367,7 +381,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
   const what = v1 ? `hidden ${m}, vocabulary ${K} and batch ${B}` : `its architecture (${describeArchitecture(arch)}) and batch ${B}`;
   const checkTensor = (name: string): Tensor => {
     const t = (Object.hasOwn(tensors, name) ? tensors[name] : undefined) ?? bad(`the tensor "${name}" is missing (${what} need it)`);
-    if (t.dtype !== 'float64') bad(`the tensor "${name}" is F32; checkpoints hold F64`);
+    if (t.dtype !== dtype) wrongDtype(name, t);
     const shape = expected.get(name)!;
     if (!shapesEqual(t.shape, shape)) bad(`the tensor "${name}" is ${formatShape(t.shape)} but ${what} need ${formatShape(shape)}`);
     return t;
@@ -387,12 +401,12 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
     if (!name.startsWith(prefix)) {
       bad(`unexpected tensor "${name}" (${what} have no such tensor; optimizer state must be named "${prefix}…" for optimizer ${config.optimizer})`);
     }
-    if (t.dtype !== 'float64') bad(`the tensor "${name}" is F32; checkpoints hold F64`);
     const rest = name.slice(prefix.length);
     const param = paramNames.find((p) => rest === p || rest.endsWith(`.${p}`));
     if (param === undefined && rest !== 'step') {
       bad(`the optimizer tensor "${name}" names no parameter (optimizer state is "${prefix}[slot.]<parameter>" or "${prefix}step"; the parameters are ${paramNames.join(', ')})`);
     }
+    if (t.dtype !== (param === undefined ? 'float64' : dtype)) wrongDtype(name, t);
     const shape = param === undefined ? undefined : expected.get(param);
     if (shape !== undefined && !shapesEqual(t.shape, shape)) {
       bad(`the optimizer tensor "${name}" is ${formatShape(t.shape)} but parameter ${param} is ${formatShape(shape)}`);

@@ -19,6 +19,17 @@ export const BACKENDS = ['wasm', 'js'] as const;
 /** The kernel backend of a run (where the model is allocated: see `withBackend` in @weft/tensor). */
 export type BackendName = (typeof BACKENDS)[number];
 
+/** The dtypes `char-rnn train --dtype` accepts. */
+export const DTYPES = ['float64', 'float32'] as const;
+
+/** The dtype a run computes and stores its model in. */
+export type DTypeName = (typeof DTYPES)[number];
+
+/** The dtype of a config: float64 unless it says float32 (configs before `--dtype` existed say nothing). */
+export function configDtype(config: Pick<TrainConfig, 'dtype'>): DTypeName {
+  return config.dtype ?? 'float64';
+}
+
 /**
  * The hyperparameters of a training run, as stored in a checkpoint's `config`
  * metadata (JSON). Field names are camelCase; each has a CLI flag (see `flagName`).
@@ -76,6 +87,11 @@ export interface TrainConfig {
    * Not fixed on resume: without dropout the count changes results only by rounding.
    */
   workers?: number;
+  /**
+   * The dtype of the model, gradients and optimizer state (`--dtype`); absent
+   * means float64 (the default run's config leaves it out). Fixed on resume.
+   */
+  dtype?: DTypeName;
 }
 
 /** The model and validation settings of a config, with the defaults of older checkpoints filled in. */
@@ -139,6 +155,7 @@ export const trainConfigSchema = z.object({
   valFraction: z.number().min(0).lt(1).optional(),
   evalEvery: positiveInt.optional(),
   workers: positiveInt.max(256).optional(),
+  dtype: z.enum(DTYPES).optional(),
 });
 
 /** What each field must be, for error messages ("--hidden must be <this>, got 0"). */
@@ -163,6 +180,7 @@ const EXPECTED: Record<keyof TrainConfig, string> = {
   valFraction: 'a number in [0, 1)',
   evalEvery: 'a positive integer',
   workers: 'a positive integer up to 256',
+  dtype: `one of ${DTYPES.join(', ')}`,
 };
 
 /** The CLI flag of a config field: `seqLength` → `--seq-length`. */

@@ -7,8 +7,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, type CliIO } from './cli-io.js';
-import { BACKENDS, CELLS, defaultTrainConfig, OPTIMIZERS, type CellName, type TrainConfig } from './config.js';
-import { isFileWriteError, isUserError } from './errors.js';
+import { BACKENDS, CELLS, defaultTrainConfig, DTYPES, OPTIMIZERS, type CellName, type TrainConfig } from './config.js';
+import { isFileWriteError, isUserError, UserError } from './errors.js';
 // Each command's module (and what it pulls in: the corpus, the plotting
 // libraries, @weft/gradcheck, …) is imported when that command runs.
 
@@ -36,6 +36,7 @@ const TRAIN_FIELDS: readonly (keyof TrainConfig)[] = [
   'valFraction',
   'evalEvery',
   'workers',
+  'dtype',
 ];
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -101,6 +102,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         .choices(BACKENDS)
         .default(defaultTrainConfig.backend),
     )
+    // No commander default: a float64 run's config leaves dtype out (as before the flag existed).
+    .addOption(new Option('--dtype <name>', 'dtype of the model, gradients and optimizer state (default: float64; fixed on resume)').choices(DTYPES))
     .option('--val-fraction <f>', 'hold out the last fraction f of the text for validation (0: train on all of it)', parseNumber, defaultTrainConfig.valFraction)
     .option('--eval-every <n>', 'updates between evaluations of the validation text', parseInteger, defaultTrainConfig.evalEvery)
     .option('--workers <n>', 'worker threads sharing the --batch streams (data-parallel; default 1)', parseInteger)
@@ -167,8 +170,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .addOption(new Option('--stencil <name>', 'finite-difference formula').choices(['central', 'five-point']).default('central'))
     .option('--threshold <e>', 'relative errors above this are counted', parseNumber, 1e-6)
     .option('--seed <s>', 'random seed of the N(0, 0.01²) weights', parseInteger, 1)
+    .option('--dtype <name>', 'float64 only: gradient checks run in float64')
     .option('--json', 'print {"params": {"U": {"count", "max", …}, …}} instead of the table')
     .action(async (opts: Record<string, unknown>) => {
+      if (opts.dtype !== undefined && opts.dtype !== 'float64') {
+        throw new UserError(`gradient checks run in float64 (finite differences need its precision), got --dtype ${String(opts.dtype)}; drop --dtype`);
+      }
       exitCode = await (await import('./gradcheck-command.js')).gradcheckCommand(
         {
           data: opts.data as string | undefined,

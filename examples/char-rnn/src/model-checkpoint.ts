@@ -8,17 +8,17 @@
 import { charRnn, generateIds, loadStateDict, type CharRnnModel, type SamplingOptions } from '@weft/layers';
 import { copy, reshape, row, Rng, type RngState, type Tensor } from '@weft/tensor';
 import { checkpointStates, type CharRnnCheckpoint } from './checkpoint-codec.js';
-import { withModelDefaults, type TrainConfig } from './config.js';
+import { configDtype, withModelDefaults, type TrainConfig } from './config.js';
 
 /**
- * The model of a run's config (cell, layers, hidden, dropout; rnn, 1, 0 when
- * absent) for a vocabulary of `vocabSize`, as `char-rnn train` builds it: the
+ * The model of a run's config (cell, layers, hidden, dropout, dtype; rnn, 1,
+ * 0, float64 when absent) for a vocabulary of `vocabSize`, as `char-rnn train` builds it: the
  * weights are drawn from `rng` layer by layer, and the model keeps `rng` for
  * its dropout masks (so pass the run's generator).
  */
 export function modelForConfig(config: TrainConfig, vocabSize: number, rng: Rng, batch = config.batch): CharRnnModel {
   const c = withModelDefaults(config);
-  return charRnn({ vocabSize, hidden: c.hidden, rng, batch, cell: c.cell, layers: c.layers, dropout: c.dropout });
+  return charRnn({ vocabSize, hidden: c.hidden, rng, batch, cell: c.cell, layers: c.layers, dropout: c.dropout, dtype: configDtype(c) });
 }
 
 /**

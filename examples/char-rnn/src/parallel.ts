@@ -104,7 +104,7 @@ export async function startDataParallel(model: CharRnnModel, options: StartDataP
   if (!Number.isInteger(n) || n < 1) throw new Error(`startDataParallel: workers must be a positive integer, got ${n}`);
   if (n > model.batch) throw new Error(`startDataParallel: ${n} workers need a batch of at least ${n} streams, got ${model.batch}`);
   const a = model.architecture;
-  const spec: CharRnnReplicaSpec = { model: 'charRnn', vocabSize: a.vocabSize, hidden: a.hidden, cell: a.cell, layers: a.layers, dropout: a.dropout, seed: options.seed ?? 1 };
+  const spec: CharRnnReplicaSpec = { model: 'charRnn', vocabSize: a.vocabSize, hidden: a.hidden, cell: a.cell, layers: a.layers, dropout: a.dropout, seed: options.seed ?? 1, dtype: model.dtype };
   const script = options.workerScript ?? defaultWorkerScript();
   const workers: Worker[] = [];
   try {

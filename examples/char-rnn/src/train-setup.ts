@@ -10,7 +10,7 @@ import { createOptimizer, type Optimizer } from '@weft/optim';
 import { loadWasm, Rng, wasmUnavailableReason, withBackend } from '@weft/tensor';
 import { loadCheckpoint, type CharRnnCheckpoint } from './checkpoint.js';
 import type { CliIO } from './cli-io.js';
-import { defaultTrainConfig, flagName, parseTrainConfig, withModelDefaults, type FullTrainConfig, type TrainConfig } from './config.js';
+import { configDtype, defaultTrainConfig, flagName, parseTrainConfig, withModelDefaults, type FullTrainConfig, type TrainConfig } from './config.js';
 import { describeChar, readCorpus, Vocabulary, type EncodedCorpus, type TokenIds } from './corpus.js';
 import { checkModelSize } from './limits.js';
 import { UserError } from './errors.js';
@@ -32,7 +32,7 @@ export interface TrainCommandOptions {
 }
 
 /** Settings a resumed run must keep: they shape the weights, the text walk or the random streams. */
-export const FIXED_ON_RESUME = ['cell', 'layers', 'hidden', 'dropout', 'seqLength', 'batch', 'optimizer', 'seed', 'backend', 'valFraction'] as const;
+export const FIXED_ON_RESUME = ['cell', 'layers', 'hidden', 'dropout', 'seqLength', 'batch', 'optimizer', 'seed', 'backend', 'valFraction', 'dtype'] as const;
 
 /**
  * The run's settings. A new run: the flags (defaults filled in). A resumed
@@ -41,18 +41,24 @@ export const FIXED_ON_RESUME = ['cell', 'layers', 'hidden', 'dropout', 'seqLengt
  * different value is a `UserError`). Throws `UserError` on invalid values.
  */
 export function resolveConfig(flags: Partial<TrainConfig>, explicit: ReadonlySet<keyof TrainConfig>, saved?: TrainConfig): FullTrainConfig {
-  if (!saved) return withModelDefaults(parseTrainConfig({ ...defaultTrainConfig, ...flags }));
+  if (!saved) {
+    const config = withModelDefaults(parseTrainConfig({ ...defaultTrainConfig, ...flags }));
+    if (config.dtype === 'float64') delete config.dtype; // the default: float64 configs leave it out
+    return config;
+  }
   saved = withModelDefaults(saved);
   for (const field of FIXED_ON_RESUME) {
-    if (explicit.has(field) && flags[field] !== saved[field]) {
+    // An absent dtype is float64 (checkpoints of float64 runs leave it out).
+    const same = field === 'dtype' ? configDtype(flags) === configDtype(saved) : flags[field] === saved[field];
+    if (explicit.has(field) && !same) {
       throw new UserError(
-        `${flagName(field)} ${flags[field]} conflicts with the checkpoint, which was trained with ${flagName(field)} ${saved[field]}; ` +
+        `${flagName(field)} ${flags[field]} conflicts with the checkpoint, which was trained with ${flagName(field)} ${field === 'dtype' ? configDtype(saved) : saved[field]}; ` +
           `a resumed run keeps the checkpoint's ${FIXED_ON_RESUME.map(flagName).join(', ')} (drop the flag, or start a new run)`,
       );
     }
   }
   const merged: Record<string, unknown> = { ...saved };
-  for (const field of explicit) merged[field] = flags[field];
+  for (const field of explicit) if (field !== 'dtype') merged[field] = flags[field];
   return withModelDefaults(parseTrainConfig(merged));
 }
 

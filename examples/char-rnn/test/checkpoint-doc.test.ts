@@ -13,7 +13,7 @@ import { defaultTrainConfig } from '../src/config.js';
 
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
-(hasNumpy ? test : test.skip)('the documented numpy snippet reads a checkpoint exactly', async () => {
+(hasNumpy ? test.each : test.skip.each)(['float64', 'float32'] as const)('the documented numpy snippet reads a %s checkpoint exactly', async (dtype) => {
   const doc = await readFile(fileURLToPath(new URL('../../../docs/checkpoint-format.md', import.meta.url)), 'utf8');
   const snippet = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
   expect(snippet).toBeDefined();
@@ -21,15 +21,15 @@ const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8'
 
   const rng = new Rng(3);
   const [m, K] = [4, 3];
-  const params = { U: randn([m, K], rng), W: randn([m, m], rng), V: randn([K, m], rng), b: randn([m], rng), c: randn([K], rng) };
+  const params = { U: randn([m, K], rng, 0, 1, dtype), W: randn([m, m], rng, 0, 1, dtype), V: randn([K, m], rng, 0, 1, dtype), b: randn([m], rng, 0, 1, dtype), c: randn([K], rng, 0, 1, dtype) };
   const optimizer: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(params)) optimizer[`adagrad.${name}`] = rng.fillUniform(zeros(t.shape), 0, 1);
+  for (const [name, t] of Object.entries(params)) optimizer[`adagrad.${name}`] = rng.fillUniform(zeros(t.shape, dtype), 0, 1);
   const ckpt: CharRnnCheckpoint = {
     params,
-    h: randn([1, m], rng),
+    h: randn([1, m], rng, 0, 1, dtype),
     optimizer,
     vocab: ['a', 'é', '🐋'],
-    config: { ...defaultTrainConfig, hidden: m },
+    config: { ...defaultTrainConfig, hidden: m, ...(dtype === 'float32' ? { dtype } : {}) },
     update: 77,
     epoch: 0,
     position: 1925,

@@ -61,6 +61,11 @@ export function gradcheckTarget<C extends LayerContext>(
   options: GradcheckTargetOptions,
 ): GradcheckTarget<C> {
   if (options === null || typeof options !== 'object') throw new Error(`gradcheckTarget: options { batch, steps? } are required, got ${String(options)}`);
+  for (const p of layer.parameters()) {
+    if (p.value.dtype !== 'float64') {
+      throw new Error(`gradcheckTarget: parameter '${p.name}' is ${p.value.dtype}; gradient checks run in float64 (build the layer with dtype 'float64')`);
+    }
+  }
   const context = layer.createContext(options.batch, options.steps ?? 1, options.propagateDown);
   if (!Array.isArray(inputs) || inputs.length !== layer.inputs.length) {
     throw new Error(`gradcheckTarget: the layer takes ${layer.inputs.length} input(s) (${layer.inputs.map((p) => p.name).join(', ')}), got ${Array.isArray(inputs) ? inputs.length : typeof inputs}`);

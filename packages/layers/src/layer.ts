@@ -24,7 +24,7 @@
  *   gradients into `ctx.gradInputs[i]` for every input `i` that
  *   `propagateDown[i]` asked for (the others are `null` and skipped).
  */
-import { backendOf, withBackend, type Tensor } from '@weft/tensor';
+import { backendOf, withBackend, withDtype, type DType, type Tensor } from '@weft/tensor';
 import type { Param } from './param.js';
 import { checkValue, type Port, type Value } from './port.js';
 
@@ -113,22 +113,22 @@ export function resolvePropagateDown(who: string, inputs: readonly Port[], propa
   });
 }
 
-/** Throws unless `inputs` holds one fitting value per input port of `layer` at `rows` rows. */
-export function checkInputs(who: string, ports: readonly Port[], inputs: readonly Value[], rows: number): void {
+/** Throws unless `inputs` holds one fitting value per input port of `layer` at `rows` rows (float tensors of `dtype`, when given). */
+export function checkInputs(who: string, ports: readonly Port[], inputs: readonly Value[], rows: number, dtype?: DType): void {
   if (!Array.isArray(inputs) || inputs.length !== ports.length) {
     throw new Error(`${who}: forward takes ${ports.length} input(s) (${ports.map((p) => p.name).join(', ')}), got ${Array.isArray(inputs) ? inputs.length : typeof inputs}`);
   }
-  for (let i = 0; i < ports.length; i++) checkValue(who, ports[i]!, inputs[i], rows);
+  for (let i = 0; i < ports.length; i++) checkValue(who, ports[i]!, inputs[i], rows, dtype);
 }
 
-/** Throws unless `gradOutputs` holds, per output port, `null` or a tensor of the output's shape. */
-export function checkGradOutputs(who: string, ports: readonly Port[], gradOutputs: readonly (Tensor | null)[], rows: number): void {
+/** Throws unless `gradOutputs` holds, per output port, `null` or a tensor of the output's shape (and of `dtype`, when given). */
+export function checkGradOutputs(who: string, ports: readonly Port[], gradOutputs: readonly (Tensor | null)[], rows: number, dtype?: DType): void {
   if (!Array.isArray(gradOutputs) || gradOutputs.length !== ports.length) {
     throw new Error(`${who}: backward takes ${ports.length} output gradient(s) (${ports.map((p) => p.name).join(', ')}), got ${Array.isArray(gradOutputs) ? gradOutputs.length : typeof gradOutputs}`);
   }
   for (let i = 0; i < ports.length; i++) {
     const g = gradOutputs[i];
-    if (g !== null) checkValue(`${who} (gradient of output)`, ports[i]!, g, rows);
+    if (g !== null) checkValue(`${who} (gradient of output)`, ports[i]!, g, rows, dtype);
   }
 }
 
@@ -138,14 +138,15 @@ export function zeroGrads(params: readonly Param[]): void {
 }
 
 /**
- * Runs `fn` with create-functions allocating where `params` live (the first
- * parameter's backend), so that a layer's contexts land on the WebAssembly
- * heap iff its weights do, whatever scope the caller is in. Without
- * parameters, `fn` runs in the caller's allocation scope.
+ * Runs `fn` with create-functions allocating where `params` live and in their
+ * dtype (the first parameter's backend and dtype), so that a layer's contexts
+ * land on the WebAssembly heap iff its weights do, and are float32 iff its
+ * weights are, whatever scope the caller is in. Without parameters, `fn` runs
+ * in the caller's allocation scope.
  */
 export function allocatingWith<T>(params: readonly Param[], fn: () => T): T {
   const first = params[0];
-  return first === undefined ? fn() : withBackend(backendOf(first.value), () => fn());
+  return first === undefined ? fn() : withBackend(backendOf(first.value), () => withDtype(first.value.dtype, fn));
 }
 
 /**

@@ -12,7 +12,7 @@
  * | `'ids'`    | `Int32Array` of length `rows`    | token ids `[B]`           |
  * | `'scalar'` | `Tensor` of shape `[]` (outputs) | a loss, summed over steps |
  */
-import { formatShape, Tensor } from '@weft/tensor';
+import { formatShape, Tensor, type DType } from '@weft/tensor';
 import { describeValue } from './describe.js';
 
 /** What a port carries (see the module comment). */
@@ -82,10 +82,12 @@ export function portShape(type: PortType, rows: number): number[] {
 
 /**
  * Throws unless `value` fits `port` at `rows` rows: a contiguous float64/32
- * tensor `[rows, size]` (or `[]` for a scalar), or an Int32Array of length `rows`.
- * `who` names the caller in the message. Allocates nothing unless it throws.
+ * tensor `[rows, size]` (or `[]` for a scalar), or an Int32Array of length `rows`;
+ * with `dtype`, a tensor must also hold that dtype (a layer does not mix
+ * float32 and float64). `who` names the caller in the message. Allocates
+ * nothing unless it throws.
  */
-export function checkValue(who: string, port: Port, value: Value | null | undefined, rows: number): void {
+export function checkValue(who: string, port: Port, value: Value | null | undefined, rows: number, dtype?: DType): void {
   if (port.kind === 'ids') {
     if (!(value instanceof Int32Array)) {
       throw new Error(`${who}: input '${port.name}' takes token ids as an Int32Array of length ${rows}, got ${describeValue(value)}`);
@@ -106,4 +108,5 @@ export function checkValue(who: string, port: Port, value: Value | null | undefi
     throw new Error(`${who}: '${port.name}' must be ${formatShape(portShape(port, rows))}, got ${formatShape(value.shape)}`);
   }
   if (!value.isContiguous) throw new Error(`${who}: '${port.name}' ${formatShape(value.shape)} is not contiguous; clone() it first`);
+  if (dtype !== undefined && value.dtype !== dtype) throw new Error(`${who}: '${port.name}' is ${value.dtype} but the layer computes in ${dtype}`);
 }

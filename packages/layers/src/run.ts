@@ -34,7 +34,7 @@ export function lossAndGradients<C extends LayerContext>(
   if (seed === undefined || seed.name !== options.loss) {
     const loss = lossIndex(layer, options.loss);
     const grads: (Tensor | null)[] = layer.outputs.map(() => null);
-    grads[loss] = full([], 1);
+    grads[loss] = full([], 1, outputs[loss]!.dtype); // in the model's dtype: layers do not mix dtypes
     seed = { grads, loss, name: options.loss };
     seeds.set(ctx, seed);
   }

@@ -5,7 +5,7 @@
  * is ONE matrix product dYᵀ X after the backward loop instead of T outer
  * products inside it (the same for biases: one column sum).
  */
-import { copy, getBackend, Tensor, withBackend, zeros, type Backend } from '@weft/tensor';
+import { copy, getBackend, getDefaultDtype, Tensor, withBackend, zeros, type Backend, type DType } from '@weft/tensor';
 
 /** Row block t of a stacked `[T·B, n]` tensor, as a `[B, n]` view of the same storage. */
 export function rowBlock(stack: Tensor, t: number, batch: number): Tensor {
@@ -46,6 +46,8 @@ export class StepRows {
   private ownBlocks: Tensor[] = [];
   /** Where the owning context was allocated (see allocatingWith): the lazy storage goes there too. */
   private readonly backend: Backend = getBackend();
+  /** The dtype the context was allocated in (see allocatingWith). */
+  private readonly dtype: DType = getDefaultDtype();
 
   /** Rows for `steps` steps of `batch` rows and `size` features. */
   constructor(
@@ -64,7 +66,7 @@ export class StepRows {
     blocks: readonly Tensor[];
   } {
     if (this.own === null) {
-      this.own = withBackend(this.backend, () => zeros([this.batch * this.steps, this.size]));
+      this.own = withBackend(this.backend, () => zeros([this.batch * this.steps, this.size], this.dtype));
       for (let t = 0; t < this.steps; t++) this.ownBlocks.push(rowBlock(this.own, t, this.batch));
     }
     return { all: this.own, blocks: this.ownBlocks };

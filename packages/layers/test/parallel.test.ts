@@ -56,7 +56,7 @@ const K = 11;
 const spec = (over: Partial<CharRnnReplicaSpec> = {}): CharRnnReplicaSpec => ({ model: 'charRnn', vocabSize: K, hidden: 7, ...over });
 
 function build(s: CharRnnReplicaSpec, batch: number): CharRnnModel {
-  return charRnn({ vocabSize: s.vocabSize, hidden: s.hidden, batch, rng: new Rng(5), ...(s.cell ? { cell: s.cell } : {}), ...(s.layers ? { layers: s.layers } : {}) });
+  return charRnn({ vocabSize: s.vocabSize, hidden: s.hidden, batch, rng: new Rng(5), ...(s.cell ? { cell: s.cell } : {}), ...(s.layers ? { layers: s.layers } : {}), ...(s.dtype ? { dtype: s.dtype } : {}) });
 }
 
 /** `updates` windows of T·B random ids (time-major), the same for every run. */
@@ -145,6 +145,27 @@ describe('dataParallel (in-thread ports)', () => {
     // the run really moved the weights and the states are not trivially 0
     expect(maxRelative(two.params[0]![0]!, two.params[3]![0]!)).toBeGreaterThan(1e-6);
     expect(two.states.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('float32: 1 worker equals the plain float32 model exactly; 2 workers to float32 rounding', async () => {
+    const s = spec({ dtype: 'float32' });
+    const plain = await train(s, 4, 0);
+    const one = await train(s, 4, 1);
+    const two = await train(s, 4, 2);
+    expect(one.losses).toEqual(plain.losses);
+    expect(one.params).toEqual(plain.params);
+    // Each worker's loss and gradient round to float32 on their own, and the
+    // coordinator's weighted sum rounds again: a few float32 ulps (2⁻²⁴ ≈ 6e-8)
+    // per update, amplified by AdaGrad's g/√G for small entries.
+    expectClose(two, plain, 1e-5);
+    expect(maxRelative(two.params[0]![0]!, two.params[3]![0]!)).toBeGreaterThan(1e-6);
+    // The spec without a dtype gets the model's: the same run.
+    const model = build(s, 4);
+    const dp = await dataParallel(model, { spec: spec(), batch: 4, ports: [inThreadWorker()] });
+    running.push(dp);
+    const [x, y] = windows(4, 6, 1)[0]!;
+    expect(await dp.lossAndGradients(x, y)).toBe(plain.losses[0]);
+    await dp.close();
   });
 
   it('two runs with 2 workers are bit-identical', async () => {
@@ -242,6 +263,13 @@ describe('dataParallel errors (one line, never a hang)', () => {
   it('a spec the built-in builder does not know', async () => {
     await expect(dataParallel(build(spec(), 4), { spec: { model: 'gpt' }, batch: 4, ports: [inThreadWorker()] })).rejects.toThrow(
       `dataParallel: worker 0: buildReplica: expected a spec with model 'charRnn', got "gpt" (pass a build function to serveDataParallel for other models)`,
+    );
+  });
+
+  it('a spec of the other dtype', async () => {
+    const model = build(spec({ dtype: 'float32' }), 2);
+    await expect(dataParallel(model, { spec: spec({ dtype: 'float64' }), batch: 2, ports: [inThreadWorker()] })).rejects.toThrow(
+      /^dataParallel: worker 0: parameter 'U' is float64 in the replica but float32 in the coordinator's model$/,
     );
   });
 

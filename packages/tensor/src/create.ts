@@ -1,22 +1,22 @@
 import { allocate, dtypeOf, type DType, type TypedArray } from './dtype.js';
-import { locationOf } from './wasm/state.js';
+import { allocationDtype, locationOf } from './wasm/state.js';
 import type { Rng } from './rng.js';
 import { checkShape, formatShape, shapeSize } from './shape.js';
 import { forEachIndex, Tensor, type NestedArray } from './tensor.js';
 
-/** A tensor of `shape` filled with 0. Float64 unless `dtype` says otherwise. */
-export function zeros(shape: readonly number[], dtype: DType = 'float64'): Tensor {
+/** A tensor of `shape` filled with 0. Float64 unless `dtype` (or a `withDtype` scope) says otherwise. */
+export function zeros(shape: readonly number[], dtype: DType = allocationDtype()): Tensor {
   checkShape('zeros', shape);
   return new Tensor(allocate(dtype, shapeSize(shape)), shape);
 }
 
 /** A tensor of `shape` filled with 1. */
-export function ones(shape: readonly number[], dtype: DType = 'float64'): Tensor {
+export function ones(shape: readonly number[], dtype: DType = allocationDtype()): Tensor {
   return full(shape, 1, dtype);
 }
 
 /** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number, dtype: DType = 'float64'): Tensor {
+export function full(shape: readonly number[], value: number, dtype: DType = allocationDtype()): Tensor {
   checkShape('full', shape);
   const t = zeros(shape, dtype);
   t.data.fill(value);
@@ -24,7 +24,7 @@ export function full(shape: readonly number[], value: number, dtype: DType = 'fl
 }
 
 /** The n×n identity matrix. */
-export function eye(n: number, dtype: DType = 'float64'): Tensor {
+export function eye(n: number, dtype: DType = allocationDtype()): Tensor {
   const t = zeros([n, n], dtype);
   for (let i = 0; i < n; i++) t.data[i * n + i] = 1;
   return t;
@@ -34,7 +34,7 @@ export function eye(n: number, dtype: DType = 'float64'): Tensor {
  * A tensor from nested arrays (`tensor([[1, 2], [3, 4]])` is [2,2]) or a number
  * (a scalar, shape `[]`). Ragged or non-numeric input throws. Copies.
  */
-export function tensor(values: NestedArray, dtype: DType = 'float64'): Tensor {
+export function tensor(values: NestedArray, dtype: DType = allocationDtype()): Tensor {
   const shape: number[] = [];
   let probe: NestedArray = values;
   while (Array.isArray(probe)) {
@@ -63,7 +63,7 @@ export function tensor(values: NestedArray, dtype: DType = 'float64'): Tensor {
  * A tensor over flat row-major `data` with `shape`. A typed array is wrapped
  * without copying; a plain array is copied into a new array of `dtype`.
  */
-export function fromData(data: TypedArray | readonly number[], shape: readonly number[], dtype: DType = 'float64'): Tensor {
+export function fromData(data: TypedArray | readonly number[], shape: readonly number[], dtype: DType = allocationDtype()): Tensor {
   checkShape('fromData', shape);
   const n = shapeSize(shape);
   if (data.length !== n) throw new Error(`fromData: shape ${formatShape(shape)} needs ${n} elements but data has ${data.length}`);
@@ -77,12 +77,14 @@ export function fromData(data: TypedArray | readonly number[], shape: readonly n
 }
 
 /** A tensor of N(mean, std²) draws from `rng` (e.g. small weights: `randn([m, K], rng, 0, 0.01)`). */
-export function randn(shape: readonly number[], rng: Rng, mean = 0, std = 1, dtype: DType = 'float64'): Tensor {
+export function randn(shape: readonly number[], rng: Rng, mean = 0, std = 1, dtype: DType = allocationDtype()): Tensor {
+  // Each draw is a float64 number, rounded once when stored: a float32 tensor
+  // holds the float64 tensor's values of the same seed, rounded.
   return rng.fillNormal(zeros(shape, dtype), mean, std);
 }
 
 /** A tensor of uniform draws in [lo, hi) from `rng`. */
-export function rand(shape: readonly number[], rng: Rng, lo = 0, hi = 1, dtype: DType = 'float64'): Tensor {
+export function rand(shape: readonly number[], rng: Rng, lo = 0, hi = 1, dtype: DType = allocationDtype()): Tensor {
   return rng.fillUniform(zeros(shape, dtype), lo, hi);
 }
 

@@ -1,5 +1,5 @@
 import type { Backend, DType, TypedArray } from './types.js';
-import { allocationBackend, wasmAllocate } from './wasm/state.js';
+import { allocationBackend, allocationDtype, setAllocationDtype, wasmAllocate } from './wasm/state.js';
 
 export type { Backend, DType, TypedArray } from './types.js';
 
@@ -31,4 +31,32 @@ function describeArray(data: unknown): string {
   if (data === null || data === undefined) return String(data);
   const ctor = (data as { constructor?: { name?: string } }).constructor;
   return ctor?.name ?? typeof data;
+}
+
+/** Throws unless `dtype` is 'float64' or 'float32'; `who` names the caller. */
+export function checkDtype(who: string, dtype: unknown): asserts dtype is DType {
+  if (dtype !== 'float64' && dtype !== 'float32') throw new Error(`${who}: dtype must be 'float64' or 'float32', got ${JSON.stringify(dtype)}`);
+}
+
+/**
+ * Runs `fn` with create-functions (zeros, randn, tensor, …, and so every layer
+ * parameter, context buffer and optimizer state created inside) allocating
+ * `dtype` when not told otherwise, and restores the previous default
+ * afterwards, also when `fn` throws. Scopes nest. The scoped form of
+ * PyTorch's `torch.set_default_dtype`: outside every scope the default is
+ * float64. Kernels do not read it: they follow their operands' dtypes.
+ */
+export function withDtype<T>(dtype: DType, fn: () => T): T {
+  checkDtype('withDtype', dtype);
+  const previous = setAllocationDtype(dtype);
+  try {
+    return fn();
+  } finally {
+    setAllocationDtype(previous);
+  }
+}
+
+/** The dtype create-functions allocate when not told: 'float32' inside `withDtype('float32', …)`, else 'float64'. */
+export function getDefaultDtype(): DType {
+  return allocationDtype();
 }

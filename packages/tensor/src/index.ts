@@ -6,7 +6,7 @@
  *
  * @module @weft/tensor
  */
-export { allocate, dtypeOf } from './dtype.js';
+export { allocate, checkDtype, dtypeOf, getDefaultDtype, withDtype } from './dtype.js';
 export type { DType, TypedArray } from './types.js';
 export { checkShape, formatShape, rowMajorStrides, shapeSize, shapesEqual } from './shape.js';
 export { forEachIndex, Tensor, type NestedArray } from './tensor.js';
@@ -21,6 +21,6 @@ export { allFinite, argmax, colSums, dot, max, norm, rowSums, sum } from './kern
 export { allClose } from './kernels/compare.js';
 export { overlaps } from './kernels/check.js';
 export { decodeSafetensors, encodeSafetensors, SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_MAX_RANK, SAFETENSORS_METADATA_KEY, type Safetensors } from './safetensors.js';
-export { backendOf, getBackend, initWasm, isWasmTensor, loadWasm, setBackend, withBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, wasmZeros, wasmKernelCalls, wasmFree, DEFAULT_HEAP_BYTES, type Backend, type WasmOptions } from './wasm/backend.js';
+export { backendOf, getBackend, initWasm, isWasmTensor, loadWasm, setBackend, withBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, wasmZeros, wasmKernelCalls, wasmKernelFallbacks, wasmFree, DEFAULT_HEAP_BYTES, type Backend, type WasmOptions } from './wasm/backend.js';
 export { type WasmHeapStats } from './wasm/heap.js';
 export { adamStep, clipAdagradStep, rmspropStep } from './kernels/optim-steps.js';

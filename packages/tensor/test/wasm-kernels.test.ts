@@ -126,7 +126,8 @@ describe.each<[DType, number]>([
     [true, true],
   ])('gemm transA=%s transB=%s, with alpha and beta', (transA, transB) => {
     const rng = new Rng(14);
-    const dims = [0, 1, 3, 4, 5, 9];
+    // 12 and 13: a tile of two vectors, one of one vector (float32), then a column.
+    const dims = [0, 1, 3, 4, 5, 9, 12, 13];
     for (const M of dims) {
       for (const N of dims) {
         for (const K of dims) {

@@ -258,8 +258,46 @@
     (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c30))))
     (v128.store offset=16 (local.get $o) (<V>.add (v128.load offset=16 (local.get $o)) (<V>.mul (local.get $al) (local.get $c31)))))
 
+  ;; $tile4x2 for one vector of columns: out tile [4 rows, 1 vector] += alpha ·
+  ;; Σ_k op(A)[i+q, k] · B[k, j .. j+L). Each lane sums over k in the same
+  ;; order as $colDot, so a column gives the same bits either way. It takes the
+  ;; columns left over by $tile4x2 a whole vector at a time (float32 with
+  ;; N = 100: 12 tiles of 8 columns, then one of 4 instead of 4 scalar columns).
+  (func $tile4x1<X> (param $c i32) (param $cStep i32) (param $a i32) (param $aRowB i32) (param $aColB i32)
+    (param $b i32) (param $bStep i32) (param $K i32) (param $alpha <T>)
+    (local $k i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $v0 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $al v128) (local $o i32)
+    (local.set $p0 (local.get $a))
+    (local.set $p1 (i32.add (local.get $p0) (local.get $aRowB)))
+    (local.set $p2 (i32.add (local.get $p1) (local.get $aRowB)))
+    (local.set $p3 (i32.add (local.get $p2) (local.get $aRowB)))
+    (block $done
+      (loop $ks
+        (br_if $done (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $v0 (v128.load (local.get $b)))
+        (local.set $c0 (<V>.add (local.get $c0) (<V>.mul (<SPLAT> (local.get $p0)) (local.get $v0))))
+        (local.set $c1 (<V>.add (local.get $c1) (<V>.mul (<SPLAT> (local.get $p1)) (local.get $v0))))
+        (local.set $c2 (<V>.add (local.get $c2) (<V>.mul (<SPLAT> (local.get $p2)) (local.get $v0))))
+        (local.set $c3 (<V>.add (local.get $c3) (<V>.mul (<SPLAT> (local.get $p3)) (local.get $v0))))
+        (local.set $p0 (i32.add (local.get $p0) (local.get $aColB)))
+        (local.set $p1 (i32.add (local.get $p1) (local.get $aColB)))
+        (local.set $p2 (i32.add (local.get $p2) (local.get $aColB)))
+        (local.set $p3 (i32.add (local.get $p3) (local.get $aColB)))
+        (local.set $b (i32.add (local.get $b) (local.get $bStep)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $ks)))
+    (local.set $al (<V>.splat (local.get $alpha)))
+    (local.set $o (local.get $c))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c0))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c1))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c2))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c3)))))
+
   ;; *c += alpha · Σ_k A[k] · B[k] with A and B strided (aColB, bStep bytes): one
-  ;; element of out for the columns left over by $tile4x2.
+  ;; element of out for the columns left over by $tile4x2 and $tile4x1.
   (func $colDot<X> (param $c i32) (param $a i32) (param $aColB i32) (param $b i32) (param $bStep i32) (param $K i32) (param $alpha <T>)
     (local $k i32) (local $s <T>)
     (block $done
@@ -424,6 +462,14 @@
               (local.get $K) (local.get $alpha))
             (local.set $j (i32.add (local.get $j) (i32.const <L2>)))
             (br $j2)))
+        (if (i32.le_u (i32.add (local.get $j) (i32.const <L>)) (local.get $N))
+          (then
+            (call $tile4x1<X>
+              (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>))) (local.get $rowBytes)
+              (local.get $ai) (local.get $aRowBytes) (local.get $colBytes)
+              (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const <SH>))) (local.get $rowBytes)
+              (local.get $K) (local.get $alpha))
+            (local.set $j (i32.add (local.get $j) (i32.const <L>)))))
         (block $doneJ1
           (loop $j1
             (br_if $doneJ1 (i32.ge_u (local.get $j) (local.get $N)))

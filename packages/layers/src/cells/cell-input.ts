@@ -4,7 +4,7 @@ import { graph, type GraphBuilder } from '../graph/builder.js';
 import type { Layer } from '../layer.js';
 import { Linear } from '../layers/linear.js';
 import { OneHotEmbedding } from '../layers/one-hot-embedding.js';
-import { checkSize, initCellParam, type InitOptions } from '../layers/init.js';
+import { checkSize, initCellParam, paramDtype, type InitOptions } from '../layers/init.js';
 import { float, ids, type PortType } from '../port.js';
 import type { Param } from '../param.js';
 
@@ -66,7 +66,7 @@ export function cellGraph(
 export function inputProjection(who: string, inputSize: number, hiddenSize: number, gates: number, options: CellOptions): Layer {
   const out = gates * hiddenSize;
   if ((options.input ?? 'float') === 'ids') {
-    const layer = new OneHotEmbedding(inputSize, out, { rng: placeholderRng(), std: 0, name: 'weight_ih', bias: 'bias_ih' });
+    const layer = new OneHotEmbedding(inputSize, out, { rng: placeholderRng(), std: 0, name: 'weight_ih', bias: 'bias_ih', dtype: paramDtype(who, options) });
     return drawCellParams(who, layer, hiddenSize, options);
   }
   return cellLinear(who, inputSize, out, hiddenSize, 'ih', options);
@@ -78,7 +78,7 @@ export function inputProjection(who: string, inputSize: number, hiddenSize: numb
  * hidden side of a cell with `hiddenSize` units.
  */
 export function cellLinear(who: string, inFeatures: number, out: number, hiddenSize: number, side: 'ih' | 'hh', options: CellOptions): Linear {
-  const layer = new Linear(inFeatures, out, { rng: placeholderRng(), std: 0, names: { W: `weight_${side}`, b: `bias_${side}` } });
+  const layer = new Linear(inFeatures, out, { rng: placeholderRng(), std: 0, names: { W: `weight_${side}`, b: `bias_${side}` }, dtype: paramDtype(who, options) });
   return drawCellParams(who, layer, hiddenSize, options);
 }
 

@@ -162,7 +162,7 @@ export class GRUCore extends HiddenCore implements Layer<GRUCoreContext> {
 
   /** The GRU step (see the class comment). Returns `[h]`. */
   forward(ctx: GRUCoreContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('GRUCore', this.inputs, inputs, ctx.rows);
+    checkInputs('GRUCore', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     const x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
     if (ctx.sequence) hPrev = ctx.sequence.hidden.begin(ctx.step, hPrev);
@@ -196,7 +196,7 @@ export class GRUCore extends HiddenCore implements Layer<GRUCoreContext> {
 
   /** dx and Δ = dgh from dh in one loop; writes dx, dh_{t−1}; accumulates dW_hh, db_hh unless deferred to a sequence. */
   backward(ctx: GRUCoreContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('GRUCore', this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs('GRUCore', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const dh = gradOutputs[0];
     if (!dh) return;
     const m = this.hiddenSize;

@@ -174,7 +174,7 @@ export class LSTMCore extends HiddenCore implements Layer<LSTMCoreContext> {
 
   /** The LSTM step (see the class comment). Returns `[h, c]`. */
   forward(ctx: LSTMCoreContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('LSTMCore', this.inputs, inputs, ctx.rows);
+    checkInputs('LSTMCore', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     const x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
     const cPrev = inputs[2] as Tensor;
@@ -216,7 +216,7 @@ export class LSTMCore extends HiddenCore implements Layer<LSTMCoreContext> {
 
   /** Δ from dh_t and dc_t in one loop; writes dx (= Δ), dh_{t−1}, dc_{t−1}; accumulates dW_hh, db_hh unless deferred to a sequence. */
   backward(ctx: LSTMCoreContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('LSTMCore', this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs('LSTMCore', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const dh = gradOutputs[0];
     const dc = gradOutputs[1];
     if (!dh && !dc) return;

@@ -256,7 +256,7 @@ export class Graph implements Layer<GraphContext> {
 
   /** Runs every node in topological order. Returns the graph outputs (buffers of `ctx`). */
   forward(ctx: GraphContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs(this.name, this.inputs, inputs, ctx.rows);
+    checkInputs(this.name, this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     for (let i = 0; i < this.inputConsumers.length; i++) {
       const feeds = this.inputConsumers[i]!;
       for (let c = 0; c < feeds.length; c++) ctx.nodeInputs[feeds[c]!.node]![feeds[c]!.input] = inputs[i]!;
@@ -272,7 +272,7 @@ export class Graph implements Layer<GraphContext> {
    * gradients are written (0 where nothing arrives).
    */
   backward(ctx: GraphContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs(this.name, this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs(this.name, this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const plan = ctx.plan;
     ctx.ran.fill(0);
     for (let n = this.nodes.length - 1; n >= 0; n--) {

@@ -1,4 +1,4 @@
-import { rand, randn, zeros, type Rng, type Tensor } from '@weft/tensor';
+import { checkDtype, getDefaultDtype, rand, randn, zeros, type DType, type Rng, type Tensor } from '@weft/tensor';
 
 /** How a layer draws its weights: N(0, std²) from a seeded generator (biases start at 0). */
 export interface InitOptions {
@@ -6,6 +6,21 @@ export interface InitOptions {
   rng: Rng;
   /** Standard deviation of the weights; default 0.01 (small weights: a recurrent net starts near its fixed point). */
   std?: number;
+  /**
+   * The dtype of the parameters (and so of the gradients, contexts and
+   * optimizer state that follow them), as PyTorch's `dtype=` factory
+   * argument. Default: float64, or the dtype of an enclosing `withDtype`
+   * scope. Draws are float64 numbers rounded once when stored, so a float32
+   * layer holds the float64 layer's weights of the same seed, rounded.
+   */
+  dtype?: DType;
+}
+
+/** The parameter dtype `options` ask for (default: the create-functions' default); `who` names the layer in errors. */
+export function paramDtype(who: string, options: { dtype?: DType } | undefined | null): DType {
+  const dtype = options?.dtype ?? getDefaultDtype();
+  checkDtype(who, dtype);
+  return dtype;
 }
 
 /** A `shape` tensor of N(0, std²) draws from `options.rng`; `who` names the layer in errors. */
@@ -15,14 +30,14 @@ export function initWeight(who: string, shape: readonly number[], options: InitO
   }
   const std = options.std ?? 0.01;
   if (!(std >= 0) || !Number.isFinite(std)) throw new Error(`${who}: std must be a non-negative finite number, got ${std}`);
-  return randn(shape, options.rng, 0, std);
+  return randn(shape, options.rng, 0, std, paramDtype(who, options));
 }
 
 /** A `shape` tensor of U(−bound, bound) draws from `options.rng`; `who` names the layer in errors. */
-export function initUniform(who: string, shape: readonly number[], bound: number, options: { rng: Rng }): Tensor {
+export function initUniform(who: string, shape: readonly number[], bound: number, options: { rng: Rng; dtype?: DType }): Tensor {
   checkRng(who, options);
   if (!(bound >= 0) || !Number.isFinite(bound)) throw new Error(`${who}: the uniform bound must be a non-negative finite number, got ${bound}`);
-  return rand(shape, options.rng, -bound, bound);
+  return rand(shape, options.rng, -bound, bound, paramDtype(who, options));
 }
 
 /**
@@ -33,7 +48,7 @@ export function initUniform(who: string, shape: readonly number[], bound: number
  */
 export function initCellParam(who: string, shape: readonly number[], hiddenSize: number, bias: boolean, options: InitOptions): Tensor {
   checkRng(who, options);
-  if (options.std !== undefined) return bias ? zeros(shape) : initWeight(who, shape, options);
+  if (options.std !== undefined) return bias ? zeros(shape, paramDtype(who, options)) : initWeight(who, shape, options);
   return initUniform(who, shape, 1 / Math.sqrt(hiddenSize), options);
 }
 

@@ -14,7 +14,7 @@ import {
 import { Param } from '../param.js';
 import { float, port, type Port, type Value } from '../port.js';
 import { addWeightGrad, timesWeight, timesWeightT } from './affine.js';
-import { checkSize, initWeight, type InitOptions } from './init.js';
+import { checkSize, initWeight, paramDtype, type InitOptions } from './init.js';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions extends InitOptions {
@@ -125,7 +125,7 @@ export class Linear extends ParameterOwner implements Layer<LinearContext> {
     this.W = new Param(names.W ?? 'W', initWeight('Linear', [outFeatures, inFeatures], options));
     const bias = options?.bias ?? true;
     if (typeof bias !== 'boolean') throw new Error(`Linear: options.bias must be true or false, got ${String(bias)}`);
-    this.b = bias ? new Param(names.b ?? 'b', zeros([outFeatures])) : null;
+    this.b = bias ? new Param(names.b ?? 'b', zeros([outFeatures], paramDtype('Linear', options))) : null;
     this.params = this.b ? [this.W, this.b] : [this.W];
     this.inputs = [port('x', float(inFeatures))];
     this.outputs = [port('y', float(outFeatures))];
@@ -151,7 +151,7 @@ export class Linear extends ParameterOwner implements Layer<LinearContext> {
 
   /** y = x Wᵀ (+ b). Returns `[y]`. */
   forward(ctx: LinearContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('Linear', this.inputs, inputs, ctx.rows);
+    checkInputs('Linear', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     const x = inputs[0] as Tensor;
     const y = ctx.outputs[0]!;
     timesWeightT(y, x, this.W.value, ctx.rows);
@@ -166,7 +166,7 @@ export class Linear extends ParameterOwner implements Layer<LinearContext> {
 
   /** dW += dyᵀ x, db += Σ_rows dy (with a bias); dx = dy W if requested. */
   backward(ctx: LinearContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('Linear', this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs('Linear', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const dy = gradOutputs[0];
     if (!dy) return;
     const dx = ctx.gradInputs[0];

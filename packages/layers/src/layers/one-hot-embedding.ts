@@ -2,7 +2,7 @@ import { colSums, zeros, type Tensor } from '@weft/tensor';
 import { allocatingWith, checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, ParameterOwner, type Layer, type LayerContext } from '../layer.js';
 import { Param } from '../param.js';
 import { float, ids, port, type Port, type Value } from '../port.js';
-import { checkSize, initWeight, type InitOptions } from './init.js';
+import { checkSize, initWeight, paramDtype, type InitOptions } from './init.js';
 
 /** Options of {@link OneHotEmbedding}. */
 export interface OneHotEmbeddingOptions extends InitOptions {
@@ -67,7 +67,7 @@ export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbed
     if (bias !== undefined && (typeof bias !== 'string' || bias.length === 0)) {
       throw new Error(`OneHotEmbedding: options.bias must name the bias parameter (e.g. 'bias_ih'), got ${JSON.stringify(bias)}`);
     }
-    this.bias = bias === undefined ? null : new Param(bias, zeros([size]));
+    this.bias = bias === undefined ? null : new Param(bias, zeros([size], paramDtype('OneHotEmbedding', options)));
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
@@ -82,7 +82,7 @@ export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbed
 
   /** out[r, :] = U[:, ids[r]] (+ b). Throws for an id outside [0, K). Returns `[out]`. */
   forward(ctx: OneHotEmbeddingContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('OneHotEmbedding', this.inputs, inputs, ctx.rows);
+    checkInputs('OneHotEmbedding', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     const tokens = inputs[0] as Int32Array;
     const K = this.vocabSize;
     const m = this.size;
@@ -108,7 +108,7 @@ export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbed
 
   /** U.grad[:, ids[r]] += dout[r, :] for every row r (and b.grad += Σ_rows dout). No input gradient. */
   backward(ctx: OneHotEmbeddingContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('OneHotEmbedding', this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs('OneHotEmbedding', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const dOut = gradOutputs[0];
     if (!dOut) return;
     const K = this.vocabSize;

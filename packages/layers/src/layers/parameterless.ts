@@ -85,7 +85,7 @@ export abstract class ParameterlessLayer<C extends ParameterlessContext = Parame
 
   /** Checks `inputs`, keeps them in `ctx.inputs` and computes `ctx.outputs`. Returns them. */
   forward(ctx: C, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs(this.name, this.inputs, inputs, ctx.rows);
+    checkInputs(this.name, this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     // Float ports only: checkInputs made sure they are tensors.
     for (let i = 0; i < inputs.length; i++) ctx.inputs[i] = inputs[i] as Tensor;
     this.compute(ctx, ctx.inputs);
@@ -94,7 +94,7 @@ export abstract class ParameterlessLayer<C extends ParameterlessContext = Parame
 
   /** Checks `gradOutputs` and writes the requested input gradients (zeros if no gradient arrived). */
   backward(ctx: C, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs(this.name, this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs(this.name, this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     let any = false;
     for (let o = 0; o < gradOutputs.length; o++) if (gradOutputs[o]) any = true;
     if (any) this.computeBackward(ctx, gradOutputs);

@@ -15,7 +15,7 @@ import { float, port, type Port, type Value } from '../port.js';
 import { HiddenStates } from '../hidden-states.js';
 import { rowBlock } from '../step-rows.js';
 import { addWeightGrad, timesWeight, timesWeightT } from './affine.js';
-import { checkSize, initWeight, type InitOptions } from './init.js';
+import { checkSize, initWeight, paramDtype, type InitOptions } from './init.js';
 
 /** Options of {@link RNNCell}. */
 export interface RNNCellOptions extends InitOptions {
@@ -156,7 +156,7 @@ export class RNNCell extends ParameterOwner implements Layer<RNNCellContext> {
     const m = hiddenSize;
     const names = options?.names ?? {};
     this.W = new Param(names.W ?? 'W', initWeight('RNNCell', [m, m], options));
-    this.b = new Param(names.b ?? 'b', zeros([m]));
+    this.b = new Param(names.b ?? 'b', zeros([m], paramDtype('RNNCell', options)));
     if (options.inputSize !== undefined) {
       checkSize('RNNCell', 'inputSize', options.inputSize);
       this.inputSize = options.inputSize;
@@ -204,7 +204,7 @@ export class RNNCell extends ParameterOwner implements Layer<RNNCellContext> {
    * is the previous step's output, and otherwise keeps a reference to it.
    */
   forward(ctx: RNNCellContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('RNNCell', this.inputs, inputs, ctx.rows);
+    checkInputs('RNNCell', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     let x = inputs[0] as Tensor;
     let hPrev = inputs[1] as Tensor;
     if (ctx.sequence) hPrev = ctx.sequence.hidden.begin(ctx.step, hPrev);
@@ -227,7 +227,7 @@ export class RNNCell extends ParameterOwner implements Layer<RNNCellContext> {
 
   /** δ = dh ⊙ (1 − h²); accumulates dW, db (dWx) unless deferred to a sequence; writes dx and dh_prev. */
   backward(ctx: RNNCellContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('RNNCell', this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs('RNNCell', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const dh = gradOutputs[0];
     if (!dh) return;
     const delta = tanhBackward(ctx.delta, ctx.outputs[0]!, dh);

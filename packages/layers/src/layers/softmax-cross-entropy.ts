@@ -73,7 +73,7 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
 
   /** loss = −(1/B) Σ_r log p[r, targets[r]]. Throws for a target outside [0, K). Returns `[loss]`. */
   forward(ctx: SoftmaxCrossEntropyContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('SoftmaxCrossEntropy', this.inputs, inputs, ctx.rows);
+    checkInputs('SoftmaxCrossEntropy', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     const targets = inputs[1] as Int32Array;
     const K = this.classes;
     for (let r = 0; r < targets.length; r++) {
@@ -97,7 +97,7 @@ export class SoftmaxCrossEntropy implements Layer<SoftmaxCrossEntropyContext> {
 
   /** dlogits = dloss · (p − onehot(targets)) / B. */
   backward(ctx: SoftmaxCrossEntropyContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('SoftmaxCrossEntropy', this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs('SoftmaxCrossEntropy', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const dLoss = gradOutputs[0];
     const dLogits = ctx.gradInputs[0];
     if (!dLoss || !dLogits) return;

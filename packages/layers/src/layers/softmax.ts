@@ -57,14 +57,14 @@ export class Softmax implements Layer<SoftmaxContext> {
 
   /** p = softmax(x) row by row. Returns `[p]`. */
   forward(ctx: SoftmaxContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('Softmax', this.inputs, inputs, ctx.rows);
+    checkInputs('Softmax', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     softmax(ctx.outputs[0]!, inputs[0] as Tensor);
     return ctx.outputs;
   }
 
   /** dx = p ⊙ (dp − ⟨dp, p⟩), row by row. */
   backward(ctx: SoftmaxContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('Softmax', this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs('Softmax', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const dpT = gradOutputs[0];
     const dxT = ctx.gradInputs[0];
     if (!dpT || !dxT) return;

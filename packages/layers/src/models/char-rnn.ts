@@ -1,4 +1,4 @@
-import { copy, fill, formatShape, zeros, type Rng, type Tensor } from '@weft/tensor';
+import { copy, fill, formatShape, zeros, type DType, type Rng, type Tensor } from '@weft/tensor';
 import { graph, type GraphBuilder } from '../graph/builder.js';
 import type { Graph, GraphContext } from '../graph/graph.js';
 import { GRUCell } from '../cells/gru-cell.js';
@@ -6,6 +6,7 @@ import { LSTMCell } from '../cells/lstm-cell.js';
 import { Dropout } from '../layers/dropout.js';
 import { Linear } from '../layers/linear.js';
 import { OneHotEmbedding } from '../layers/one-hot-embedding.js';
+import { paramDtype } from '../layers/init.js';
 import { RNNCell } from '../layers/rnn-cell.js';
 import { Softmax } from '../layers/softmax.js';
 import { SoftmaxCrossEntropy } from '../layers/softmax-cross-entropy.js';
@@ -43,6 +44,13 @@ export interface CharRnnOptions {
    * PyTorch's U(−1/√m, 1/√m) for the cells (the output layer: N(0, 0.01²)).
    */
   std?: number;
+  /**
+   * The dtype of every parameter, gradient, buffer and state: `'float64'`
+   * (default, or an enclosing `withDtype` scope's) or `'float32'` (faster on
+   * the WebAssembly kernels; gradient checks need float64). The weights are
+   * the float64 model's of the same seed, rounded once to float32.
+   */
+  dtype?: DType;
 }
 
 /** The architecture of a character model: what a checkpoint records to rebuild it. */
@@ -63,6 +71,8 @@ export interface CharRnnArchitecture {
 export interface CharRnnModel {
   /** The architecture it was built with. */
   readonly architecture: CharRnnArchitecture;
+  /** The dtype of its parameters, gradients, buffers and states. */
+  readonly dtype: DType;
   /**
    * The parameters (the same objects every call). The classic model
    * (`rnn`, 1 layer, as Karpathy's min-char-rnn) has exactly U `[m,K]`, W `[m,m]`, V `[K,m]`, b `[m]`,
@@ -145,6 +155,7 @@ export function charRnn(options: CharRnnOptions): CharRnnModel {
   const classic = cell === 'rnn' && layers === 1;
   const std = o.std ?? (cell === 'rnn' ? 0.01 : undefined);
   const headStd = o.std ?? 0.01;
+  const dtype = paramDtype('charRnn', o);
 
   const recurrent: Recurrent[] = [];
   const states: { name: string; input: string }[][] = [];
@@ -152,12 +163,12 @@ export function charRnn(options: CharRnnOptions): CharRnnModel {
     const stateNames = cell === 'lstm' ? ['h', 'c'] : ['h'];
     const step = graph(`layer ${l}`).input('x', l === 0 ? ids() : float(m));
     for (const s of stateNames) step.input(s, float(m));
-    addCell(step, cell, l, K, m, rng, std, classic);
+    addCell(step, cell, l, K, m, rng, std, classic, dtype);
     for (const s of stateNames) step.output(s, `cell.${s}`);
     recurrent.push(new Recurrent(step.build(), { state: Object.fromEntries(stateNames.map((s) => [s, s])) }));
     states.push(stateNames.map((s) => ({ name: classic ? s : `l${l}.${s}`, input: s })));
   }
-  const head = new Linear(m, K, { rng, std: headStd, names: classic ? { W: 'V', b: 'c' } : { W: 'weight', b: 'bias' } });
+  const head = new Linear(m, K, { rng, std: headStd, dtype, names: classic ? { W: 'V', b: 'c' } : { W: 'weight', b: 'bias' } });
   const dropouts = Array.from({ length: layers - 1 }, () => new Dropout(m, dropout, rng));
   const prefixes = recurrent.map((_, l) => (classic ? '' : `l${l}.`));
   const all = [...recurrent.flatMap((r, l) => r.parameters().map((p) => p.renamed(prefixes[l]! + p.name))), ...head.parameters().map((p) => p.renamed(classic ? p.name : `head.${p.name}`))];
@@ -177,8 +188,8 @@ export function charRnn(options: CharRnnOptions): CharRnnModel {
 }
 
 /** Adds node `cell` (and for a vanilla RNN's layer 0, `embed`) computing one layer's step. */
-function addCell(step: GraphBuilder, cell: CellName, l: number, K: number, m: number, rng: Rng, std: number | undefined, classic: boolean): void {
-  const base = { rng, ...(std === undefined ? {} : { std }) };
+function addCell(step: GraphBuilder, cell: CellName, l: number, K: number, m: number, rng: Rng, std: number | undefined, classic: boolean, dtype: DType): void {
+  const base = { rng, dtype, ...(std === undefined ? {} : { std }) };
   const states: Record<string, string> = cell === 'lstm' ? { h: 'h', c: 'c' } : { h: 'h' };
   if (cell === 'rnn') {
     const names = classic ? { W: 'W', b: 'b' } : { W: 'weight_hh', b: 'bias_hh', Wx: 'weight_ih' };
@@ -202,6 +213,7 @@ const MAX_CONTEXTS = 4;
 class CharRnn implements CharRnnModel {
   readonly batch: number;
   readonly architecture: CharRnnArchitecture;
+  readonly dtype: DType;
   readonly stateNames: readonly string[];
   readonly states: Readonly<Record<string, Tensor>>;
   private readonly trainGraph: Graph;
@@ -220,6 +232,7 @@ class CharRnn implements CharRnnModel {
     if (!Number.isInteger(batch) || batch <= 0) throw new Error(`charRnn: batch must be a positive integer, got ${batch}`);
     this.batch = batch;
     this.architecture = parts.architecture;
+    this.dtype = parts.params[0]!.value.dtype;
     const m = parts.architecture.hidden;
     const build = (name: string, training: boolean): Graph => {
       const g = graph(name).input('x', ids());

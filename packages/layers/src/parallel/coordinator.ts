@@ -3,10 +3,10 @@
  * gradients summed in a fixed order into the model's own `param.grad`, so the
  * optimizer runs here, unchanged, on the coordinator's model.
  */
-import { formatShape, Tensor, zeros } from '@weft/tensor';
+import { formatShape, Tensor, zeros, type DType, type TypedArray } from '@weft/tensor';
 import { now, oneLine, type ParamSlot, type ReplicaSpec, type Reply, type Request, type WorkerPort } from './protocol.js';
 
-/** A parameter as the coordinator sees it (a `Param` or an optimizer's `{ name, value, grad }`): float64, contiguous. */
+/** A parameter as the coordinator sees it (a `Param` or an optimizer's `{ name, value, grad }`): contiguous, float64 or float32 (one dtype for all). */
 export interface ParallelParam {
   /** Its name; the workers' replicas must have the same names in the same order. */
   readonly name: string;
@@ -136,8 +136,10 @@ export class DataParallel {
 
   private readonly params: readonly ParallelParam[];
   private readonly layout: ParamSlot[];
-  private readonly sharedParams: Float64Array;
-  private readonly sharedGrads: Float64Array;
+  /** The parameters' dtype, which the shared buffers hold. */
+  private readonly dtype: DType;
+  private readonly sharedParams: TypedArray;
+  private readonly sharedGrads: TypedArray;
   private readonly control: Int32Array;
   private readonly total: number;
   private backendInEffect: 'js' | 'wasm' = 'js';
@@ -161,8 +163,11 @@ export class DataParallel {
       return slot;
     });
     this.total = offset;
-    this.sharedParams = new Float64Array(new SharedArrayBuffer(8 * offset));
-    this.sharedGrads = new Float64Array(new SharedArrayBuffer(8 * offset * this.workers));
+    this.dtype = params[0]?.value.dtype ?? 'float64';
+    const shared = (n: number): TypedArray =>
+      this.dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float64Array(new SharedArrayBuffer(8 * n));
+    this.sharedParams = shared(offset);
+    this.sharedGrads = shared(offset * this.workers);
     this.control = new Int32Array(new SharedArrayBuffer(4 * (1 + this.workers)));
     ports.forEach((port, w) => {
       const message = (e: { data: unknown }): void => this.onReply(w, e?.data as Reply);
@@ -183,10 +188,12 @@ export class DataParallel {
         type: 'init',
         id,
         worker: w,
-        spec,
+        // A charRnn spec without a dtype gets the model's, so the replicas match it.
+        spec: spec.model === 'charRnn' && spec.dtype === undefined ? { ...spec, dtype: this.dtype } : spec,
         batch: this.shares[w]!.count,
         backend,
         layout: this.layout,
+        dtype: this.dtype,
         params: this.sharedParams.buffer as SharedArrayBuffer,
         grads: this.sharedGrads.buffer as SharedArrayBuffer,
         control: this.control.buffer as SharedArrayBuffer,
@@ -425,7 +432,7 @@ function describeError(e: unknown): string {
 
 /**
  * Starts data-parallel training of `model` (anything with `parameters()`
- * giving float64 `{ name, value, grad }`, e.g. a `CharRnnModel`) over the
+ * giving `{ name, value, grad }` of one dtype, e.g. a `CharRnnModel`) over the
  * workers behind `options.ports`: each builds a replica from `options.spec`
  * for its contiguous share of the B streams (see {@link splitBatch}).
  * Resolves once every worker is ready; rejects with a one-line message when
@@ -460,10 +467,11 @@ export async function dataParallel(model: { parameters(): readonly ParallelParam
     }
   }
   const params = model.parameters();
+  const dtype = params[0]?.value.dtype ?? 'float64';
   for (const p of params) {
-    if (p.value.dtype !== 'float64' || !p.value.isContiguous || !p.grad.isContiguous) {
+    if (p.value.dtype !== dtype || p.grad.dtype !== dtype || !p.value.isContiguous || !p.grad.isContiguous) {
       stop();
-      throw new Error(`dataParallel: parameter '${p.name}' must be a contiguous float64 tensor, got ${p.value.dtype} ${formatShape(p.value.shape)}`);
+      throw new Error(`dataParallel: parameter '${p.name}' must be a contiguous ${dtype} tensor (one dtype for all), got ${p.value.dtype} ${formatShape(p.value.shape)}`);
     }
   }
   let dp: DataParallel;

@@ -7,7 +7,7 @@
  *
  * Nothing here depends on a runtime: no Node APIs, no DOM types.
  */
-import type { Tensor } from '@weft/tensor';
+import type { DType, Tensor } from '@weft/tensor';
 import type { CellName } from '../models/char-rnn.js';
 
 /** What a port's listeners receive: a `MessageEvent`-like object. */
@@ -72,6 +72,8 @@ export interface CharRnnReplicaSpec {
   readonly std?: number;
   /** Worker w's rng is `new Rng(seed + w)`; default 1. */
   readonly seed?: number;
+  /** As `charRnn`'s option; default `'float64'`. Must be the coordinator's parameters' dtype. */
+  readonly dtype?: DType;
 }
 
 /** Any structured-cloneable spec with a `model` tag; `'charRnn'` is built in, others need a custom `build` in the worker. */
@@ -87,7 +89,7 @@ export type ReplicaSpec =
 export interface ReplicaParam {
   /** Its name, equal to the coordinator's parameter at the same position. */
   readonly name: string;
-  /** Float64, contiguous; overwritten from the shared buffer before each update. */
+  /** Contiguous, of the coordinator's dtype; overwritten from the shared buffer before each update. */
   readonly value: Tensor;
   /** Same shape; copied into the worker's region of the shared gradient buffer after each update. */
   readonly grad: Tensor;
@@ -95,7 +97,7 @@ export interface ReplicaParam {
 
 /** What a worker's replica must offer (a `CharRnnModel` does). */
 export interface ReplicaModel {
-  /** Parameters in a fixed order, float64, same names and sizes as the coordinator's. */
+  /** Parameters in a fixed order, same names, sizes and dtype as the coordinator's. */
   parameters(): readonly ReplicaParam[];
   /** Sets every parameter gradient to 0. */
   zeroGrad(): void;
@@ -127,9 +129,11 @@ export type Request =
       readonly batch: number;
       readonly backend: 'js' | 'wasm';
       readonly layout: readonly ParamSlot[];
-      /** Float64 × P: the current parameters, written by the coordinator. */
+      /** The parameters' dtype: the element type of `params` and `grads`. */
+      readonly dtype: DType;
+      /** dtype × P: the current parameters, written by the coordinator. */
       readonly params: SharedArrayBuffer;
-      /** Float64 × N·P: worker w writes its gradient at w·P. */
+      /** dtype × N·P: worker w writes its gradient at w·P. */
       readonly grads: SharedArrayBuffer;
       /** Int32 × (1 + N): [0] the coordinator's sequence number, [1 + w] the last one worker w answered. */
       readonly control: SharedArrayBuffer;

@@ -5,7 +5,7 @@
  * its region of the shared gradient buffer. The carried states of its streams
  * live here, in the replica, between updates.
  */
-import { getBackend, Rng, setBackend, type Backend } from '@weft/tensor';
+import { getBackend, Rng, setBackend, type Backend, type TypedArray } from '@weft/tensor';
 import { charRnn } from '../models/char-rnn.js';
 import { now, oneLine, type CharRnnReplicaSpec, type ParamSlot, type ReplicaModel, type ReplicaSpec, type Reply, type Request, type WorkerScope } from './protocol.js';
 
@@ -38,6 +38,7 @@ export function buildReplica(spec: ReplicaSpec, context: { readonly batch: numbe
     ...(s.layers === undefined ? {} : { layers: s.layers }),
     ...(s.dropout === undefined ? {} : { dropout: s.dropout }),
     ...(s.std === undefined ? {} : { std: s.std }),
+    ...(s.dtype === undefined ? {} : { dtype: s.dtype }),
   });
 }
 
@@ -47,9 +48,10 @@ interface WorkerState {
   readonly model: ReplicaModel;
   readonly backend: Backend;
   readonly layout: readonly ParamSlot[];
-  readonly params: Float64Array;
+  /** The shared parameters, of the coordinator's dtype. */
+  readonly params: TypedArray;
   /** This worker's gradient region (P elements). */
-  readonly grads: Float64Array;
+  readonly grads: TypedArray;
   readonly control: Int32Array;
 }
 
@@ -119,7 +121,9 @@ function init(request: Extract<Request, { type: 'init' }>, build: ReplicaBuilder
     if (p.name !== slot.name || p.value.size !== slot.size) {
       throw new Error(`parameter ${i} is '${p.name}' of size ${p.value.size} in the replica but '${slot.name}' of size ${slot.size} in the coordinator's model`);
     }
-    if (p.value.dtype !== 'float64' || p.grad.dtype !== 'float64') throw new Error(`parameter '${p.name}' must be float64, got ${p.value.dtype}`);
+    if (p.value.dtype !== request.dtype || p.grad.dtype !== request.dtype) {
+      throw new Error(`parameter '${p.name}' is ${p.value.dtype} in the replica but ${request.dtype} in the coordinator's model`);
+    }
     total += slot.size;
   });
   return {
@@ -127,8 +131,8 @@ function init(request: Extract<Request, { type: 'init' }>, build: ReplicaBuilder
     model,
     backend,
     layout,
-    params: new Float64Array(request.params),
-    grads: new Float64Array(request.grads, worker * total * 8, total),
+    params: request.dtype === 'float32' ? new Float32Array(request.params) : new Float64Array(request.params),
+    grads: request.dtype === 'float32' ? new Float32Array(request.grads, worker * total * 4, total) : new Float64Array(request.grads, worker * total * 8, total),
     control: new Int32Array(request.control),
   };
 }

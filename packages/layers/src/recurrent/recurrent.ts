@@ -156,7 +156,7 @@ export class Recurrent implements Layer<RecurrentContext> {
    * and carries the final state on. Returns the outputs (buffers of `ctx`).
    */
   forward(ctx: RecurrentContext, inputs: readonly Value[]): readonly Tensor[] {
-    checkInputs('Recurrent', this.inputs, inputs, ctx.rows);
+    checkInputs('Recurrent', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     const u = ctx.unrolling;
     for (let i = 0; i < inputs.length; i++) {
       const stack = u.sequences[i]!;
@@ -174,7 +174,7 @@ export class Recurrent implements Layer<RecurrentContext> {
 
   /** BPTT through the last forward of `ctx`: accumulates (+=) every parameter gradient. Once per forward. */
   backward(ctx: RecurrentContext, gradOutputs: readonly (Tensor | null)[]): void {
-    checkGradOutputs('Recurrent', this.outputs, gradOutputs, ctx.rows);
+    checkGradOutputs('Recurrent', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     if (!ctx.pending) throw new Error('Recurrent: backward() needs a forward() on this context first (and runs once per forward)');
     ctx.pending = false;
     ctx.unrolling.backward(gradOutputs);

@@ -8,7 +8,7 @@
  * after the loop; backward mirrors it and sums every gradient where several
  * arrive (from outside, from the part after the loop, from the next step).
  */
-import { add, copy, fill, full, getBackend, Tensor, withBackend, zeros, type Backend } from '@weft/tensor';
+import { add, copy, fill, full, getBackend, getDefaultDtype, Tensor, withBackend, zeros, type Backend, type DType } from '@weft/tensor';
 import type { GraphContext, GraphSequence } from '../graph/graph.js';
 import type { Port, Value } from '../port.js';
 import { rowBlock, stackedView } from '../step-rows.js';
@@ -52,6 +52,8 @@ class GradientSum {
 
   /** Where the context was allocated (see allocatingWith): the lazy buffer goes there too. */
   private readonly backend: Backend = getBackend();
+  /** The dtype the context was allocated in (see allocatingWith). */
+  private readonly dtype: DType = getDefaultDtype();
 
   constructor(private readonly rows: number, private readonly size: number) {}
 
@@ -63,7 +65,7 @@ class GradientSum {
 
   /** Our own `[rows, size]` buffer, allocated on first use. */
   own(): Tensor {
-    this.buffer ??= withBackend(this.backend, () => zeros([this.rows, this.size]));
+    this.buffer ??= withBackend(this.backend, () => zeros([this.rows, this.size], this.dtype));
     return this.buffer;
   }
 
@@ -135,6 +137,8 @@ export class Unrolling {
   private readonly loopStackViews: readonly (Tensor[] | null)[];
   /** Per loop output that is a scalar: its sum over the steps. */
   private readonly loopSums: readonly (Tensor | null)[];
+  /** The running sums of `loopSums` as float64 numbers: a float32 model's loss is summed in float64 and rounded once. */
+  private readonly loopTotals: Float64Array;
 
   // --- backward
   private readonly afterGradOutputs: (Tensor | null)[];
@@ -186,6 +190,7 @@ export class Unrolling {
     this.loopStacks = loop.graph.outputs.map((p, k) => (p.kind === 'float' ? (inPlace[k] ?? zeros([this.rows, p.size])) : null));
     this.loopStackViews = this.loopStacks.map((s, k) => (s && !inPlace[k] ? blocks(s, T, B) : null));
     this.loopSums = loop.graph.outputs.map((p) => (p.kind === 'scalar' ? zeros([]) : null));
+    this.loopTotals = new Float64Array(loop.graph.outputs.length);
     const stacked = (f: Feed): Value => {
       if (f.kind === 'sequence') return this.sequences[f.index]!;
       if (f.kind === 'before') return beforeOutputs[f.output]!;
@@ -274,7 +279,11 @@ export class Unrolling {
         const views = this.loopStackViews[k];
         if (views) copy(views[t]!, outputs[k]!);
         const sum = this.loopSums[k];
-        if (sum) sum.data[sum.offset] = (t === 0 ? 0 : sum.data[sum.offset]!) + outputs[k]!.data[outputs[k]!.offset]!;
+        if (sum) {
+          const total = (t === 0 ? 0 : this.loopTotals[k]!) + outputs[k]!.data[outputs[k]!.offset]!;
+          this.loopTotals[k] = total;
+          sum.data[sum.offset] = total;
+        }
       }
     }
     if (this.after) plan.after!.graph.forward(this.after, this.afterInputs);

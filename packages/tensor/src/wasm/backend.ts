@@ -23,7 +23,7 @@ import { checkShape, shapeSize } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { PAGE_BYTES, WasmHeap, type WasmHeapStats } from './heap.js';
 import { compileAsync, compileSync, createMemory, instantiate, unavailableReason } from './module.js';
-import { allocationBackend, locationOf, setAllocationBackend, setWasmRuntime, wasmCalls, wasmRuntime, type WasmRuntime } from './state.js';
+import { allocationBackend, allocationDtype, locationOf, setAllocationBackend, setWasmRuntime, wasmCalls, wasmRuntime, type WasmRuntime } from './state.js';
 import type { WasmModule } from './wasm-api.js';
 
 export type { Backend } from '../types.js';
@@ -185,7 +185,7 @@ export function wasmUnavailableReason(): string | null {
  * allocation default (the heap is created if needed, with default size). Throws
  * when WebAssembly SIMD is unavailable or the heap is full.
  */
-export function wasmZeros(shape: readonly number[], dtype: DType = 'float64'): Tensor {
+export function wasmZeros(shape: readonly number[], dtype: DType = allocationDtype()): Tensor {
   checkShape('wasmZeros', shape);
   const rt = ensureRuntime(undefined, compileSync);
   if (rt === null) throw new Error(`wasmZeros: ${wasmUnavailableReason()}`);
@@ -212,12 +212,23 @@ export function wasmHeapStats(): WasmHeapStats | null {
 }
 
 /**
- * How many kernel calls have run in WebAssembly so far: a diagnostic to check
- * that a model's tensors really live on the heap (the count stays still when
- * the kernels fall back to JavaScript).
+ * How many kernel calls have run in WebAssembly so far (of every dtype, or of
+ * `dtype` only): a diagnostic to check that a model's tensors really live on
+ * the heap (the count stays still when the kernels fall back to JavaScript).
  */
-export function wasmKernelCalls(): number {
-  return wasmCalls.count;
+export function wasmKernelCalls(dtype?: DType): number {
+  if (dtype === undefined) return wasmCalls.count;
+  return dtype === 'float32' ? wasmCalls.float32 : wasmCalls.count - wasmCalls.float32;
+}
+
+/**
+ * How many calls of a kernel that has a WebAssembly version ran its JavaScript
+ * loop instead while the kernels were loaded (an operand off the heap, mixed
+ * dtypes, or a transposed-transposed gemm): a diagnostic that should stay
+ * still while a model built on the heap trains.
+ */
+export function wasmKernelFallbacks(): number {
+  return wasmCalls.fallbacks;
 }
 
 /**

@@ -21,14 +21,24 @@ function kernelsFor(a: Tensor, b: Tensor, c: Tensor, d: Tensor = c): KernelSet |
   const bd = b.data;
   const cd = c.data;
   const dd = d.data;
-  if (ad.buffer !== buffer || bd.buffer !== buffer || cd.buffer !== buffer || dd.buffer !== buffer) return null;
+  if (ad.buffer !== buffer || bd.buffer !== buffer || cd.buffer !== buffer || dd.buffer !== buffer) {
+    wasmCalls.fallbacks++;
+    return null;
+  }
   let kernels: KernelSet;
   if (ad instanceof Float64Array) {
-    if (!(bd instanceof Float64Array && cd instanceof Float64Array && dd instanceof Float64Array)) return null;
+    if (!(bd instanceof Float64Array && cd instanceof Float64Array && dd instanceof Float64Array)) {
+      wasmCalls.fallbacks++;
+      return null;
+    }
     kernels = runtime.kernels.f64;
   } else {
-    if (!(bd instanceof Float32Array && cd instanceof Float32Array && dd instanceof Float32Array)) return null;
+    if (!(bd instanceof Float32Array && cd instanceof Float32Array && dd instanceof Float32Array)) {
+      wasmCalls.fallbacks++;
+      return null;
+    }
     kernels = runtime.kernels.f32;
+    wasmCalls.float32++;
   }
   wasmCalls.count++;
   return kernels;
@@ -71,7 +81,10 @@ export function wasmGemmAcc(
   K: number,
   alpha: number,
 ): boolean {
-  if (transA && transB) return false;
+  if (transA && transB) {
+    if (wasmRuntime() !== null) wasmCalls.fallbacks++;
+    return false;
+  }
   const k = kernelsFor(out, A, B);
   if (k === null) return false;
   if (transB) k.gemmNTAcc(address(out), address(A), address(B), M, N, K, alpha);

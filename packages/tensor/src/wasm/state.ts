@@ -1,8 +1,8 @@
 /**
  * The package's only module-level state about WebAssembly: the loaded runtime
  * (created once, kept for the life of the program) and the allocation default
- * of create-functions (changed by `withBackend` scopes, or the deprecated
- * `setBackend`). Kernel dispatch never reads the allocation default: a kernel
+ * and dtype defaults of create-functions (changed by `withBackend` and
+ * `withDtype` scopes, or the deprecated `setBackend`). Kernel dispatch never reads the allocation default: a kernel
  * runs in wasm iff the runtime exists and its operands live on the heap.
  *
  * Imports only types, so that dtype.ts's `allocate` and the kernels can use it
@@ -20,9 +20,15 @@ export interface WasmRuntime {
 
 let loaded: WasmRuntime | null = null;
 let allocationDefault: Backend = 'js';
+let dtypeDefault: DType = 'float64';
 
-/** How many kernel calls ran in WebAssembly (a diagnostic: is my model really using wasm?). */
-export const wasmCalls = { count: 0 };
+/**
+ * Kernel-call counters (diagnostics: is my model really using wasm?): calls
+ * that ran in WebAssembly, those of them on float32 operands, and fallbacks —
+ * calls of a kernel that has a wasm version which took the JavaScript loop
+ * although the runtime was loaded (an operand off the heap, or mixed dtypes).
+ */
+export const wasmCalls = { count: 0, float32: 0, fallbacks: 0 };
 
 /** The runtime once loaded, else null. */
 export function wasmRuntime(): WasmRuntime | null {
@@ -43,6 +49,18 @@ export function allocationBackend(): Backend {
 export function setAllocationBackend(backend: Backend): Backend {
   const previous = allocationDefault;
   allocationDefault = backend;
+  return previous;
+}
+
+/** The dtype create-functions use when not told: 'float64' unless inside `withDtype('float32', …)`. */
+export function allocationDtype(): DType {
+  return dtypeDefault;
+}
+
+/** Sets the default dtype of create-functions and returns the previous one (withDtype restores it). */
+export function setAllocationDtype(dtype: DType): DType {
+  const previous = dtypeDefault;
+  dtypeDefault = dtype;
   return previous;
 }
 
