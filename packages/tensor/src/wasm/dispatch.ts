@@ -12,31 +12,26 @@ import type { Tensor } from '../tensor.js';
 import type { KernelSet } from './module.js';
 import { wasmCalls, wasmRuntime } from './state.js';
 
-/** The kernel set for operands a, b, c (and d), or null when they cannot run in wasm. */
+/**
+ * The kernel set for operands a, b, c (and d), or null when they cannot run in
+ * wasm. Reads only fields kept on the tensors (see Tensor.buffer): this runs
+ * on every kernel call.
+ */
 function kernelsFor(a: Tensor, b: Tensor, c: Tensor, d: Tensor = c): KernelSet | null {
   const runtime = wasmRuntime();
   if (runtime === null) return null;
   const buffer = runtime.heap.buffer;
-  const ad = a.data;
-  const bd = b.data;
-  const cd = c.data;
-  const dd = d.data;
-  if (ad.buffer !== buffer || bd.buffer !== buffer || cd.buffer !== buffer || dd.buffer !== buffer) return null;
-  let kernels: KernelSet;
-  if (ad instanceof Float64Array) {
-    if (!(bd instanceof Float64Array && cd instanceof Float64Array && dd instanceof Float64Array)) return null;
-    kernels = runtime.kernels.f64;
-  } else {
-    if (!(bd instanceof Float32Array && cd instanceof Float32Array && dd instanceof Float32Array)) return null;
-    kernels = runtime.kernels.f32;
-  }
+  if (a.buffer !== buffer || b.buffer !== buffer || c.buffer !== buffer || d.buffer !== buffer) return null;
+  // one element size for all: both dtypes' storage on the heap, never mixed in one call
+  const size = a.itemsize;
+  if (b.itemsize !== size || c.itemsize !== size || d.itemsize !== size) return null;
   wasmCalls.count++;
-  return kernels;
+  return size === 8 ? runtime.kernels.f64 : runtime.kernels.f32;
 }
 
 /** Byte address of t's first element in the heap. */
 function address(t: Tensor): number {
-  return t.data.byteOffset + t.offset * t.data.BYTES_PER_ELEMENT;
+  return t.byteStart;
 }
 
 /** out = alpha·A x + beta·out in wasm, A [m, n]. */
