@@ -9,9 +9,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
+  add,
   addOuter,
+  addRowVector,
   clipAdagradStep,
   clone,
+  colSums,
   gemm,
   isWasmTensor,
   matvec,
@@ -42,6 +45,16 @@ function plainCopy(t: Tensor): Tensor {
   const data = t.dtype === 'float32' ? new Float32Array(t.size) : new Float64Array(t.size);
   data.set(t.data.subarray(t.offset, t.offset + t.size));
   return new Tensor(data, t.shape);
+}
+
+/** The elements of contiguous `t` as a plain array. */
+function flatOf(t: Tensor): number[] {
+  return Array.from(t.data.subarray(t.offset, t.offset + t.size));
+}
+
+/** `x` rounded to `dtype`. */
+function toDtype(x: number, dtype: DType): number {
+  return dtype === 'float32' ? Math.fround(x) : x;
 }
 
 /** max |a-b| / max(1, |a|, |b|) over all elements. */
@@ -116,6 +129,43 @@ describe.each<[DType, number]>([
       expect(calls).toBe(1);
       if (dtype === 'float64') expect(Array.from(w.data.subarray(w.offset, w.offset + w.size))).toEqual(Array.from(j.data));
       else expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
+    }
+  });
+
+  test('add and addRowVector: bit for bit the JS sums, every remainder, out = an input', () => {
+    const rng = new Rng(15);
+    const same = (w: Tensor, j: Tensor): void => expect(flatOf(w)).toEqual(flatOf(j));
+    for (const [m, n] of PAIRS) {
+      const ops = [heapRandom([m, n], rng, dtype), heapRandom([m, n], rng, dtype), heapRandom([n], rng, dtype)];
+      const [w, j, calls] = both(ops, 0, (o, A, v) => addRowVector(o!, A!, v!));
+      expect(calls).toBe(1);
+      same(w, j);
+      // against the definition, too
+      for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) expect(w.get(r, c)).toBe(toDtype(ops[1]!.get(r, c) + ops[2]!.get(c), dtype));
+      const inPlace = [heapRandom([m, n], rng, dtype), heapRandom([n], rng, dtype)];
+      same(...both(inPlace, 0, (A, v) => addRowVector(A!, A!, v!)).slice(0, 2) as [Tensor, Tensor]);
+      const [a, b] = [heapRandom([m, n], rng, dtype), heapRandom([m, n], rng, dtype)];
+      for (const [o, f] of [[0, (x: Tensor, y: Tensor) => add(x, x, y)], [1, (x: Tensor, y: Tensor) => add(y, x, y)]] as const) {
+        const ops2 = [clone(a), clone(b)];
+        const [w2, j2, c2] = both(ops2, o, (x, y) => f(x!, y!));
+        expect(c2).toBe(1);
+        same(w2, j2);
+      }
+    }
+  });
+
+  test('colSums: out = Σ_rows A + β out, the rows added in the JS order', () => {
+    const rng = new Rng(16);
+    for (const m of [...SIZES, 25]) {
+      for (const n of [0, 1, 3, 4, 6, 9, 17, 89]) {
+        for (const beta of [0, 1, -0.5]) {
+          const ops = [heapRandom([n], rng, dtype), heapRandom([m, n], rng, dtype)];
+          const [w, j, calls] = both(ops, 0, (o, A) => colSums(o!, A!, beta));
+          expect(calls).toBe(1);
+          if (dtype === 'float64') expect(flatOf(w)).toEqual(flatOf(j));
+          else expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
+        }
+      }
     }
   });
 

@@ -560,6 +560,92 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
+  ;; out[r, j] = a[r, j] + v[j] for r < rows, j < n (a and out [rows, n], v [n]):
+  ;; the bias add. out may be a; with rows = 1 it is the elementwise add, and out
+  ;; may then be v as well (every element is read before it is written).
+  (func (export "addRowVector<X>") (param $out i32) (param $a i32) (param $v i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $j i32) (local $end i32) (local $vecEnd i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $rdone
+      (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $vdone
+          (loop $vloop
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+            (v128.store (i32.add (local.get $out) (local.get $j))
+              (<V>.add (v128.load (i32.add (local.get $a) (local.get $j))) (v128.load (i32.add (local.get $v) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vloop)))
+        (block $sdone
+          (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+            (<T>.store (i32.add (local.get $out) (local.get $j))
+              (<T>.add (<T>.load (i32.add (local.get $a) (local.get $j))) (<T>.load (i32.add (local.get $v) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+            (br $sloop)))
+        (local.set $out (i32.add (local.get $out) (local.get $end)))
+        (local.set $a (i32.add (local.get $a) (local.get $end)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop))))
+
+  ;; out[j] += Σ_r a[r, j] for j < n, a [rows, n] (the caller scales out by beta
+  ;; first): four rows per pass, out[j] = (((out[j] + a0) + a1) + a2) + a3, then
+  ;; the remaining rows one by one: every element adds the rows in order, as
+  ;; the JavaScript colSums does.
+  (func (export "colSumsAcc<X>") (param $out i32) (param $a i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $j i32) (local $end i32) (local $vecEnd i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $o i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $r4done
+      (loop $r4loop
+        (br_if $r4done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+        (local.set $a1 (i32.add (local.get $a) (local.get $end)))
+        (local.set $a2 (i32.add (local.get $a1) (local.get $end)))
+        (local.set $a3 (i32.add (local.get $a2) (local.get $end)))
+        (local.set $j (i32.const 0))
+        (block $vdone
+          (loop $vloop
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+            (local.set $o (i32.add (local.get $out) (local.get $j)))
+            (v128.store (local.get $o)
+              (<V>.add
+                (<V>.add
+                  (<V>.add
+                    (<V>.add (v128.load (local.get $o)) (v128.load (i32.add (local.get $a) (local.get $j))))
+                    (v128.load (i32.add (local.get $a1) (local.get $j))))
+                  (v128.load (i32.add (local.get $a2) (local.get $j))))
+                (v128.load (i32.add (local.get $a3) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vloop)))
+        (block $sdone
+          (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $o (i32.add (local.get $out) (local.get $j)))
+            (<T>.store (local.get $o)
+              (<T>.add
+                (<T>.add
+                  (<T>.add
+                    (<T>.add (<T>.load (local.get $o)) (<T>.load (i32.add (local.get $a) (local.get $j))))
+                    (<T>.load (i32.add (local.get $a1) (local.get $j))))
+                  (<T>.load (i32.add (local.get $a2) (local.get $j))))
+                (<T>.load (i32.add (local.get $a3) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+            (br $sloop)))
+        (local.set $a (i32.add (local.get $a3) (local.get $end)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $r4loop)))
+    ;; the rows left over (fewer than four), one by one (x·1 is x exactly)
+    (block $rdone
+      (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (call $axpy<X> (local.get $out) (local.get $a) (local.get $n) (<T>.const 1))
+        (local.set $a (i32.add (local.get $a) (local.get $end)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop))))
+
   ;; The fused clip + AdaGrad step over n elements, in place:
   ;;   g = clip(g, -limit, limit); G += g²; θ -= lr·g / sqrt(G + eps).
   ;; Writes the clipped gradient back into g; an element whose (clipped) gradient

@@ -1,9 +1,13 @@
 /**
  * Elementwise kernels on contiguous tensors of equal shape. Out-first,
  * allocation-free; `out` may be exactly one of the inputs (`add(a, a, b)`).
+ * `add` and `addRowVector` (per training step in a recurrent model) run in
+ * WebAssembly SIMD when every operand lives on the heap, with the same
+ * results (one addition per element); the loops here are the fallback.
  */
 import { formatShape, shapesEqual } from '../shape.js';
 import { forEachIndex, type Tensor } from '../tensor.js';
+import { wasmAddRowVector } from '../wasm/dispatch.js';
 import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameDtype, checkSameShape, checkUnary } from './check.js';
 
 function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
@@ -19,6 +23,7 @@ function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
 /** out = a + b. Returns out. */
 export function add(out: Tensor, a: Tensor, b: Tensor): Tensor {
   binaryChecks('add', out, a, b);
+  if (wasmAddRowVector(out, a, b, 1, out.size)) return out;
   const o = out.data, x = a.data, y = b.data;
   const oo = out.offset, xo = a.offset, yo = b.offset;
   for (let i = 0, n = out.size; i < n; i++) o[oo + i] = x[xo + i]! + y[yo + i]!;
@@ -139,6 +144,7 @@ export function addRowVector(out: Tensor, A: Tensor, v: Tensor): Tensor {
   checkSameDtype('addRowVector', 'A', A, 'out', out);
   checkExactOrNoAlias('addRowVector', 'A', out, A);
   checkNoAlias('addRowVector', 'v', out, v);
+  if (wasmAddRowVector(out, A, v, rows, n)) return out;
   const o = out.data, a = A.data, vd = v.data;
   const oo = out.offset, ao = A.offset, vo = v.offset;
   for (let r = 0; r < rows; r++) {

@@ -82,6 +82,25 @@ export function wasmAddOuter(A: Tensor, x: Tensor, y: Tensor, alpha: number): bo
   return true;
 }
 
+/**
+ * out[r, :] = A[r, :] + v in wasm for `rows` rows of n elements (out may be A);
+ * with rows = 1 and n = size, the elementwise out = A + v (out may be either).
+ */
+export function wasmAddRowVector(out: Tensor, A: Tensor, v: Tensor, rows: number, n: number): boolean {
+  const k = kernelsFor(out, A, v);
+  if (k === null) return false;
+  k.addRowVector(address(out), address(A), address(v), rows, n);
+  return true;
+}
+
+/** out += the column sums of A [rows, n] in wasm (out already scaled by beta). */
+export function wasmColSumsAcc(out: Tensor, A: Tensor, rows: number, n: number): boolean {
+  const k = kernelsFor(out, A, A);
+  if (k === null) return false;
+  k.colSumsAcc(address(out), address(A), rows, n);
+  return true;
+}
+
 /** The fused clip + AdaGrad step in wasm; the number of clipped elements, or -1 when it cannot run there. */
 export function wasmAdagrad(param: Tensor, grad: Tensor, accum: Tensor, lr: number, eps: number, limit: number): number {
   const k = kernelsFor(param, grad, accum);

@@ -29,6 +29,10 @@ export interface KernelSet {
   gemmNTAcc(out: number, a: number, b: number, M: number, N: number, K: number, alpha: number): void;
   /** A += alpha·x yᵀ, A [m, n]. */
   addOuter(a: number, x: number, y: number, m: number, n: number, alpha: number): void;
+  /** out[r, :] = a[r, :] + v for `rows` rows of n elements (rows = 1: the elementwise add). */
+  addRowVector(out: number, a: number, v: number, rows: number, n: number): void;
+  /** out[j] += Σ_r a[r, j], a [rows, n], rows added in order. */
+  colSumsAcc(out: number, a: number, rows: number, n: number): void;
   /** Fused clip + AdaGrad step over n elements; returns how many were clipped. */
   adagrad(theta: number, g: number, G: number, n: number, lr: number, eps: number, limit: number): number;
   /** out = exp(a) over n elements (out may be a). */
@@ -81,6 +85,8 @@ const KERNEL_NAMES = [
   'gemmAcc',
   'gemmNTAcc',
   'addOuter',
+  'addRowVector',
+  'colSumsAcc',
   'adagrad',
   'exp',
   'tanh',
