@@ -21,6 +21,7 @@ import {
   matvecT,
   Rng,
   row,
+  scale,
   setBackend,
   Tensor,
   withBackend,
@@ -141,7 +142,7 @@ describe.each<[DType, number]>([
       expect(calls).toBe(1);
       same(w, j);
       // against the definition, too
-      for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) expect(w.get(r, c)).toBe(toDtype(ops[1]!.get(r, c) + ops[2]!.get(c), dtype));
+      expect(flatOf(w)).toEqual(flatOf(ops[1]!).map((x, i) => toDtype(x + ops[2]!.data[ops[2]!.offset + (i % n)]!, dtype)));
       const inPlace = [heapRandom([m, n], rng, dtype), heapRandom([n], rng, dtype)];
       same(...both(inPlace, 0, (A, v) => addRowVector(A!, A!, v!)).slice(0, 2) as [Tensor, Tensor]);
       const [a, b] = [heapRandom([m, n], rng, dtype), heapRandom([m, n], rng, dtype)];
@@ -150,6 +151,22 @@ describe.each<[DType, number]>([
         const [w2, j2, c2] = both(ops2, o, (x, y) => f(x!, y!));
         expect(c2).toBe(1);
         same(w2, j2);
+      }
+    }
+  });
+
+  test('scale: bit for bit the JS products, every remainder, out = a', () => {
+    const rng = new Rng(17);
+    for (const [m, n] of PAIRS) {
+      for (const s of [0.5, -3, 1]) {
+        const ops = [heapRandom([m, n], rng, dtype), heapRandom([m, n], rng, dtype)];
+        const [w, j, calls] = both(ops, 0, (o, a) => scale(o!, a!, s));
+        expect(calls).toBe(1);
+        expect(flatOf(w)).toEqual(flatOf(j));
+        expect(flatOf(w)).toEqual(flatOf(ops[1]!).map((x) => toDtype(s * x, dtype))); // the definition
+        const inPlace = [heapRandom([m, n], rng, dtype)];
+        const [w2, j2] = both(inPlace, 0, (a) => scale(a!, a!, s));
+        expect(flatOf(w2)).toEqual(flatOf(j2));
       }
     }
   });

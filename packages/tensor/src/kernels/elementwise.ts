@@ -1,13 +1,13 @@
 /**
  * Elementwise kernels on contiguous tensors of equal shape. Out-first,
  * allocation-free; `out` may be exactly one of the inputs (`add(a, a, b)`).
- * `add` and `addRowVector` (per training step in a recurrent model) run in
+ * `add`, `addRowVector` and `scale` (per training step in a recurrent model) run in
  * WebAssembly SIMD when every operand lives on the heap, with the same
  * results (one addition per element); the loops here are the fallback.
  */
 import { formatShape, shapesEqual } from '../shape.js';
 import { forEachIndex, type Tensor } from '../tensor.js';
-import { wasmAddRowVector } from '../wasm/dispatch.js';
+import { wasmAddRowVector, wasmScale } from '../wasm/dispatch.js';
 import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameDtype, checkSameShape, checkUnary } from './check.js';
 
 function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
@@ -51,6 +51,7 @@ export function mul(out: Tensor, a: Tensor, b: Tensor): Tensor {
 /** out = s · a. Returns out. */
 export function scale(out: Tensor, a: Tensor, s: number): Tensor {
   checkUnary('scale', out, a, true);
+  if (wasmScale(out, a, s)) return out;
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
   for (let i = 0, n = out.size; i < n; i++) o[oo + i] = s * x[xo + i]!;

@@ -82,6 +82,14 @@ export function wasmAddOuter(A: Tensor, x: Tensor, y: Tensor, alpha: number): bo
   return true;
 }
 
+/** out = s·a in wasm (same shapes, out may be a). */
+export function wasmScale(out: Tensor, a: Tensor, s: number): boolean {
+  const k = kernelsFor(out, a, a);
+  if (k === null) return false;
+  k.scale(address(out), address(a), out.size, s);
+  return true;
+}
+
 /**
  * out[r, :] = A[r, :] + v in wasm for `rows` rows of n elements (out may be A);
  * with rows = 1 and n = size, the elementwise out = A + v (out may be either).

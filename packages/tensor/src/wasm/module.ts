@@ -29,6 +29,8 @@ export interface KernelSet {
   gemmNTAcc(out: number, a: number, b: number, M: number, N: number, K: number, alpha: number): void;
   /** A += alpha·x yᵀ, A [m, n]. */
   addOuter(a: number, x: number, y: number, m: number, n: number, alpha: number): void;
+  /** out = s·a over n elements (out may be a). */
+  scale(out: number, a: number, n: number, s: number): void;
   /** out[r, :] = a[r, :] + v for `rows` rows of n elements (rows = 1: the elementwise add). */
   addRowVector(out: number, a: number, v: number, rows: number, n: number): void;
   /** out[j] += Σ_r a[r, j], a [rows, n], rows added in order. */
@@ -85,6 +87,7 @@ const KERNEL_NAMES = [
   'gemmAcc',
   'gemmNTAcc',
   'addOuter',
+  'scale',
   'addRowVector',
   'colSumsAcc',
   'adagrad',
