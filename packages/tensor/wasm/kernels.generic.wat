@@ -588,6 +588,32 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
+  ;; out[i] = a[i·stride bytes] for i < n: a strided column gathered into a
+  ;; contiguous row (one token's column of an embedding table).
+  (func (export "gatherStrided<X>") (param $out i32) (param $a i32) (param $n i32) (param $stride i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const <SH>))))
+    (block $done
+      (loop $elements
+        (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
+        (<T>.store (local.get $out) (<T>.load (local.get $a)))
+        (local.set $a (i32.add (local.get $a) (local.get $stride)))
+        (local.set $out (i32.add (local.get $out) (i32.const <S>)))
+        (br $elements))))
+
+  ;; a[i·stride bytes] += src[i] for i < n: a contiguous row added into a
+  ;; strided column (the gradient of one token's column).
+  (func (export "scatterAddStrided<X>") (param $a i32) (param $src i32) (param $n i32) (param $stride i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const <SH>))))
+    (block $done
+      (loop $elements
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (<T>.store (local.get $a) (<T>.add (<T>.load (local.get $a)) (<T>.load (local.get $src))))
+        (local.set $a (i32.add (local.get $a) (local.get $stride)))
+        (local.set $src (i32.add (local.get $src) (i32.const <S>)))
+        (br $elements))))
+
   ;; out[j] = s·a[j] for j < n (out may be a).
   (func (export "scale<X>") (param $out i32) (param $a i32) (param $n i32) (param $s <T>)
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $sv v128)

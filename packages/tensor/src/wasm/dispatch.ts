@@ -82,6 +82,24 @@ export function wasmAddOuter(A: Tensor, x: Tensor, y: Tensor, alpha: number): bo
   return true;
 }
 
+/** out[r, :] = A[:, ids[r]] in wasm, A [m, K], out [ids.length, m] (ids checked by the caller). */
+export function wasmGatherColumns(out: Tensor, A: Tensor, ids: Int32Array, m: number, K: number): boolean {
+  const k = kernelsFor(out, A, A);
+  if (k === null) return false;
+  const size = A.itemsize;
+  for (let r = 0; r < ids.length; r++) k.gatherStrided(address(out) + r * m * size, address(A) + ids[r]! * size, m, K * size);
+  return true;
+}
+
+/** A[:, ids[r]] += src[r, :] in wasm for r in order, A [m, K], src [ids.length, m] (ids checked by the caller). */
+export function wasmScatterAddColumns(A: Tensor, ids: Int32Array, src: Tensor, m: number, K: number): boolean {
+  const k = kernelsFor(A, src, src);
+  if (k === null) return false;
+  const size = A.itemsize;
+  for (let r = 0; r < ids.length; r++) k.scatterAddStrided(address(A) + ids[r]! * size, address(src) + r * m * size, m, K * size);
+  return true;
+}
+
 /** out = s·a in wasm (same shapes, out may be a). */
 export function wasmScale(out: Tensor, a: Tensor, s: number): boolean {
   const k = kernelsFor(out, a, a);

@@ -29,6 +29,10 @@ export interface KernelSet {
   gemmNTAcc(out: number, a: number, b: number, M: number, N: number, K: number, alpha: number): void;
   /** A += alpha·x yᵀ, A [m, n]. */
   addOuter(a: number, x: number, y: number, m: number, n: number, alpha: number): void;
+  /** out[i] = a[i·stride] for i < n (stride in bytes). */
+  gatherStrided(out: number, a: number, n: number, stride: number): void;
+  /** a[i·stride] += src[i] for i < n (stride in bytes). */
+  scatterAddStrided(a: number, src: number, n: number, stride: number): void;
   /** out = s·a over n elements (out may be a). */
   scale(out: number, a: number, n: number, s: number): void;
   /** out[r, :] = a[r, :] + v for `rows` rows of n elements (rows = 1: the elementwise add). */
@@ -87,6 +91,8 @@ const KERNEL_NAMES = [
   'gemmAcc',
   'gemmNTAcc',
   'addOuter',
+  'gatherStrided',
+  'scatterAddStrided',
   'scale',
   'addRowVector',
   'colSumsAcc',
