@@ -15,6 +15,8 @@ import {
   clipAdagradStep,
   clone,
   colSums,
+  copy,
+  fill,
   gemm,
   isWasmTensor,
   matvec,
@@ -115,7 +117,7 @@ describe.each<[DType, number]>([
       for (const [alpha, beta] of [[1, 0], [0.3, -2], [1, 1]] as const) {
         const ops = [heapRandom([n], rng, dtype), heapRandom([m, n], rng, dtype), heapRandom([m], rng, dtype)];
         const [w, j, calls] = both(ops, 0, (o, A, x) => matvecT(o!, A!, x!, alpha, beta));
-        expect(calls).toBe(1);
+        expect(calls).toBe(beta === 0 ? 2 : 1); // beta = 0 zeroes out first, in wasm too
         if (dtype === 'float64') expect(Array.from(w.data.subarray(w.offset, w.offset + w.size))).toEqual(Array.from(j.data));
         else expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
       }
@@ -171,6 +173,44 @@ describe.each<[DType, number]>([
     }
   });
 
+  test('fill: every element, every remainder, +0 (one memory.fill), −0, NaN and other values', () => {
+    const rng = new Rng(18);
+    for (const n of [0, 1, 2, 3, 4, 5, 7, 9, 17, 100]) {
+      for (const value of [0, -0, NaN, 3.25, -Infinity]) {
+        const big = heapRandom([n + 2], rng, dtype);
+        const inside = new Tensor(big.data, [n], undefined, big.offset + 1); // neighbours on both sides
+        const before = wasmKernelCalls();
+        fill(inside, value);
+        expect(wasmKernelCalls() - before).toBe(1);
+        const all = flatOf(big);
+        for (let i = 0; i < n; i++) expect(Object.is(all[i + 1], value)).toBe(true);
+        expect([all[0], all[n + 1]]).toEqual([big.data[big.offset], big.data[big.offset + n + 1]]);
+        expect(Number.isFinite(all[0]) && Number.isFinite(all[n + 1])).toBe(true); // untouched (random, finite)
+      }
+    }
+  });
+
+  test('copy: the same elements, small and large, at any offset; mixed dtypes convert in JS', () => {
+    const rng = new Rng(19);
+    for (const n of [0, 1, 3, 100, 257, 2500]) {
+      const big = heapRandom([n + 2], rng, dtype);
+      const a = heapRandom([n], rng, dtype);
+      const inside = new Tensor(big.data, [n], undefined, big.offset + 1);
+      const edges = [big.data[big.offset]!, big.data[big.offset + n + 1]!];
+      const before = wasmKernelCalls();
+      copy(inside, a);
+      expect(wasmKernelCalls() - before).toBe(1);
+      expect(flatOf(inside)).toEqual(flatOf(a));
+      expect([big.data[big.offset], big.data[big.offset + n + 1]]).toEqual(edges);
+    }
+    const other = wasmZeros([5], dtype === 'float64' ? 'float32' : 'float64');
+    const src = heapRandom([5], rng, dtype);
+    const before = wasmKernelCalls();
+    copy(other, src);
+    expect(wasmKernelCalls()).toBe(before); // JS converts
+    expect(flatOf(other)).toEqual(flatOf(src).map((x) => (other.dtype === 'float32' ? Math.fround(x) : x)));
+  });
+
   test('colSums: out = Σ_rows A + β out, the rows added in the JS order', () => {
     const rng = new Rng(16);
     for (const m of [...SIZES, 25]) {
@@ -178,7 +218,7 @@ describe.each<[DType, number]>([
         for (const beta of [0, 1, -0.5]) {
           const ops = [heapRandom([n], rng, dtype), heapRandom([m, n], rng, dtype)];
           const [w, j, calls] = both(ops, 0, (o, A) => colSums(o!, A!, beta));
-          expect(calls).toBe(1);
+          expect(calls).toBe(beta === 0 ? 2 : 1); // beta = 0 zeroes out first, in wasm too
           if (dtype === 'float64') expect(flatOf(w)).toEqual(flatOf(j));
           else expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
         }
@@ -240,6 +280,10 @@ describe('wasm kernels: layout and larger shapes', () => {
     C.data.fill(NaN);
     gemm(C, A, heapRandom([3, 7], rng), false, true);
     expect(Array.from(C.data).every(Number.isFinite)).toBe(true);
+    const outT = wasmZeros([7]);
+    outT.data.fill(NaN);
+    matvecT(outT, A, heapRandom([5], rng));
+    expect(Array.from(outT.data).every(Number.isFinite)).toBe(true);
   });
 });
 

@@ -588,6 +588,34 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
+  ;; out[0..n) = a[0..n) (one memory.copy: any overlap is fine, the caller allows
+  ;; only out = a or none).
+  (func (export "copy<X>") (param $out i32) (param $a i32) (param $n i32)
+    (memory.copy (local.get $out) (local.get $a) (i32.shl (local.get $n) (i32.const <SH>))))
+
+  ;; out[0..n) = value. +0 (all bits zero, the common case: zeroing gradients and
+  ;; beta = 0 products) is one memory.fill; other values a loop of vector stores.
+  (func (export "fill<X>") (param $out i32) (param $n i32) (param $value <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $v v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (if (v128.any_true (<V>.splat (local.get $value)))
+      (then
+        (local.set $v (<V>.splat (local.get $value)))
+        (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+        (block $vdone
+          (loop $vloop
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+            (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $v))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vloop)))
+        (block $sdone
+          (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+            (<T>.store (i32.add (local.get $out) (local.get $j)) (local.get $value))
+            (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+            (br $sloop))))
+      (else (memory.fill (local.get $out) (i32.const 0) (local.get $end)))))
+
   ;; out[i] = a[i·stride bytes] for i < n: a strided column gathered into a
   ;; contiguous row (one token's column of an embedding table).
   (func (export "gatherStrided<X>") (param $out i32) (param $a i32) (param $n i32) (param $stride i32)

@@ -1,13 +1,14 @@
 /**
  * Elementwise kernels on contiguous tensors of equal shape. Out-first,
  * allocation-free; `out` may be exactly one of the inputs (`add(a, a, b)`).
- * `add`, `addRowVector` and `scale` (per training step in a recurrent model) run in
- * WebAssembly SIMD when every operand lives on the heap, with the same
- * results (one addition per element); the loops here are the fallback.
+ * `add`, `addRowVector`, `scale`, `fill` and `copy` (per training step in a
+ * recurrent model) run in WebAssembly when every operand lives on the heap,
+ * with the same results (one operation per element, or the bytes copied);
+ * the loops here are the fallback.
  */
 import { formatShape, shapesEqual } from '../shape.js';
 import { forEachIndex, type Tensor } from '../tensor.js';
-import { wasmAddRowVector, wasmScale } from '../wasm/dispatch.js';
+import { wasmAddRowVector, wasmCopy, wasmFill, wasmScale } from '../wasm/dispatch.js';
 import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameDtype, checkSameShape, checkUnary } from './check.js';
 
 function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
@@ -82,6 +83,7 @@ export function axpy(y: Tensor, alpha: number, x: Tensor): Tensor {
 /** Sets every element of contiguous `out` to `value`. Returns out. */
 export function fill(out: Tensor, value: number): Tensor {
   checkContiguous('fill', 'out', out);
+  if (wasmFill(out, value)) return out;
   out.data.fill(value, out.offset, out.offset + out.size);
   return out;
 }
@@ -101,6 +103,7 @@ export function copy(out: Tensor, a: Tensor): Tensor {
   if (a.isContiguous) {
     checkExactOrNoAlias('copy', 'a', out, a);
     if (out.data === a.data && out.offset === a.offset) return out;
+    if (wasmCopy(out, a)) return out;
     const n = a.size;
     if (n > SMALL_COPY) {
       out.data.set(a.data.subarray(a.offset, a.offset + n), out.offset);

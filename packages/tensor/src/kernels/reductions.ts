@@ -6,6 +6,7 @@ import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { wasmAllFinite, wasmColSumsAcc } from '../wasm/dispatch.js';
 import { checkContiguous, checkLength, checkMatrix, checkNoAlias, fitsLength } from './check.js';
+import { fill } from './elementwise.js';
 
 /** Σ a (0 for an empty tensor). */
 export function sum(a: Tensor): number {
@@ -133,7 +134,7 @@ export function colSums(out: Tensor, A: Tensor, beta = 0): Tensor {
   checkNoAlias('colSums', 'A', out, A);
   const o = out.data, a = A.data;
   const oo = out.offset;
-  if (beta === 0) o.fill(0, oo, oo + n);
+  if (beta === 0) fill(out, 0);
   else if (beta !== 1) for (let j = 0; j < n; j++) o[oo + j]! *= beta;
   if (wasmColSumsAcc(out, A, rows, n)) return out;
   // Four rows per pass: out is read and written once per four rows, and each

@@ -82,6 +82,27 @@ export function wasmAddOuter(A: Tensor, x: Tensor, y: Tensor, alpha: number): bo
   return true;
 }
 
+/**
+ * out = a in wasm (contiguous, same size and dtype): one memory.copy, with no
+ * subarray view to allocate (TypedArray.set needs one).
+ */
+export function wasmCopy(out: Tensor, a: Tensor): boolean {
+  const k = kernelsFor(out, a, a);
+  if (k === null) return false;
+  k.copy(address(out), address(a), out.size);
+  return true;
+}
+
+/**
+ * out = value in wasm (contiguous out); +0 is one memory.fill.
+ */
+export function wasmFill(out: Tensor, value: number): boolean {
+  const k = kernelsFor(out, out, out);
+  if (k === null) return false;
+  k.fill(address(out), out.size, value);
+  return true;
+}
+
 /** out[r, :] = A[:, ids[r]] in wasm, A [m, K], out [ids.length, m] (ids checked by the caller). */
 export function wasmGatherColumns(out: Tensor, A: Tensor, ids: Int32Array, m: number, K: number): boolean {
   const k = kernelsFor(out, A, A);

@@ -29,6 +29,10 @@ export interface KernelSet {
   gemmNTAcc(out: number, a: number, b: number, M: number, N: number, K: number, alpha: number): void;
   /** A += alpha·x yᵀ, A [m, n]. */
   addOuter(a: number, x: number, y: number, m: number, n: number, alpha: number): void;
+  /** out[0..n) = a[0..n). */
+  copy(out: number, a: number, n: number): void;
+  /** out[0..n) = value. */
+  fill(out: number, n: number, value: number): void;
   /** out[i] = a[i·stride] for i < n (stride in bytes). */
   gatherStrided(out: number, a: number, n: number, stride: number): void;
   /** a[i·stride] += src[i] for i < n (stride in bytes). */
@@ -91,6 +95,8 @@ const KERNEL_NAMES = [
   'gemmAcc',
   'gemmNTAcc',
   'addOuter',
+  'copy',
+  'fill',
   'gatherStrided',
   'scatterAddStrided',
   'scale',
