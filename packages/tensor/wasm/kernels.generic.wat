@@ -771,22 +771,27 @@
       (loop $vloop
         (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
         (local.set $gv (v128.load (i32.add (local.get $g) (local.get $j))))
-        ;; a true compare lane is all ones (-1): subtracting it counts one
-        (local.set $counts (<I>.sub (local.get $counts)
-          (v128.or (<V>.lt (local.get $gv) (local.get $lo)) (<V>.gt (local.get $gv) (local.get $hi)))))
-        (local.set $gv (<V>.pmin (<V>.pmax (local.get $gv) (local.get $lo)) (local.get $hi)))
-        (v128.store (i32.add (local.get $g) (local.get $j)) (local.get $gv))
-        (local.set $acc (<V>.add (v128.load (i32.add (local.get $G) (local.get $j)))
-          (<V>.mul (local.get $gv) (local.get $gv))))
-        (v128.store (i32.add (local.get $G) (local.get $j)) (local.get $acc))
-        ;; lanes whose gradient is 0 are left unchanged (AND with the mask g ≠ 0),
-        ;; so eps = 0 with G = 0 cannot produce 0/0, as in @weft/optim's AdaGrad
-        (v128.store (i32.add (local.get $theta) (local.get $j))
-          (<V>.sub (v128.load (i32.add (local.get $theta) (local.get $j)))
-            (v128.and
-              (<V>.div (<V>.mul (local.get $lrv) (local.get $gv))
-                (<V>.sqrt (<V>.add (local.get $acc) (local.get $epsv))))
-              (<V>.ne (local.get $gv) (local.get $zero)))))
+        ;; A vector of +0 gradients changes nothing (the clip keeps 0, G + 0 = G,
+        ;; θ is masked below): skip it, and its divide and square root, the slow
+        ;; part (an embedding's gradient is mostly zero columns).
+        (if (v128.any_true (local.get $gv))
+          (then
+            ;; a true compare lane is all ones (-1): subtracting it counts one
+            (local.set $counts (<I>.sub (local.get $counts)
+              (v128.or (<V>.lt (local.get $gv) (local.get $lo)) (<V>.gt (local.get $gv) (local.get $hi)))))
+            (local.set $gv (<V>.pmin (<V>.pmax (local.get $gv) (local.get $lo)) (local.get $hi)))
+            (v128.store (i32.add (local.get $g) (local.get $j)) (local.get $gv))
+            (local.set $acc (<V>.add (v128.load (i32.add (local.get $G) (local.get $j)))
+              (<V>.mul (local.get $gv) (local.get $gv))))
+            (v128.store (i32.add (local.get $G) (local.get $j)) (local.get $acc))
+            ;; lanes whose gradient is 0 are left unchanged (AND with the mask g ≠ 0),
+            ;; so eps = 0 with G = 0 cannot produce 0/0, as in @weft/optim's AdaGrad
+            (v128.store (i32.add (local.get $theta) (local.get $j))
+              (<V>.sub (v128.load (i32.add (local.get $theta) (local.get $j)))
+                (v128.and
+                  (<V>.div (<V>.mul (local.get $lrv) (local.get $gv))
+                    (<V>.sqrt (<V>.add (local.get $acc) (local.get $epsv))))
+                  (<V>.ne (local.get $gv) (local.get $zero)))))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $vloop)))
     (local.set $count (call $count<X> (local.get $counts)))
