@@ -386,6 +386,25 @@ describe('clipAdagradStep (fused clip + AdaGrad)', () => {
     }
   });
 
+  test.each<DType>(['float64', 'float32'])('vectors of zero gradients (skipped in wasm) give what the JS loop gives, bit for bit (%s)', (dtype) => {
+    const rng = new Rng(43);
+    const n = 2 * 89 + 3; // zero pairs, lone zeros, −0, a NaN accumulator, a scalar tail
+    const theta = heapRandom([n], rng, dtype);
+    const g = heapRandom([n], rng, dtype);
+    for (let i = 0; i < n; i++) if (i % 7 < 4) g.data[i] = 0; // runs of zeros cover whole vectors of either width
+    g.data[5] = -0;
+    g.data[40] = 9; // clipped
+    const G = rng.fillUniform(wasmZeros([n], dtype), 0, 3);
+    G.data[1] = NaN; // a zero gradient leaves even a NaN accumulator as it is
+    const [t2, g2, G2] = [plainCopy(theta), plainCopy(g), plainCopy(G)];
+    const count = clipAdagradStep(theta, g, G, 0.1, 1e-8, 5);
+    expect(clipAdagradStep(t2, g2, G2, 0.1, 1e-8, 5)).toBe(count);
+    if (dtype === 'float64') {
+      for (const [w, j] of [[theta, t2], [g, g2], [G, G2]] as const) expect(flatOf(w)).toEqual(flatOf(j));
+    } else expect(maxRelDiff(theta, t2)).toBeLessThanOrEqual(1e-6);
+    expect(Object.is(g.data[5], -0) && Number.isNaN(G.data[1])).toBe(true);
+  });
+
   test('float32 on the heap agrees with the float64 reference to float32 precision', () => {
     const rng = new Rng(42);
     const n = 37;
