@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor.js';
 import { wasmGatherColumns, wasmScatterAddColumns } from '../wasm/dispatch.js';
 import { checkMatrix, checkNoAlias, checkSameDtype } from './check.js';
 
-/** Throws unless `ids` is an Int32Array of `rows` ids in [0, K), and `rows` is what `t` (`[rows, m]`) has. */
+/** Throws unless `ids` is an Int32Array of ids in [0, K) and `t` (named `tName`) is `[ids.length, m]`: one row per id. */
 function checkIds(who: string, ids: Int32Array, K: number, t: Tensor, tName: string, m: number): void {
   if (!(ids instanceof Int32Array)) throw new Error(`${who}: ids must be an Int32Array, got ${ids === null ? 'null' : typeof ids}`);
   if (t.shape[0] !== ids.length || t.shape[1] !== m) {
