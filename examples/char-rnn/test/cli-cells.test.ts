@@ -185,6 +185,7 @@ describe('the default model is unchanged (the report\'s rnn)', () => {
   it.each([
     ['default-b2-wasm.loss.csv', ['--batch', '2']],
     ['default-b1-js.loss.csv', ['--backend', 'js']],
+    ['default-b1-wasm.loss.csv', []],
   ])('loss.csv has the committed golden losses, to the last digit (%s)', async (file, extra) => {
     const out = join(dir, `golden-${file}`);
     const res = await run(['train', ...args, ...extra, '--out', out]);

@@ -80,6 +80,13 @@ export function portShape(type: PortType, rows: number): number[] {
   return [rows];
 }
 
+/** True when `value` fits `port` at `rows` rows (what {@link checkValue} accepts), without building any message. */
+export function fitsPort(port: Port, value: Value | null | undefined, rows: number, dtype?: DType): boolean {
+  if (port.kind === 'ids') return value instanceof Int32Array && value.length === rows;
+  if (!(value instanceof Tensor) || !value.isContiguous || (dtype !== undefined && value.dtype !== dtype)) return false;
+  return port.kind === 'scalar' ? value.shape.length === 0 : value.shape.length === 2 && value.shape[0] === rows && value.shape[1] === port.size;
+}
+
 /**
  * Throws unless `value` fits `port` at `rows` rows: a contiguous float64/32
  * tensor `[rows, size]` (or `[]` for a scalar), or an Int32Array of length `rows`;

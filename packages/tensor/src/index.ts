@@ -18,6 +18,7 @@ export { addOuter, gemm, matmul, matvec, matvecT } from './kernels/blas.js';
 export { add, addRowVector, axpy, clip, copy, fill, mul, scale, scaleShift, sub } from './kernels/elementwise.js';
 export { exp, logSoftmax, relu, reluBackward, sigmoid, sigmoidBackward, softmax, tanh, tanhBackward, type LogSumExp } from './kernels/activations.js';
 export { allFinite, argmax, colSums, dot, max, norm, rowSums, sum } from './kernels/reductions.js';
+export { gatherColumns, scatterAddColumns } from './kernels/columns.js';
 export { allClose } from './kernels/compare.js';
 export { overlaps } from './kernels/check.js';
 export { decodeSafetensors, encodeSafetensors, SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_MAX_RANK, SAFETENSORS_METADATA_KEY, type Safetensors } from './safetensors.js';

@@ -31,6 +31,20 @@ export class Tensor {
    * call checks it (a view's fields never change).
    */
   readonly byteStart: number;
+  /**
+   * `byteStart + size · itemsize`: where a contiguous tensor's elements end in
+   * `data.buffer` (one byte past the last). With `byteStart`, the byte range
+   * the aliasing checks compare.
+   */
+  readonly byteEnd: number;
+  /** Bytes per element: 8 for float64, 4 for float32 (PyTorch's `itemsize`). */
+  readonly itemsize: number;
+  /**
+   * `data.buffer`, kept: a typed array's `buffer` and `byteOffset` getters
+   * cost tens of nanoseconds, and every kernel call compares buffers (aliasing,
+   * and whether its operands live on the WebAssembly heap).
+   */
+  readonly buffer: ArrayBufferLike;
 
   /**
    * Wraps `data` without copying. `stride` defaults to row-major, `offset` to 0.
@@ -66,7 +80,10 @@ export class Tensor {
     this.offset = offset;
     this.size = size;
     this.isContiguous = rowMajorContiguous(shape, st);
-    this.byteStart = data.byteOffset + offset * data.BYTES_PER_ELEMENT;
+    this.itemsize = data.BYTES_PER_ELEMENT;
+    this.byteStart = data.byteOffset + offset * this.itemsize;
+    this.byteEnd = this.byteStart + size * this.itemsize;
+    this.buffer = data.buffer;
   }
 
   /** `'float64'` or `'float32'`. */

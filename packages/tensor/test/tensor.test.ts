@@ -43,6 +43,19 @@ describe('Tensor', () => {
     expect(String(new Tensor(new Float32Array(2), [2]))).toBe('Tensor(float32, [2])');
   });
 
+  it('keeps its byte range, element size and buffer as the typed array gives them', () => {
+    const buffer = new ArrayBuffer(256);
+    for (const [Ctor, bytes] of [[Float64Array, 8], [Float32Array, 4]] as const) {
+      const data = new Ctor(buffer, 16, 10); // a typed array at a byte offset of its buffer
+      const t = new Tensor(data, [2, 3], undefined, 2);
+      expect(t.itemsize).toBe(bytes);
+      expect(t.buffer).toBe(data.buffer);
+      expect(t.byteStart).toBe(16 + 2 * bytes);
+      expect(t.byteEnd).toBe(16 + 8 * bytes);
+      expect(new Tensor(data, [0]).byteEnd).toBe(16);
+    }
+  });
+
   it('rejects views that reach outside data, bad strides, offsets and shapes', () => {
     const data = new Float64Array(6);
     expect(() => new Tensor(data, [2, 4])).toThrow('Tensor: shape [2,4] with stride [4,1] and offset 0 reaches outside data of length 6');

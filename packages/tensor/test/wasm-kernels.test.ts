@@ -9,15 +9,21 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
+  add,
   addOuter,
+  addRowVector,
   clipAdagradStep,
   clone,
+  colSums,
+  copy,
+  fill,
   gemm,
   isWasmTensor,
   matvec,
   matvecT,
   Rng,
   row,
+  scale,
   setBackend,
   Tensor,
   withBackend,
@@ -42,6 +48,16 @@ function plainCopy(t: Tensor): Tensor {
   const data = t.dtype === 'float32' ? new Float32Array(t.size) : new Float64Array(t.size);
   data.set(t.data.subarray(t.offset, t.offset + t.size));
   return new Tensor(data, t.shape);
+}
+
+/** The elements of contiguous `t` as a plain array. */
+function flatOf(t: Tensor): number[] {
+  return Array.from(t.data.subarray(t.offset, t.offset + t.size));
+}
+
+/** `x` rounded to `dtype`. */
+function toDtype(x: number, dtype: DType): number {
+  return dtype === 'float32' ? Math.fround(x) : x;
 }
 
 /** max |a-b| / max(1, |a|, |b|) over all elements. */
@@ -101,7 +117,7 @@ describe.each<[DType, number]>([
       for (const [alpha, beta] of [[1, 0], [0.3, -2], [1, 1]] as const) {
         const ops = [heapRandom([n], rng, dtype), heapRandom([m, n], rng, dtype), heapRandom([m], rng, dtype)];
         const [w, j, calls] = both(ops, 0, (o, A, x) => matvecT(o!, A!, x!, alpha, beta));
-        expect(calls).toBe(1);
+        expect(calls).toBe(beta === 0 ? 2 : 1); // beta = 0 zeroes out first, in wasm too
         if (dtype === 'float64') expect(Array.from(w.data.subarray(w.offset, w.offset + w.size))).toEqual(Array.from(j.data));
         else expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
       }
@@ -116,6 +132,97 @@ describe.each<[DType, number]>([
       expect(calls).toBe(1);
       if (dtype === 'float64') expect(Array.from(w.data.subarray(w.offset, w.offset + w.size))).toEqual(Array.from(j.data));
       else expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
+    }
+  });
+
+  test('add and addRowVector: bit for bit the JS sums, every remainder, out = an input', () => {
+    const rng = new Rng(15);
+    const same = (w: Tensor, j: Tensor): void => expect(flatOf(w)).toEqual(flatOf(j));
+    for (const [m, n] of PAIRS) {
+      const ops = [heapRandom([m, n], rng, dtype), heapRandom([m, n], rng, dtype), heapRandom([n], rng, dtype)];
+      const [w, j, calls] = both(ops, 0, (o, A, v) => addRowVector(o!, A!, v!));
+      expect(calls).toBe(1);
+      same(w, j);
+      // against the definition, too
+      expect(flatOf(w)).toEqual(flatOf(ops[1]!).map((x, i) => toDtype(x + ops[2]!.data[ops[2]!.offset + (i % n)]!, dtype)));
+      const inPlace = [heapRandom([m, n], rng, dtype), heapRandom([n], rng, dtype)];
+      same(...both(inPlace, 0, (A, v) => addRowVector(A!, A!, v!)).slice(0, 2) as [Tensor, Tensor]);
+      const [a, b] = [heapRandom([m, n], rng, dtype), heapRandom([m, n], rng, dtype)];
+      for (const [o, f] of [[0, (x: Tensor, y: Tensor) => add(x, x, y)], [1, (x: Tensor, y: Tensor) => add(y, x, y)]] as const) {
+        const ops2 = [clone(a), clone(b)];
+        const [w2, j2, c2] = both(ops2, o, (x, y) => f(x!, y!));
+        expect(c2).toBe(1);
+        same(w2, j2);
+      }
+    }
+  });
+
+  test('scale: bit for bit the JS products, every remainder, out = a', () => {
+    const rng = new Rng(17);
+    for (const [m, n] of PAIRS) {
+      for (const s of [0.5, -3, 1]) {
+        const ops = [heapRandom([m, n], rng, dtype), heapRandom([m, n], rng, dtype)];
+        const [w, j, calls] = both(ops, 0, (o, a) => scale(o!, a!, s));
+        expect(calls).toBe(1);
+        expect(flatOf(w)).toEqual(flatOf(j));
+        expect(flatOf(w)).toEqual(flatOf(ops[1]!).map((x) => toDtype(s * x, dtype))); // the definition
+        const inPlace = [heapRandom([m, n], rng, dtype)];
+        const [w2, j2] = both(inPlace, 0, (a) => scale(a!, a!, s));
+        expect(flatOf(w2)).toEqual(flatOf(j2));
+      }
+    }
+  });
+
+  test('fill: every element, every remainder, +0 (one memory.fill), −0, NaN and other values', () => {
+    const rng = new Rng(18);
+    for (const n of [0, 1, 2, 3, 4, 5, 7, 9, 17, 100]) {
+      for (const value of [0, -0, NaN, 3.25, -Infinity]) {
+        const big = heapRandom([n + 2], rng, dtype);
+        const inside = new Tensor(big.data, [n], undefined, big.offset + 1); // neighbours on both sides
+        const before = wasmKernelCalls();
+        fill(inside, value);
+        expect(wasmKernelCalls() - before).toBe(1);
+        const all = flatOf(big);
+        for (let i = 0; i < n; i++) expect(Object.is(all[i + 1], value)).toBe(true);
+        expect([all[0], all[n + 1]]).toEqual([big.data[big.offset], big.data[big.offset + n + 1]]);
+        expect(Number.isFinite(all[0]) && Number.isFinite(all[n + 1])).toBe(true); // untouched (random, finite)
+      }
+    }
+  });
+
+  test('copy: the same elements, small and large, at any offset; mixed dtypes convert in JS', () => {
+    const rng = new Rng(19);
+    for (const n of [0, 1, 3, 100, 257, 2500]) {
+      const big = heapRandom([n + 2], rng, dtype);
+      const a = heapRandom([n], rng, dtype);
+      const inside = new Tensor(big.data, [n], undefined, big.offset + 1);
+      const edges = [big.data[big.offset]!, big.data[big.offset + n + 1]!];
+      const before = wasmKernelCalls();
+      copy(inside, a);
+      expect(wasmKernelCalls() - before).toBe(1);
+      expect(flatOf(inside)).toEqual(flatOf(a));
+      expect([big.data[big.offset], big.data[big.offset + n + 1]]).toEqual(edges);
+    }
+    const other = wasmZeros([5], dtype === 'float64' ? 'float32' : 'float64');
+    const src = heapRandom([5], rng, dtype);
+    const before = wasmKernelCalls();
+    copy(other, src);
+    expect(wasmKernelCalls()).toBe(before); // JS converts
+    expect(flatOf(other)).toEqual(flatOf(src).map((x) => (other.dtype === 'float32' ? Math.fround(x) : x)));
+  });
+
+  test('colSums: out = Σ_rows A + β out, the rows added in the JS order', () => {
+    const rng = new Rng(16);
+    for (const m of [...SIZES, 25]) {
+      for (const n of [0, 1, 3, 4, 6, 9, 17, 89]) {
+        for (const beta of [0, 1, -0.5]) {
+          const ops = [heapRandom([n], rng, dtype), heapRandom([m, n], rng, dtype)];
+          const [w, j, calls] = both(ops, 0, (o, A) => colSums(o!, A!, beta));
+          expect(calls).toBe(beta === 0 ? 2 : 1); // beta = 0 zeroes out first, in wasm too
+          if (dtype === 'float64') expect(flatOf(w)).toEqual(flatOf(j));
+          else expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
+        }
+      }
     }
   });
 
@@ -174,6 +281,10 @@ describe('wasm kernels: layout and larger shapes', () => {
     C.data.fill(NaN);
     gemm(C, A, heapRandom([3, 7], rng), false, true);
     expect(Array.from(C.data).every(Number.isFinite)).toBe(true);
+    const outT = wasmZeros([7]);
+    outT.data.fill(NaN);
+    matvecT(outT, A, heapRandom([5], rng));
+    expect(Array.from(outT.data).every(Number.isFinite)).toBe(true);
   });
 });
 
@@ -274,6 +385,25 @@ describe('clipAdagradStep (fused clip + AdaGrad)', () => {
         expect(Math.abs(theta.data[i]! - refTheta[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(refTheta[i]!)));
       }
     }
+  });
+
+  test.each<DType>(['float64', 'float32'])('vectors of zero gradients (skipped in wasm) give what the JS loop gives, bit for bit (%s)', (dtype) => {
+    const rng = new Rng(43);
+    const n = 2 * 89 + 3; // zero pairs, lone zeros, −0, a NaN accumulator, a scalar tail
+    const theta = heapRandom([n], rng, dtype);
+    const g = heapRandom([n], rng, dtype);
+    for (let i = 0; i < n; i++) if (i % 7 < 4) g.data[i] = 0; // runs of zeros cover whole vectors of either width
+    g.data[5] = -0;
+    g.data[40] = 9; // clipped
+    const G = rng.fillUniform(wasmZeros([n], dtype), 0, 3);
+    G.data[1] = NaN; // a zero gradient leaves even a NaN accumulator as it is
+    const [t2, g2, G2] = [plainCopy(theta), plainCopy(g), plainCopy(G)];
+    const count = clipAdagradStep(theta, g, G, 0.1, 1e-8, 5);
+    expect(clipAdagradStep(t2, g2, G2, 0.1, 1e-8, 5)).toBe(count);
+    if (dtype === 'float64') {
+      for (const [w, j] of [[theta, t2], [g, g2], [G, G2]] as const) expect(flatOf(w)).toEqual(flatOf(j));
+    } else expect(maxRelDiff(theta, t2)).toBeLessThanOrEqual(1e-6);
+    expect(Object.is(g.data[5], -0) && Number.isNaN(G.data[1])).toBe(true);
   });
 
   test('float32 on the heap agrees with the float64 reference to float32 precision', () => {

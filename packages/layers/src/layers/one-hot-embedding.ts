@@ -1,4 +1,4 @@
-import { colSums, zeros, type Tensor } from '@weft/tensor';
+import { addRowVector, colSums, gatherColumns, scatterAddColumns, zeros, type Tensor } from '@weft/tensor';
 import { allocatingWith, checkBatch, checkGradOutputs, checkInputs, resolvePropagateDown, ParameterOwner, type Layer, type LayerContext } from '../layer.js';
 import { Param } from '../param.js';
 import { float, ids, port, type Port, type Value } from '../port.js';
@@ -85,23 +85,13 @@ export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbed
     checkInputs('OneHotEmbedding', this.inputs, inputs, ctx.rows, ctx.outputs[0]?.dtype);
     const tokens = inputs[0] as Int32Array;
     const K = this.vocabSize;
-    const m = this.size;
     for (let r = 0; r < tokens.length; r++) {
       const id = tokens[r]!;
       if (!(id >= 0 && id < K)) throw new Error(`OneHotEmbedding: id ${id} at row ${r} is outside the vocabulary [0, ${K})`);
     }
-    const u = this.weight.value.data, uo = this.weight.value.offset;
     const outT = ctx.outputs[0]!;
-    const out = outT.data;
-    for (let r = 0; r < tokens.length; r++) {
-      const id = tokens[r]!;
-      // Column `id` of U is strided by K: gather it into row r.
-      for (let i = 0, o = outT.offset + r * m; i < m; i++) out[o + i] = u[uo + i * K + id]!;
-    }
-    if (this.bias) {
-      const b = this.bias.value.data, bo = this.bias.value.offset;
-      for (let r = 0; r < tokens.length; r++) for (let i = 0, o = outT.offset + r * m; i < m; i++) out[o + i]! += b[bo + i]!;
-    }
+    gatherColumns(outT, this.weight.value, tokens);
+    if (this.bias) addRowVector(outT, outT, this.bias.value);
     ctx.ids = tokens;
     return ctx.outputs;
   }
@@ -111,15 +101,7 @@ export class OneHotEmbedding extends ParameterOwner implements Layer<OneHotEmbed
     checkGradOutputs('OneHotEmbedding', this.outputs, gradOutputs, ctx.rows, ctx.outputs[0]?.dtype);
     const dOut = gradOutputs[0];
     if (!dOut) return;
-    const K = this.vocabSize;
-    const m = this.size;
-    const g = this.weight.grad.data, go = this.weight.grad.offset;
-    const d = dOut.data;
-    const tokens = ctx.ids;
-    for (let r = 0; r < tokens.length; r++) {
-      const id = tokens[r]!;
-      for (let i = 0, o = dOut.offset + r * m; i < m; i++) g[go + i * K + id]! += d[o + i]!;
-    }
+    scatterAddColumns(this.weight.grad, ctx.ids, dOut);
     if (this.bias) colSums(this.bias.grad, dOut, 1);
   }
 }

@@ -113,11 +113,13 @@ export class RNNCellSequence implements SequenceContexts<RNNCellContext> {
 
   /** dW += Δᵀ H_prev, db += Σ_rows Δ (and dWx += Δᵀ X) over the steps that ran backward; then forgets them. */
   accumulateParamGrads(): void {
-    this.hidden.accumulate(
-      (t) => this.steps[t]!.hPrev,
-      (delta, hPrev, t) => this.cell.accumulateParamGrads(delta, hPrev, t < 0 ? this.x : this.steps[t]!.x),
-    );
+    this.hidden.accumulate(this.previousOf, this.addGrads);
   }
+
+  // made once (not per call): accumulateParamGrads runs every update
+  private readonly previousOf = (t: number): Tensor => this.steps[t]!.hPrev;
+  private readonly addGrads = (delta: Tensor, hPrev: Tensor, t: number): void =>
+    this.cell.accumulateParamGrads(delta, hPrev, t < 0 ? this.x : this.steps[t]!.x);
 }
 
 /**

@@ -220,6 +220,8 @@ class CharRnn implements CharRnnModel {
   private readonly sampler: Graph;
   /** Training contexts by sequence length T, most recently used last. */
   private readonly contexts = new Map<number, GraphContext>();
+  /** The T of the last training call: its context is the last in `contexts`. */
+  private lastSteps = 0;
   private readonly samplerContext: GraphContext;
   private readonly samplerInputs: [Int32Array];
   private readonly feed: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
@@ -330,20 +332,20 @@ class CharRnn implements CharRnnModel {
 
   /** Copies the model's states into the Recurrent contexts of `ctx`. */
   private loadStates(ctx: GraphContext, nodes: readonly number[]): void {
-    let k = 0;
-    this.parts.states.forEach((ss, l) => {
+    const states = this.parts.states;
+    for (let l = 0, k = 0; l < states.length; l++) {
       const rc = this.layerContext(ctx, nodes, l);
-      for (const s of ss) copy(rc.state(s.input), this.stateList[k++]!);
-    });
+      for (const s of states[l]!) copy(rc.state(s.input), this.stateList[k++]!);
+    }
   }
 
   /** Copies the Recurrent contexts' final states of `ctx` into the model's states. */
   private saveStates(ctx: GraphContext, nodes: readonly number[]): void {
-    let k = 0;
-    this.parts.states.forEach((ss, l) => {
+    const states = this.parts.states;
+    for (let l = 0, k = 0; l < states.length; l++) {
       const rc = this.layerContext(ctx, nodes, l);
-      for (const s of ss) copy(this.stateList[k++]!, rc.state(s.input));
-    });
+      for (const s of states[l]!) copy(this.stateList[k++]!, rc.state(s.input));
+    }
   }
 
   /** Checks the ids, sets the feed and returns the training context for T = inputs.length / B, holding the carried states. */
@@ -361,12 +363,16 @@ class CharRnn implements CharRnnModel {
     this.feed[1] = targets;
     const T = inputs.length / this.batch;
     let ctx = this.contexts.get(T);
-    if (ctx) this.contexts.delete(T);
-    else {
+    if (!ctx) {
       ctx = this.trainGraph.createContext(this.batch, T, [false, false]);
       if (this.contexts.size >= MAX_CONTEXTS) this.contexts.delete(this.contexts.keys().next().value!);
+      this.contexts.set(T, ctx);
+    } else if (T !== this.lastSteps) {
+      // most recently used last (not redone when T repeats: delete + set churns the Map's table)
+      this.contexts.delete(T);
+      this.contexts.set(T, ctx);
     }
-    this.contexts.set(T, ctx); // most recently used last
+    this.lastSteps = T;
     this.loadStates(ctx, this.trainNodes);
     return ctx;
   }

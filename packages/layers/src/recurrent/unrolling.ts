@@ -37,6 +37,13 @@ function inputsFedBy(part: PartPlan | null, match: (f: Feed) => boolean): number
   return part.feeds.flatMap((f, i) => (match(f) ? [i] : []));
 }
 
+/** buffer += g, or buffer = g when nothing was `started` yet; returns true (started). A function, not a closure per call: backward runs every update. */
+function addInto(buffer: Tensor, g: Tensor, started: boolean): true {
+  if (started) add(buffer, buffer, g);
+  else copy(buffer, g);
+  return true;
+}
+
 /**
  * Where the gradient of one stacked `[T·B, n]` value comes from: whole tensors
  * (from outside, from the part after the loop) and the loop's per-step input
@@ -332,13 +339,8 @@ export class Unrolling {
       }
       const buffer = this.loopGradBuffers[k]!;
       let started = false;
-      const take = (g: Tensor): void => {
-        if (started) add(buffer, buffer, g);
-        else copy(buffer, g);
-        started = true;
-      };
-      for (const j of this.loopExposed[k]!) if (gradOutputs[j]) take(gradOutputs[j]!);
-      for (const i of fromAfter) if (this.after!.gradInputs[i]) take(this.after!.gradInputs[i]!);
+      for (const j of this.loopExposed[k]!) if (gradOutputs[j]) started = addInto(buffer, gradOutputs[j]!, started);
+      for (const i of fromAfter) if (this.after!.gradInputs[i]) started = addInto(buffer, this.after!.gradInputs[i]!, started);
       stacks[k] = this.loopGradBufferBlocks[k]!;
     }
 

@@ -15,7 +15,7 @@
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { wasmOutputBackward, wasmSoftmax, wasmUnary } from '../wasm/dispatch.js';
-import { checkContiguous, checkExactOrNoAlias, checkLength, checkSameShape, checkUnary, overlaps } from './check.js';
+import { checkContiguous, checkExactOrNoAlias, checkLength, checkSameShape, checkUnary, fitsLength, overlaps } from './check.js';
 
 /** Checks of a backward computed from the forward's output y: y, dy and out of one shape; out may be y or dy. */
 function outputBackwardChecks(who: string, out: Tensor, y: Tensor, dy: Tensor): void {
@@ -125,11 +125,11 @@ export function exp(out: Tensor, a: Tensor): Tensor {
   return out;
 }
 
-function rowsOf(who: string, a: Tensor): [rows: number, n: number] {
+/** The row length n of a vector [n] or a matrix [B, n] (its rows: `a.size / n`, 0 when n is 0). */
+function rowLength(who: string, a: Tensor): number {
   if (a.shape.length === 0) throw new Error(`${who}: expected a vector or a matrix, got a scalar`);
   if (a.shape.length > 2) throw new Error(`${who}: expected a vector [n] or a matrix [B, n], got ${formatShape(a.shape)}`);
-  const n = a.shape[a.shape.length - 1]!;
-  return [n === 0 ? 0 : a.size / n, n];
+  return a.shape[a.shape.length - 1]!;
 }
 
 /**
@@ -151,7 +151,7 @@ export interface LogSumExp {
 
 /** Checks one tensor of a {@link LogSumExp}: `rows` elements, sharing no memory with out or a. */
 function checkRowStat(name: string, t: Tensor, rows: number, out: Tensor, a: Tensor): void {
-  checkLength('softmax', name, t, rows, `a has ${rows} row(s)`);
+  if (!fitsLength(t, rows)) checkLength('softmax', name, t, rows, `a has ${rows} row(s)`);
   if (overlaps(t, out) || overlaps(t, a)) throw new Error(`softmax: ${name} must not share memory with out or a`);
 }
 
@@ -165,7 +165,8 @@ function checkRowStat(name: string, t: Tensor, rows: number, out: Tensor, a: Ten
  */
 export function softmax(out: Tensor, a: Tensor, lse?: LogSumExp): Tensor {
   checkUnary('softmax', out, a, false);
-  const [rows, n] = rowsOf('softmax', a);
+  const n = rowLength('softmax', a); // not a [rows, n] pair: softmax runs every update, an array is garbage
+  const rows = n === 0 ? 0 : a.size / n;
   if (lse !== undefined) {
     if (lse instanceof Tensor || typeof lse !== 'object' || lse === null) {
       throw new Error(`softmax: expected lse = { max, logSum } (two tensors of ${rows} element(s)), got ${lse instanceof Tensor ? `a Tensor ${formatShape(lse.shape)}` : String(lse)}`);
@@ -217,7 +218,8 @@ export function softmax(out: Tensor, a: Tensor, lse?: LogSumExp): Tensor {
  */
 export function logSoftmax(out: Tensor, a: Tensor): Tensor {
   checkUnary('logSoftmax', out, a, false);
-  const [rows, n] = rowsOf('logSoftmax', a);
+  const n = rowLength('logSoftmax', a);
+  const rows = n === 0 ? 0 : a.size / n;
   const o = out.data, x = a.data;
   for (let r = 0; r < rows; r++) {
     const xo = a.offset + r * n;

@@ -13,7 +13,7 @@
  */
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { wasmAddOuter, wasmGemmAcc, wasmMatvec, wasmMatvecTAcc } from '../wasm/dispatch.js';
+import { wasmAddOuter, wasmFill, wasmGemmAcc, wasmMatvec, wasmMatvecTAcc } from '../wasm/dispatch.js';
 import { checkLength, checkMatrix, checkNoAlias, checkSameDtype, fitsLength } from './check.js';
 
 /**
@@ -126,7 +126,7 @@ export function matvecT(out: Tensor, A: Tensor, x: Tensor, alpha = 1, beta = 0):
   const ao = A.offset;
   const xo = x.offset;
   const oo = out.offset;
-  scaleInPlace(o, oo, n, beta);
+  scaleInPlace(out, beta);
   if (wasmMatvecTAcc(out, A, x, alpha)) return out;
   let i = 0;
   // Eight rows per pass load and store out once, yet add exactly as two passes
@@ -206,7 +206,7 @@ export function gemm(out: Tensor, A: Tensor, B: Tensor, transA = false, transB =
   const ao = A.offset;
   const bo = B.offset;
   const co = out.offset;
-  scaleInPlace(c, co, M * N, beta);
+  scaleInPlace(out, beta);
   if (K === 0 || alpha === 0) return out;
   if (wasmGemmAcc(out, A, B, transA, transB, M, N, K, alpha)) return out;
   // One function per layout: each is optimised for the shapes it sees, and a
@@ -458,11 +458,14 @@ export function addOuter(A: Tensor, x: Tensor, y: Tensor, alpha = 1): Tensor {
   return A;
 }
 
-/** data[o .. o+n) *= beta, with beta = 0 writing zeros (BLAS semantics: NaN does not survive). */
-function scaleInPlace(data: Float64Array | Float32Array, o: number, n: number, beta: number): void {
+/** out *= beta (contiguous out), with beta = 0 writing zeros (BLAS semantics: NaN does not survive). */
+function scaleInPlace(out: Tensor, beta: number): void {
   if (beta === 1) return;
+  const data = out.data;
+  const o = out.offset;
+  const n = out.size;
   if (beta === 0) {
-    data.fill(0, o, o + n);
+    if (!wasmFill(out, 0)) data.fill(0, o, o + n);
     return;
   }
   for (let i = 0; i < n; i++) data[o + i]! *= beta;

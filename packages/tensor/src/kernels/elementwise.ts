@@ -1,9 +1,14 @@
 /**
  * Elementwise kernels on contiguous tensors of equal shape. Out-first,
  * allocation-free; `out` may be exactly one of the inputs (`add(a, a, b)`).
+ * `add`, `addRowVector`, `scale`, `fill` and `copy` (per training step in a
+ * recurrent model) run in WebAssembly when every operand lives on the heap,
+ * with the same results (one operation per element, or the bytes copied);
+ * the loops here are the fallback.
  */
 import { formatShape, shapesEqual } from '../shape.js';
 import { forEachIndex, type Tensor } from '../tensor.js';
+import { wasmAddRowVector, wasmCopy, wasmFill, wasmScale } from '../wasm/dispatch.js';
 import { checkContiguous, checkExactOrNoAlias, checkMatrix, checkNoAlias, checkSameDtype, checkSameShape, checkUnary } from './check.js';
 
 function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
@@ -19,6 +24,7 @@ function binaryChecks(who: string, out: Tensor, a: Tensor, b: Tensor): void {
 /** out = a + b. Returns out. */
 export function add(out: Tensor, a: Tensor, b: Tensor): Tensor {
   binaryChecks('add', out, a, b);
+  if (wasmAddRowVector(out, a, b, 1, out.size)) return out;
   const o = out.data, x = a.data, y = b.data;
   const oo = out.offset, xo = a.offset, yo = b.offset;
   for (let i = 0, n = out.size; i < n; i++) o[oo + i] = x[xo + i]! + y[yo + i]!;
@@ -46,6 +52,7 @@ export function mul(out: Tensor, a: Tensor, b: Tensor): Tensor {
 /** out = s · a. Returns out. */
 export function scale(out: Tensor, a: Tensor, s: number): Tensor {
   checkUnary('scale', out, a, true);
+  if (wasmScale(out, a, s)) return out;
   const o = out.data, x = a.data;
   const oo = out.offset, xo = a.offset;
   for (let i = 0, n = out.size; i < n; i++) o[oo + i] = s * x[xo + i]!;
@@ -76,6 +83,7 @@ export function axpy(y: Tensor, alpha: number, x: Tensor): Tensor {
 /** Sets every element of contiguous `out` to `value`. Returns out. */
 export function fill(out: Tensor, value: number): Tensor {
   checkContiguous('fill', 'out', out);
+  if (wasmFill(out, value)) return out;
   out.data.fill(value, out.offset, out.offset + out.size);
   return out;
 }
@@ -95,6 +103,7 @@ export function copy(out: Tensor, a: Tensor): Tensor {
   if (a.isContiguous) {
     checkExactOrNoAlias('copy', 'a', out, a);
     if (out.data === a.data && out.offset === a.offset) return out;
+    if (wasmCopy(out, a)) return out;
     const n = a.size;
     if (n > SMALL_COPY) {
       out.data.set(a.data.subarray(a.offset, a.offset + n), out.offset);
@@ -139,6 +148,7 @@ export function addRowVector(out: Tensor, A: Tensor, v: Tensor): Tensor {
   checkSameDtype('addRowVector', 'A', A, 'out', out);
   checkExactOrNoAlias('addRowVector', 'A', out, A);
   checkNoAlias('addRowVector', 'v', out, v);
+  if (wasmAddRowVector(out, A, v, rows, n)) return out;
   const o = out.data, a = A.data, vd = v.data;
   const oo = out.offset, ao = A.offset, vo = v.offset;
   for (let r = 0; r < rows; r++) {

@@ -4,8 +4,9 @@
  */
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { wasmAllFinite } from '../wasm/dispatch.js';
+import { wasmAllFinite, wasmColSumsAcc } from '../wasm/dispatch.js';
 import { checkContiguous, checkLength, checkMatrix, checkNoAlias, fitsLength } from './check.js';
+import { fill } from './elementwise.js';
 
 /** Σ a (0 for an empty tensor). */
 export function sum(a: Tensor): number {
@@ -122,7 +123,8 @@ export function rowSums(out: Tensor, A: Tensor, beta = 0): Tensor {
 
 /**
  * out[j] = Σ_r A[r, j] + beta · out[j], for A [B, n] and out of length n.
- * With beta = 1 it accumulates, as a bias gradient does. Returns out.
+ * With beta = 1 it accumulates, as a bias gradient does. In WebAssembly SIMD
+ * when both live on the heap (the same additions in the same order). Returns out.
  */
 export function colSums(out: Tensor, A: Tensor, beta = 0): Tensor {
   checkMatrix('colSums', 'A', A);
@@ -132,8 +134,9 @@ export function colSums(out: Tensor, A: Tensor, beta = 0): Tensor {
   checkNoAlias('colSums', 'A', out, A);
   const o = out.data, a = A.data;
   const oo = out.offset;
-  if (beta === 0) o.fill(0, oo, oo + n);
+  if (beta === 0) fill(out, 0);
   else if (beta !== 1) for (let j = 0; j < n; j++) o[oo + j]! *= beta;
+  if (wasmColSumsAcc(out, A, rows, n)) return out;
   // Four rows per pass: out is read and written once per four rows, and each
   // element still adds the rows one by one, in order (the same sums as row by row).
   let r = 0;

@@ -12,41 +12,33 @@ import type { Tensor } from '../tensor.js';
 import type { KernelSet } from './module.js';
 import { wasmCalls, wasmRuntime } from './state.js';
 
-/** The kernel set for operands a, b, c (and d), or null when they cannot run in wasm. */
+/**
+ * The kernel set for operands a, b, c (and d), or null when they cannot run in
+ * wasm. Reads only fields kept on the tensors (see Tensor.buffer): this runs
+ * on every kernel call.
+ */
 function kernelsFor(a: Tensor, b: Tensor, c: Tensor, d: Tensor = c): KernelSet | null {
   const runtime = wasmRuntime();
   if (runtime === null) return null;
   const buffer = runtime.heap.buffer;
-  const ad = a.data;
-  const bd = b.data;
-  const cd = c.data;
-  const dd = d.data;
-  if (ad.buffer !== buffer || bd.buffer !== buffer || cd.buffer !== buffer || dd.buffer !== buffer) {
+  if (a.buffer !== buffer || b.buffer !== buffer || c.buffer !== buffer || d.buffer !== buffer) {
     wasmCalls.fallbacks++;
     return null;
   }
-  let kernels: KernelSet;
-  if (ad instanceof Float64Array) {
-    if (!(bd instanceof Float64Array && cd instanceof Float64Array && dd instanceof Float64Array)) {
-      wasmCalls.fallbacks++;
-      return null;
-    }
-    kernels = runtime.kernels.f64;
-  } else {
-    if (!(bd instanceof Float32Array && cd instanceof Float32Array && dd instanceof Float32Array)) {
-      wasmCalls.fallbacks++;
-      return null;
-    }
-    kernels = runtime.kernels.f32;
-    wasmCalls.float32++;
+  // one element size for all: both dtypes' storage on the heap, never mixed in one call
+  const size = a.itemsize;
+  if (b.itemsize !== size || c.itemsize !== size || d.itemsize !== size) {
+    wasmCalls.fallbacks++;
+    return null;
   }
+  if (size === 4) wasmCalls.float32++;
   wasmCalls.count++;
-  return kernels;
+  return size === 8 ? runtime.kernels.f64 : runtime.kernels.f32;
 }
 
 /** Byte address of t's first element in the heap. */
 function address(t: Tensor): number {
-  return t.data.byteOffset + t.offset * t.data.BYTES_PER_ELEMENT;
+  return t.byteStart;
 }
 
 /** out = alpha·A x + beta·out in wasm, A [m, n]. */
@@ -97,6 +89,72 @@ export function wasmAddOuter(A: Tensor, x: Tensor, y: Tensor, alpha: number): bo
   const k = kernelsFor(A, x, y);
   if (k === null) return false;
   k.addOuter(address(A), address(x), address(y), A.shape[0]!, A.shape[1]!, alpha);
+  return true;
+}
+
+/**
+ * out = a in wasm (contiguous, same size and dtype): one memory.copy, with no
+ * subarray view to allocate (TypedArray.set needs one).
+ */
+export function wasmCopy(out: Tensor, a: Tensor): boolean {
+  const k = kernelsFor(out, a, a);
+  if (k === null) return false;
+  k.copy(address(out), address(a), out.size);
+  return true;
+}
+
+/**
+ * out = value in wasm (contiguous out); +0 is one memory.fill.
+ */
+export function wasmFill(out: Tensor, value: number): boolean {
+  const k = kernelsFor(out, out, out);
+  if (k === null) return false;
+  k.fill(address(out), out.size, value);
+  return true;
+}
+
+/** out[r, :] = A[:, ids[r]] in wasm, A [m, K], out [ids.length, m] (ids checked by the caller). */
+export function wasmGatherColumns(out: Tensor, A: Tensor, ids: Int32Array, m: number, K: number): boolean {
+  const k = kernelsFor(out, A, A);
+  if (k === null) return false;
+  const size = A.itemsize;
+  for (let r = 0; r < ids.length; r++) k.gatherStrided(address(out) + r * m * size, address(A) + ids[r]! * size, m, K * size);
+  return true;
+}
+
+/** A[:, ids[r]] += src[r, :] in wasm for r in order, A [m, K], src [ids.length, m] (ids checked by the caller). */
+export function wasmScatterAddColumns(A: Tensor, ids: Int32Array, src: Tensor, m: number, K: number): boolean {
+  const k = kernelsFor(A, src, src);
+  if (k === null) return false;
+  const size = A.itemsize;
+  for (let r = 0; r < ids.length; r++) k.scatterAddStrided(address(A) + ids[r]! * size, address(src) + r * m * size, m, K * size);
+  return true;
+}
+
+/** out = s·a in wasm (same shapes, out may be a). */
+export function wasmScale(out: Tensor, a: Tensor, s: number): boolean {
+  const k = kernelsFor(out, a, a);
+  if (k === null) return false;
+  k.scale(address(out), address(a), out.size, s);
+  return true;
+}
+
+/**
+ * out[r, :] = A[r, :] + v in wasm for `rows` rows of n elements (out may be A);
+ * with rows = 1 and n = size, the elementwise out = A + v (out may be either).
+ */
+export function wasmAddRowVector(out: Tensor, A: Tensor, v: Tensor, rows: number, n: number): boolean {
+  const k = kernelsFor(out, A, v);
+  if (k === null) return false;
+  k.addRowVector(address(out), address(A), address(v), rows, n);
+  return true;
+}
+
+/** out += the column sums of A [rows, n] in wasm (out already scaled by beta). */
+export function wasmColSumsAcc(out: Tensor, A: Tensor, rows: number, n: number): boolean {
+  const k = kernelsFor(out, A, A);
+  if (k === null) return false;
+  k.colSumsAcc(address(out), address(A), rows, n);
   return true;
 }
 

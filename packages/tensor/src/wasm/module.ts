@@ -29,6 +29,20 @@ export interface KernelSet {
   gemmNTAcc(out: number, a: number, b: number, M: number, N: number, K: number, alpha: number): void;
   /** A += alpha·x yᵀ, A [m, n]. */
   addOuter(a: number, x: number, y: number, m: number, n: number, alpha: number): void;
+  /** out[0..n) = a[0..n). */
+  copy(out: number, a: number, n: number): void;
+  /** out[0..n) = value. */
+  fill(out: number, n: number, value: number): void;
+  /** out[i] = a[i·stride] for i < n (stride in bytes). */
+  gatherStrided(out: number, a: number, n: number, stride: number): void;
+  /** a[i·stride] += src[i] for i < n (stride in bytes). */
+  scatterAddStrided(a: number, src: number, n: number, stride: number): void;
+  /** out = s·a over n elements (out may be a). */
+  scale(out: number, a: number, n: number, s: number): void;
+  /** out[r, :] = a[r, :] + v for `rows` rows of n elements (rows = 1: the elementwise add). */
+  addRowVector(out: number, a: number, v: number, rows: number, n: number): void;
+  /** out[j] += Σ_r a[r, j], a [rows, n], rows added in order. */
+  colSumsAcc(out: number, a: number, rows: number, n: number): void;
   /** Fused clip + AdaGrad step over n elements; returns how many were clipped. */
   adagrad(theta: number, g: number, G: number, n: number, lr: number, eps: number, limit: number): number;
   /** out = exp(a) over n elements (out may be a). */
@@ -81,6 +95,13 @@ const KERNEL_NAMES = [
   'gemmAcc',
   'gemmNTAcc',
   'addOuter',
+  'copy',
+  'fill',
+  'gatherStrided',
+  'scatterAddStrided',
+  'scale',
+  'addRowVector',
+  'colSumsAcc',
   'adagrad',
   'exp',
   'tanh',
