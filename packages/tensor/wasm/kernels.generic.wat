@@ -12,6 +12,8 @@
 ;;   <L2>          4          8         elements in two vectors
 ;;   <SPLAT>       v128.load64_splat  v128.load32_splat  load one element into every lane
 ;;   <X>           _f64       _f32      suffix of every name
+;;   <DOT4>        $dot4_f64  $dot4v_f32    four dot products into out[0..4) (float32: one vector store)
+;;   <DOT2X4>      $dot2x4_f64  $dot2x4v_f32  gemm NT's 2×4 block (float32: vector stores; both in kernels.wat)
 ;;
 ;; Loop shape everywhere: a vector loop over the first n & -L elements
 ;; (16 bytes per iteration), then a scalar loop over the remainder.
@@ -258,8 +260,45 @@
     (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c30))))
     (v128.store offset=16 (local.get $o) (<V>.add (v128.load offset=16 (local.get $o)) (<V>.mul (local.get $al) (local.get $c31)))))
 
+;; out tile [4 rows, 1 vector] += alpha · Σ_k op(A)[i+q, k] · B[k, j .. j+L): $tile4x2
+  ;; for the vector of columns left over by it (the same operations per element),
+  ;; so that at most L − 1 columns take the scalar $colDot (float32, N = 100: 4
+  ;; columns, which cost as much as a third of the whole product through $colDot).
+  (func $tile4x1<X> (param $c i32) (param $cStep i32) (param $a i32) (param $aRowB i32) (param $aColB i32)
+    (param $b i32) (param $bStep i32) (param $K i32) (param $alpha <T>)
+    (local $k i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $v0 v128)
+    (local $c00 v128) (local $c10 v128) (local $c20 v128) (local $c30 v128) (local $al v128) (local $o i32)
+    (local.set $p0 (local.get $a))
+    (local.set $p1 (i32.add (local.get $p0) (local.get $aRowB)))
+    (local.set $p2 (i32.add (local.get $p1) (local.get $aRowB)))
+    (local.set $p3 (i32.add (local.get $p2) (local.get $aRowB)))
+    (block $done
+      (loop $ks
+        (br_if $done (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $v0 (v128.load (local.get $b)))
+        (local.set $c00 (<V>.add (local.get $c00) (<V>.mul (<SPLAT> (local.get $p0)) (local.get $v0))))
+        (local.set $c10 (<V>.add (local.get $c10) (<V>.mul (<SPLAT> (local.get $p1)) (local.get $v0))))
+        (local.set $c20 (<V>.add (local.get $c20) (<V>.mul (<SPLAT> (local.get $p2)) (local.get $v0))))
+        (local.set $c30 (<V>.add (local.get $c30) (<V>.mul (<SPLAT> (local.get $p3)) (local.get $v0))))
+        (local.set $p0 (i32.add (local.get $p0) (local.get $aColB)))
+        (local.set $p1 (i32.add (local.get $p1) (local.get $aColB)))
+        (local.set $p2 (i32.add (local.get $p2) (local.get $aColB)))
+        (local.set $p3 (i32.add (local.get $p3) (local.get $aColB)))
+        (local.set $b (i32.add (local.get $b) (local.get $bStep)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $ks)))
+    (local.set $al (<V>.splat (local.get $alpha)))
+    (local.set $o (local.get $c))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c00))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c10))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c20))))
+    (local.set $o (i32.add (local.get $o) (local.get $cStep)))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c30)))))
+
   ;; *c += alpha · Σ_k A[k] · B[k] with A and B strided (aColB, bStep bytes): one
-  ;; element of out for the columns left over by $tile4x2.
+  ;; element of out for the columns left over by $tile4x2 and $tile4x1.
   (func $colDot<X> (param $c i32) (param $a i32) (param $aColB i32) (param $b i32) (param $bStep i32) (param $K i32) (param $alpha <T>)
     (local $k i32) (local $s <T>)
     (block $done
@@ -348,7 +387,7 @@
     (block $done4
       (loop $rows4
         (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
-        (call $dot4<X>
+        (call <DOT4>
           (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const <SH>))) (i32.const <S>)
           (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $rowBytes)
           (local.get $x) (local.get $n) (local.get $alpha) (local.get $beta))
@@ -407,7 +446,7 @@
     (local.set $rowBytes (i32.shl (local.get $N) (i32.const <SH>)))
     (local.set $colBytes (i32.shl (local.get $aCol) (i32.const <SH>)))
     (local.set $aRowBytes (i32.shl (local.get $aRow) (i32.const <SH>)))
-    ;; Blocks of four rows: register tiles of 2 vectors, then leftover columns one by one.
+    ;; Blocks of four rows: register tiles of 2 vectors, then of 1, then leftover columns one by one.
     (block $done4I
       (loop $rows4I
         (br_if $done4I (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
@@ -424,6 +463,14 @@
               (local.get $K) (local.get $alpha))
             (local.set $j (i32.add (local.get $j) (i32.const <L2>)))
             (br $j2)))
+        (if (i32.le_u (i32.add (local.get $j) (i32.const <L>)) (local.get $N))
+          (then
+            (call $tile4x1<X>
+              (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>))) (local.get $rowBytes)
+              (local.get $ai) (local.get $aRowBytes) (local.get $colBytes)
+              (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const <SH>))) (local.get $rowBytes)
+              (local.get $K) (local.get $alpha))
+            (local.set $j (i32.add (local.get $j) (i32.const <L>)))))
         (block $doneJ1
           (loop $j1
             (br_if $doneJ1 (i32.ge_u (local.get $j) (local.get $N)))
@@ -496,7 +543,7 @@
         (block $done4
           (loop $j4
             (br_if $done4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
-            (call $dot2x4<X>
+            (call <DOT2X4>
               (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>)))
               (i32.add (i32.add (local.get $ci) (local.get $rowBytes)) (i32.shl (local.get $j) (i32.const <SH>)))
               (local.get $ai) (i32.add (local.get $ai) (local.get $kBytes))
@@ -528,7 +575,7 @@
         (block $done4
           (loop $j4
             (br_if $done4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
-            (call $dot4<X>
+            (call <DOT4>
               (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>))) (i32.const <S>)
               (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kBytes))) (local.get $kBytes)
               (local.get $ai) (local.get $K) (local.get $alpha) (<T>.const 1))

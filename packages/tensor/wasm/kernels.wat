@@ -47,7 +47,145 @@
       (f32.add (f32x4.extract_lane 0 (local.get $d)) (f32x4.extract_lane 1 (local.get $d)))
       (f32.add (f32x4.extract_lane 2 (local.get $d)) (f32x4.extract_lane 3 (local.get $d)))))
 
-  ;; Number of lanes counted in an integer vector (the clip counter of adagrad).
+;; float32 only: the four horizontal sums of a, b, c, d as one vector
+  ;; [Σa, Σb, Σc, Σd] (lanes added as (0 + 2) + (1 + 3)): a 4×4 transpose done
+  ;; with additions, so that four dot products are stored with one vector store.
+  (func $hsum4v_f32 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $ab v128) (local $cd v128)
+    (local.set $ab (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $cd (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd))))
+
+  ;; float32 only: $dot4 with the four results out[0..4) contiguous (ostep = 4
+  ;; bytes, as matvec and gemm NT's leftover rows call it), reduced with
+  ;; $hsum4v_f32 and stored as one vector: the per-call tail of $dot4 (sixteen
+  ;; lane extracts and four scalar stores) is a large part of a float32 row of
+  ;; 100, which takes only 13 iterations of the vector loop.
+  ;; o[q] = alpha·(rq·x) (+ beta·o[q]) for q = 0..3.
+  (func $dot4v_f32 (param $o i32) (param $ostep i32) (param $r0 i32) (param $rstep i32) (param $x i32) (param $n i32)
+    (param $alpha f32) (param $beta f32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $pairEnd i32) (local $xv v128) (local $xw v128)
+    (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $s v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local.set $r1 (i32.add (local.get $r0) (local.get $rstep)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $rstep)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $rstep)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $pairEnd (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2)))
+    (block $pdone
+      (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $pairEnd)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $xw (v128.load offset=16 (i32.add (local.get $x) (local.get $j))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $r0) (local.get $j))) (local.get $xv))))
+        (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (v128.load offset=16 (i32.add (local.get $r0) (local.get $j))) (local.get $xw))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load (i32.add (local.get $r1) (local.get $j))) (local.get $xv))))
+        (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (v128.load offset=16 (i32.add (local.get $r1) (local.get $j))) (local.get $xw))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load (i32.add (local.get $r2) (local.get $j))) (local.get $xv))))
+        (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (v128.load offset=16 (i32.add (local.get $r2) (local.get $j))) (local.get $xw))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load (i32.add (local.get $r3) (local.get $j))) (local.get $xv))))
+        (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (v128.load offset=16 (i32.add (local.get $r3) (local.get $j))) (local.get $xw))))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $ploop)))
+    (local.set $a0 (f32x4.add (local.get $a0) (local.get $b0)))
+    (local.set $a1 (f32x4.add (local.get $a1) (local.get $b1)))
+    (local.set $a2 (f32x4.add (local.get $a2) (local.get $b2)))
+    (local.set $a3 (f32x4.add (local.get $a3) (local.get $b3)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $r0) (local.get $j))) (local.get $xv))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load (i32.add (local.get $r1) (local.get $j))) (local.get $xv))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load (i32.add (local.get $r2) (local.get $j))) (local.get $xv))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load (i32.add (local.get $r3) (local.get $j))) (local.get $xv))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    ;; the last n mod 4 products go into lane 0 (load32_zero: the other lanes add 0·0)
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $xv (v128.load32_zero (i32.add (local.get $x) (local.get $j))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_zero (i32.add (local.get $r0) (local.get $j))) (local.get $xv))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load32_zero (i32.add (local.get $r1) (local.get $j))) (local.get $xv))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load32_zero (i32.add (local.get $r2) (local.get $j))) (local.get $xv))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load32_zero (i32.add (local.get $r3) (local.get $j))) (local.get $xv))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $sloop)))
+    (local.set $s (f32x4.mul (f32x4.splat (local.get $alpha))
+      (call $hsum4v_f32 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3))))
+    ;; beta = 0 never reads out (BLAS), so NaN in out does not leak
+    (if (f32.ne (local.get $beta) (f32.const 0))
+      (then (local.set $s (f32x4.add (local.get $s) (f32x4.mul (f32x4.splat (local.get $beta)) (v128.load (local.get $o)))))))
+    (v128.store (local.get $o) (local.get $s)))
+
+  ;; float32 only: $dot2x4 reduced with $hsum4v_f32: o0[0..4) += alpha·(a0·r_q),
+  ;; o1[0..4) += alpha·(a1·r_q), each stored as one vector (gemm NT).
+  (func $dot2x4v_f32 (param $o0 i32) (param $o1 i32) (param $a0 i32) (param $a1 i32) (param $r0 i32) (param $rstep i32)
+    (param $n i32) (param $alpha f32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $x v128) (local $y v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $al v128)
+    (local.set $r1 (i32.add (local.get $r0) (local.get $rstep)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $rstep)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $rstep)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $x (v128.load (i32.add (local.get $a0) (local.get $j))))
+        (local.set $y (v128.load (i32.add (local.get $a1) (local.get $j))))
+        (local.set $w0 (v128.load (i32.add (local.get $r0) (local.get $j))))
+        (local.set $w1 (v128.load (i32.add (local.get $r1) (local.get $j))))
+        (local.set $w2 (v128.load (i32.add (local.get $r2) (local.get $j))))
+        (local.set $w3 (v128.load (i32.add (local.get $r3) (local.get $j))))
+        (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (local.get $x) (local.get $w0))))
+        (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (local.get $x) (local.get $w1))))
+        (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $x) (local.get $w2))))
+        (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (local.get $x) (local.get $w3))))
+        (local.set $t0 (f32x4.add (local.get $t0) (f32x4.mul (local.get $y) (local.get $w0))))
+        (local.set $t1 (f32x4.add (local.get $t1) (f32x4.mul (local.get $y) (local.get $w1))))
+        (local.set $t2 (f32x4.add (local.get $t2) (f32x4.mul (local.get $y) (local.get $w2))))
+        (local.set $t3 (f32x4.add (local.get $t3) (f32x4.mul (local.get $y) (local.get $w3))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    ;; the last n mod 4 products go into lane 0 (load32_zero: the other lanes add 0·0)
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $x (v128.load32_zero (i32.add (local.get $a0) (local.get $j))))
+        (local.set $y (v128.load32_zero (i32.add (local.get $a1) (local.get $j))))
+        (local.set $w0 (v128.load32_zero (i32.add (local.get $r0) (local.get $j))))
+        (local.set $w1 (v128.load32_zero (i32.add (local.get $r1) (local.get $j))))
+        (local.set $w2 (v128.load32_zero (i32.add (local.get $r2) (local.get $j))))
+        (local.set $w3 (v128.load32_zero (i32.add (local.get $r3) (local.get $j))))
+        (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (local.get $x) (local.get $w0))))
+        (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (local.get $x) (local.get $w1))))
+        (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $x) (local.get $w2))))
+        (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (local.get $x) (local.get $w3))))
+        (local.set $t0 (f32x4.add (local.get $t0) (f32x4.mul (local.get $y) (local.get $w0))))
+        (local.set $t1 (f32x4.add (local.get $t1) (f32x4.mul (local.get $y) (local.get $w1))))
+        (local.set $t2 (f32x4.add (local.get $t2) (f32x4.mul (local.get $y) (local.get $w2))))
+        (local.set $t3 (f32x4.add (local.get $t3) (f32x4.mul (local.get $y) (local.get $w3))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $sloop)))
+    (local.set $al (f32x4.splat (local.get $alpha)))
+    (v128.store (local.get $o0) (f32x4.add (v128.load (local.get $o0))
+      (f32x4.mul (local.get $al) (call $hsum4v_f32 (local.get $s0) (local.get $s1) (local.get $s2) (local.get $s3)))))
+    (v128.store (local.get $o1) (f32x4.add (v128.load (local.get $o1))
+      (f32x4.mul (local.get $al) (call $hsum4v_f32 (local.get $t0) (local.get $t1) (local.get $t2) (local.get $t3))))))
+
+    ;; Number of lanes counted in an integer vector (the clip counter of adagrad).
   (func $count_f64 (param $v v128) (result i32)
     (i32.wrap_i64 (i64.add (i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v)))))
   (func $count_f32 (param $v v128) (result i32)
