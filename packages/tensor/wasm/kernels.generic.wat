@@ -52,7 +52,8 @@
   ;; four scaled rows added into y in one pass (halves the loads and stores of y).
   (func $axpy4<X> (param $y i32) (param $r0 i32) (param $r1 i32) (param $r2 i32) (param $r3 i32)
     (param $s0 <T>) (param $s1 <T>) (param $s2 <T>) (param $s3 <T>) (param $n i32)
-    (local $j i32) (local $end i32) (local $vecEnd i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $pairEnd i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $py i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local.set $v0 (<V>.splat (local.get $s0)))
     (local.set $v1 (<V>.splat (local.get $s1)))
@@ -60,6 +61,39 @@
     (local.set $v3 (<V>.splat (local.get $s3)))
     (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
     (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    ;; two vectors per iteration (the same operations per element): the five
+    ;; address additions and the loop test are shared by sixteen vector operations
+    (local.set $pairEnd (i32.shl (i32.and (local.get $n) (i32.const -<L2>)) (i32.const <SH>)))
+    (block $pdone
+      (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $pairEnd)))
+        (local.set $p0 (i32.add (local.get $r0) (local.get $j)))
+        (local.set $p1 (i32.add (local.get $r1) (local.get $j)))
+        (local.set $p2 (i32.add (local.get $r2) (local.get $j)))
+        (local.set $p3 (i32.add (local.get $r3) (local.get $j)))
+        (local.set $py (i32.add (local.get $y) (local.get $j)))
+        (v128.store (local.get $py)
+          (<V>.add
+            (v128.load (local.get $py))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load (local.get $p3)) (local.get $v3)))))
+        (v128.store offset=16 (local.get $py)
+          (<V>.add
+            (v128.load offset=16 (local.get $py))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load offset=16 (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load offset=16 (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load offset=16 (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load offset=16 (local.get $p3)) (local.get $v3)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $ploop)))
     (block $vdone
       (loop $vloop
         (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
@@ -593,10 +627,71 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rowsI))))
 
-  ;; A += alpha · x yᵀ, A [m, n], x has m elements, y has n.
+  ;; A[q, :] += s_q · y for q = 0..3, rows q at a + q·rowBytes: four rows of an
+  ;; outer product per pass over y (one load of y feeds four updates, and the
+  ;; loop's address and test work is shared by four rows). Each element gets
+  ;; A + y·s_q, the operation of $axpy.
+  (func $rank1Rows4<X> (param $a i32) (param $rowBytes i32) (param $y i32) (param $n i32)
+    (param $s0 <T>) (param $s1 <T>) (param $s2 <T>) (param $s3 <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $p i32) (local $yv v128) (local $ys <T>)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $v0 (<V>.splat (local.get $s0)))
+    (local.set $v1 (<V>.splat (local.get $s1)))
+    (local.set $v2 (<V>.splat (local.get $s2)))
+    (local.set $v3 (<V>.splat (local.get $s3)))
+    (local.set $a1 (i32.add (local.get $a) (local.get $rowBytes)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $rowBytes)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $rowBytes)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $j))))
+        (local.set $p (i32.add (local.get $a) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v0))))
+        (local.set $p (i32.add (local.get $a1) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v1))))
+        (local.set $p (i32.add (local.get $a2) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v2))))
+        (local.set $p (i32.add (local.get $a3) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v3))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $ys (<T>.load (i32.add (local.get $y) (local.get $j))))
+        (local.set $p (i32.add (local.get $a) (local.get $j)))
+        (<T>.store (local.get $p) (<T>.add (<T>.load (local.get $p)) (<T>.mul (local.get $ys) (local.get $s0))))
+        (local.set $p (i32.add (local.get $a1) (local.get $j)))
+        (<T>.store (local.get $p) (<T>.add (<T>.load (local.get $p)) (<T>.mul (local.get $ys) (local.get $s1))))
+        (local.set $p (i32.add (local.get $a2) (local.get $j)))
+        (<T>.store (local.get $p) (<T>.add (<T>.load (local.get $p)) (<T>.mul (local.get $ys) (local.get $s2))))
+        (local.set $p (i32.add (local.get $a3) (local.get $j)))
+        (<T>.store (local.get $p) (<T>.add (<T>.load (local.get $p)) (<T>.mul (local.get $ys) (local.get $s3))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; A += alpha · x yᵀ, A [m, n], x has m elements, y has n: four rows per pass
+  ;; ($rank1Rows4), then the last rows one by one ($axpy).
   (func (export "addOuter<X>") (param $a i32) (param $x i32) (param $y i32) (param $m i32) (param $n i32) (param $alpha <T>)
-    (local $i i32) (local $rowBytes i32)
+    (local $i i32) (local $rowBytes i32) (local $xi i32)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const <SH>)))
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+        (local.set $xi (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const <SH>))))
+        (call $rank1Rows4<X>
+          (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $rowBytes)
+          (local.get $y) (local.get $n)
+          (<T>.mul (local.get $alpha) (<T>.load (local.get $xi)))
+          (<T>.mul (local.get $alpha) (<T>.load offset=<S> (local.get $xi)))
+          (<T>.mul (local.get $alpha) (<T>.load offset=<S2> (local.get $xi)))
+          (<T>.mul (local.get $alpha) (<T>.load offset=<S3> (local.get $xi))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4)))
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
