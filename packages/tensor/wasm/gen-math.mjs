@@ -428,12 +428,13 @@ ${indent(f.body(g('in'), 'out', ''), '    ')}
 
 /**
  * The exported kernel out[i] = f(a[i]), i < n, for f32: four lanes of float32
- * arithmetic, two vectors (eight elements) per iteration, then the remainder
- * one element at a time through $v<name>_f32 (same operations).
+ * arithmetic, two vectors (eight elements) per iteration, then four elements
+ * (if four are left) and the rest one at a time through $v<name>_f32 (same
+ * operations, so every position gives the same result).
  */
 function loopF32(name, f) {
   return `  ;; out[i] = ${name}(a[i]) for i < n (float32; out may be a): eight elements per
-  ;; iteration, the remainder one at a time through $v${name}_f32 (same operations)
+  ;; iteration, the remainder through $v${name}_f32 (same operations)
   (func (export "${name}_f32") (param $outp i32) (param $a i32) (param $n i32)
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $o0 v128) (local $o1 v128)
     ${localsOf([...f.locals('0'), ...f.locals('1')])} ${constLocals(f.consts)}
@@ -449,6 +450,12 @@ ${indent(f.body('(v128.load offset=16 (i32.add (local.get $a) (local.get $j)))',
         (v128.store offset=16 (i32.add (local.get $outp) (local.get $j)) (local.get $o1))
         (local.set $j (i32.add (local.get $j) (i32.const 32)))
         (br $vloop)))
+    ;; four or more left: one vector through $v${name}_f32 (one call, not four)
+    (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $end))
+      (then
+        (v128.store (i32.add (local.get $outp) (local.get $j))
+          (call $v${name}_f32 (v128.load (i32.add (local.get $a) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))))
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))

@@ -601,7 +601,7 @@
         (br $sloop))))
 
   ;; out[i] = exp(a[i]) for i < n (float32; out may be a): eight elements per
-  ;; iteration, the remainder one at a time through $vexp_f32 (same operations)
+  ;; iteration, the remainder through $vexp_f32 (same operations)
   (func (export "exp_f32") (param $outp i32) (param $a i32) (param $n i32)
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $o0 v128) (local $o1 v128)
     (local $x0 v128) (local $k0 v128) (local $hi0 v128) (local $lo0 v128) (local $r0 v128) (local $p0 v128) (local $y0 v128) (local $k10 v128) (local $x1 v128) (local $k1 v128) (local $hi1 v128) (local $lo1 v128) (local $r1 v128) (local $p1 v128) (local $y1 v128) (local $k11 v128) (local $c_invln2 v128) (local $c_ln2hi v128) (local $c_ln2lo v128) (local $c_e0 v128) (local $c_e1 v128) (local $c_e2 v128) (local $c_e3 v128) (local $c_e4 v128) (local $c_one v128) (local $c_half v128) (local $c_magic v128) (local $c_expMax v128) (local $c_expMin v128)
@@ -655,6 +655,12 @@
         (v128.store offset=16 (i32.add (local.get $outp) (local.get $j)) (local.get $o1))
         (local.set $j (i32.add (local.get $j) (i32.const 32)))
         (br $vloop)))
+    ;; four or more left: one vector through $vexp_f32 (one call, not four)
+    (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $end))
+      (then
+        (v128.store (i32.add (local.get $outp) (local.get $j))
+          (call $vexp_f32 (v128.load (i32.add (local.get $a) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))))
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
@@ -785,7 +791,7 @@
         (br $sloop))))
 
   ;; out[i] = tanh(a[i]) for i < n (float32; out may be a): eight elements per
-  ;; iteration, the remainder one at a time through $vtanh_f32 (same operations)
+  ;; iteration, the remainder through $vtanh_f32 (same operations)
   (func (export "tanh_f32") (param $outp i32) (param $a i32) (param $n i32)
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $o0 v128) (local $o1 v128)
     (local $tx0 v128) (local $ax0 v128) (local $u0 v128) (local $tp0 v128) (local $small0 v128) (local $e0 v128) (local $x0 v128) (local $k0 v128) (local $hi0 v128) (local $lo0 v128) (local $r0 v128) (local $p0 v128) (local $y0 v128) (local $k10 v128) (local $tx1 v128) (local $ax1 v128) (local $u1 v128) (local $tp1 v128) (local $small1 v128) (local $e1 v128) (local $x1 v128) (local $k1 v128) (local $hi1 v128) (local $lo1 v128) (local $r1 v128) (local $p1 v128) (local $y1 v128) (local $k11 v128) (local $c_invln2 v128) (local $c_ln2hi v128) (local $c_ln2lo v128) (local $c_e0 v128) (local $c_e1 v128) (local $c_e2 v128) (local $c_e3 v128) (local $c_e4 v128) (local $c_one v128) (local $c_half v128) (local $c_magic v128) (local $c_expMax v128) (local $c_expMin v128) (local $c_tanhCut v128) (local $c_tanhCap v128) (local $c_minusTwo v128) (local $c_t4 v128) (local $c_t3 v128) (local $c_t2 v128) (local $c_t1 v128) (local $c_t0 v128) (local $c_signBit v128)
@@ -868,6 +874,12 @@
         (v128.store offset=16 (i32.add (local.get $outp) (local.get $j)) (local.get $o1))
         (local.set $j (i32.add (local.get $j) (i32.const 32)))
         (br $vloop)))
+    ;; four or more left: one vector through $vtanh_f32 (one call, not four)
+    (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $end))
+      (then
+        (v128.store (i32.add (local.get $outp) (local.get $j))
+          (call $vtanh_f32 (v128.load (i32.add (local.get $a) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))))
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
@@ -983,7 +995,7 @@
         (br $sloop))))
 
   ;; out[i] = sigmoid(a[i]) for i < n (float32; out may be a): eight elements per
-  ;; iteration, the remainder one at a time through $vsigmoid_f32 (same operations)
+  ;; iteration, the remainder through $vsigmoid_f32 (same operations)
   (func (export "sigmoid_f32") (param $outp i32) (param $a i32) (param $n i32)
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $o0 v128) (local $o1 v128)
     (local $sx0 v128) (local $se0 v128) (local $num0 v128) (local $h0 v128) (local $l0 v128) (local $q0 v128) (local $qh0 v128) (local $ql0 v128) (local $hh0 v128) (local $hl0 v128) (local $pr0 v128) (local $x0 v128) (local $k0 v128) (local $hi0 v128) (local $lo0 v128) (local $r0 v128) (local $p0 v128) (local $y0 v128) (local $k10 v128) (local $sx1 v128) (local $se1 v128) (local $num1 v128) (local $h1 v128) (local $l1 v128) (local $q1 v128) (local $qh1 v128) (local $ql1 v128) (local $hh1 v128) (local $hl1 v128) (local $pr1 v128) (local $x1 v128) (local $k1 v128) (local $hi1 v128) (local $lo1 v128) (local $r1 v128) (local $p1 v128) (local $y1 v128) (local $k11 v128) (local $c_invln2 v128) (local $c_ln2hi v128) (local $c_ln2lo v128) (local $c_e0 v128) (local $c_e1 v128) (local $c_e2 v128) (local $c_e3 v128) (local $c_e4 v128) (local $c_one v128) (local $c_half v128) (local $c_magic v128) (local $c_expMax v128) (local $c_expMin v128) (local $c_zero v128) (local $c_splitter v128)
@@ -1069,6 +1081,12 @@
         (v128.store offset=16 (i32.add (local.get $outp) (local.get $j)) (local.get $o1))
         (local.set $j (i32.add (local.get $j) (i32.const 32)))
         (br $vloop)))
+    ;; four or more left: one vector through $vsigmoid_f32 (one call, not four)
+    (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $end))
+      (then
+        (v128.store (i32.add (local.get $outp) (local.get $j))
+          (call $vsigmoid_f32 (v128.load (i32.add (local.get $a) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))))
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
