@@ -634,7 +634,7 @@
   (func $rank1Rows4<X> (param $a i32) (param $rowBytes i32) (param $y i32) (param $n i32)
     (param $s0 <T>) (param $s1 <T>) (param $s2 <T>) (param $s3 <T>)
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
-    (local $p i32) (local $yv v128) (local $ys <T>)
+    (local $p i32) (local $pairEnd i32) (local $yv v128) (local $yw v128) (local $ys <T>)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local.set $v0 (<V>.splat (local.get $s0)))
     (local.set $v1 (<V>.splat (local.get $s1)))
@@ -645,6 +645,27 @@
     (local.set $a3 (i32.add (local.get $a2) (local.get $rowBytes)))
     (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
     (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    ;; two vectors per iteration: four address additions for sixteen vector operations
+    (local.set $pairEnd (i32.shl (i32.and (local.get $n) (i32.const -<L2>)) (i32.const <SH>)))
+    (block $pdone
+      (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $pairEnd)))
+        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $j))))
+        (local.set $yw (v128.load offset=16 (i32.add (local.get $y) (local.get $j))))
+        (local.set $p (i32.add (local.get $a) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v0))))
+        (v128.store offset=16 (local.get $p) (<V>.add (v128.load offset=16 (local.get $p)) (<V>.mul (local.get $yw) (local.get $v0))))
+        (local.set $p (i32.add (local.get $a1) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v1))))
+        (v128.store offset=16 (local.get $p) (<V>.add (v128.load offset=16 (local.get $p)) (<V>.mul (local.get $yw) (local.get $v1))))
+        (local.set $p (i32.add (local.get $a2) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v2))))
+        (v128.store offset=16 (local.get $p) (<V>.add (v128.load offset=16 (local.get $p)) (<V>.mul (local.get $yw) (local.get $v2))))
+        (local.set $p (i32.add (local.get $a3) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v3))))
+        (v128.store offset=16 (local.get $p) (<V>.add (v128.load offset=16 (local.get $p)) (<V>.mul (local.get $yw) (local.get $v3))))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $ploop)))
     (block $vdone
       (loop $vloop
         (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
