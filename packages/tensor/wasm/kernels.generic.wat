@@ -437,12 +437,157 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
-  ;; out += alpha·Aᵀ x, A [m, n]; out has n elements, x has m.
-  ;; (The caller scales out by beta first.)
+;; y[j] += (((r0[j]·s0 + r1[j]·s1) + r2[j]·s2) + r3[j]·s3), then
+  ;; y[j] += (((r4[j]·s4 + …) + r6[j]·s6) + r7[j]·s7), for j < n, with rows
+  ;; r_q = r0 + q·rowBytes and s_q = alpha·x[q]: two passes of $axpy4 done in
+  ;; one (the same operations in the same order), so that y is loaded and
+  ;; stored once per eight rows; two vectors per iteration.
+  (func $axpy8<X> (param $y i32) (param $r0 i32) (param $rowBytes i32) (param $xi i32) (param $alpha <T>) (param $n i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $pairEnd i32) (local $py i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32) (local $p5 i32) (local $p6 i32) (local $p7 i32)
+    (local $s0 <T>) (local $s1 <T>) (local $s2 <T>) (local $s3 <T>) (local $s4 <T>) (local $s5 <T>) (local $s6 <T>) (local $s7 <T>)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $v4 v128) (local $v5 v128) (local $v6 v128) (local $v7 v128)
+    (local $t v128) (local $ts <T>)
+    (local.set $s0 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 0) (i32.const <SH>))))))
+    (local.set $v0 (<V>.splat (local.get $s0)))
+    (local.set $s1 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 1) (i32.const <SH>))))))
+    (local.set $v1 (<V>.splat (local.get $s1)))
+    (local.set $s2 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 2) (i32.const <SH>))))))
+    (local.set $v2 (<V>.splat (local.get $s2)))
+    (local.set $s3 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 3) (i32.const <SH>))))))
+    (local.set $v3 (<V>.splat (local.get $s3)))
+    (local.set $s4 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 4) (i32.const <SH>))))))
+    (local.set $v4 (<V>.splat (local.get $s4)))
+    (local.set $s5 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 5) (i32.const <SH>))))))
+    (local.set $v5 (<V>.splat (local.get $s5)))
+    (local.set $s6 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 6) (i32.const <SH>))))))
+    (local.set $v6 (<V>.splat (local.get $s6)))
+    (local.set $s7 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 7) (i32.const <SH>))))))
+    (local.set $v7 (<V>.splat (local.get $s7)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (local.set $pairEnd (i32.shl (i32.and (local.get $n) (i32.const -<L2>)) (i32.const <SH>)))
+    (block $pdone
+      (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $pairEnd)))
+        (local.set $py (i32.add (local.get $y) (local.get $j)))
+        (local.set $p0 (i32.add (local.get $r0) (local.get $j)))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+        (local.set $p4 (i32.add (local.get $p3) (local.get $rowBytes)))
+        (local.set $p5 (i32.add (local.get $p4) (local.get $rowBytes)))
+        (local.set $p6 (i32.add (local.get $p5) (local.get $rowBytes)))
+        (local.set $p7 (i32.add (local.get $p6) (local.get $rowBytes)))
+        (local.set $t (<V>.add (v128.load (local.get $py))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load (local.get $p3)) (local.get $v3)))))
+        (v128.store (local.get $py) (<V>.add (local.get $t)
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p4)) (local.get $v4))
+                  (<V>.mul (v128.load (local.get $p5)) (local.get $v5)))
+                (<V>.mul (v128.load (local.get $p6)) (local.get $v6)))
+              (<V>.mul (v128.load (local.get $p7)) (local.get $v7)))))
+        (local.set $t (<V>.add (v128.load offset=16 (local.get $py))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load offset=16 (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load offset=16 (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load offset=16 (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load offset=16 (local.get $p3)) (local.get $v3)))))
+        (v128.store offset=16 (local.get $py) (<V>.add (local.get $t)
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load offset=16 (local.get $p4)) (local.get $v4))
+                  (<V>.mul (v128.load offset=16 (local.get $p5)) (local.get $v5)))
+                (<V>.mul (v128.load offset=16 (local.get $p6)) (local.get $v6)))
+              (<V>.mul (v128.load offset=16 (local.get $p7)) (local.get $v7)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $ploop)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $py (i32.add (local.get $y) (local.get $j)))
+        (local.set $p0 (i32.add (local.get $r0) (local.get $j)))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+        (local.set $p4 (i32.add (local.get $p3) (local.get $rowBytes)))
+        (local.set $p5 (i32.add (local.get $p4) (local.get $rowBytes)))
+        (local.set $p6 (i32.add (local.get $p5) (local.get $rowBytes)))
+        (local.set $p7 (i32.add (local.get $p6) (local.get $rowBytes)))
+        (local.set $t (<V>.add (v128.load (local.get $py))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load (local.get $p3)) (local.get $v3)))))
+        (v128.store (local.get $py) (<V>.add (local.get $t)
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p4)) (local.get $v4))
+                  (<V>.mul (v128.load (local.get $p5)) (local.get $v5)))
+                (<V>.mul (v128.load (local.get $p6)) (local.get $v6)))
+              (<V>.mul (v128.load (local.get $p7)) (local.get $v7)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $py (i32.add (local.get $y) (local.get $j)))
+        (local.set $p0 (i32.add (local.get $r0) (local.get $j)))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+        (local.set $p4 (i32.add (local.get $p3) (local.get $rowBytes)))
+        (local.set $p5 (i32.add (local.get $p4) (local.get $rowBytes)))
+        (local.set $p6 (i32.add (local.get $p5) (local.get $rowBytes)))
+        (local.set $p7 (i32.add (local.get $p6) (local.get $rowBytes)))
+        (local.set $ts (<T>.add (<T>.load (local.get $py))
+            (<T>.add
+              (<T>.add
+                (<T>.add
+                  (<T>.mul (<T>.load (local.get $p0)) (local.get $s0))
+                  (<T>.mul (<T>.load (local.get $p1)) (local.get $s1)))
+                (<T>.mul (<T>.load (local.get $p2)) (local.get $s2)))
+              (<T>.mul (<T>.load (local.get $p3)) (local.get $s3)))))
+        (<T>.store (local.get $py) (<T>.add (local.get $ts)
+            (<T>.add
+              (<T>.add
+                (<T>.add
+                  (<T>.mul (<T>.load (local.get $p4)) (local.get $s4))
+                  (<T>.mul (<T>.load (local.get $p5)) (local.get $s5)))
+                (<T>.mul (<T>.load (local.get $p6)) (local.get $s6)))
+              (<T>.mul (<T>.load (local.get $p7)) (local.get $s7)))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; out += alpha·Aᵀ x, A [m, n]; out has n elements, x has m: eight rows per
+  ;; pass, then four, then one. (The caller scales out by beta first.)
   (func (export "matvecTAcc<X>") (param $out i32) (param $a i32) (param $x i32) (param $m i32) (param $n i32)
     (param $alpha <T>)
     (local $i i32) (local $rowBytes i32) (local $r i32) (local $xi i32)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const <SH>)))
+    (block $done8
+      (loop $rows8
+        (br_if $done8 (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $m)))
+        (call $axpy8<X> (local.get $out)
+          (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $rowBytes)
+          (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const <SH>))) (local.get $alpha) (local.get $n))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $rows8)))
     (block $done4
       (loop $rows4
         (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
