@@ -39,10 +39,14 @@ function instantiate(generic, values) {
   });
 }
 
-/** The full module text: the shell with the generic kernels pasted in for f64 and f32. */
-export async function moduleText() {
-  const shell = await readFile(shellFile, 'utf8');
-  const generic = await readFile(genericFile, 'utf8');
+/**
+ * The full module text: the shell with the generic kernels pasted in for f64
+ * and f32. `dir`: another directory holding kernels.wat and
+ * kernels.generic.wat (bench/wasm-ab.mjs builds main's module this way).
+ */
+export async function moduleText(dir) {
+  const shell = await readFile(dir ? join(dir, 'kernels.wat') : shellFile, 'utf8');
+  const generic = await readFile(dir ? join(dir, 'kernels.generic.wat') : genericFile, 'utf8');
   if (!shell.includes(INSTANTIATE)) throw new Error(`build-wasm: ${shellFile} has no "${INSTANTIATE}" line`);
   const body = Object.values(TYPES).map((values) => instantiate(generic, values)).join('\n');
   return shell.replace(INSTANTIATE, body);
