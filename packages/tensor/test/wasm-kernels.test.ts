@@ -194,17 +194,17 @@ describe('wasm kernels: layout and larger shapes', () => {
     }
   });
 
-  test('beta = 0 overwrites out without reading it (NaN in out does not leak)', () => {
+  test.each(['float64', 'float32'] as const)('%s: beta = 0 overwrites out without reading it (NaN in out does not leak)', (dtype) => {
     const rng = new Rng(22);
-    const A = heapRandom([5, 7], rng);
-    const x = heapRandom([7], rng);
-    const out = wasmZeros([5]);
+    const A = heapRandom([5, 7], rng, dtype);
+    const x = heapRandom([7], rng, dtype);
+    const out = wasmZeros([5], dtype);
     out.data.fill(NaN);
     matvec(out, A, x);
     expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
-    const C = wasmZeros([5, 3]);
+    const C = wasmZeros([5, 3], dtype);
     C.data.fill(NaN);
-    gemm(C, A, heapRandom([3, 7], rng), false, true);
+    gemm(C, A, heapRandom([3, 7], rng, dtype), false, true);
     expect(Array.from(C.data).every(Number.isFinite)).toBe(true);
   });
 });
