@@ -26,8 +26,8 @@ const INSTANTIATE = ';; @instantiate kernels.generic.wat';
 
 /** Placeholder values for each element type (see the table in kernels.generic.wat). */
 const TYPES = {
-  f64: { T: 'f64', V: 'f64x2', I: 'i64x2', S: '8', S2: '16', S3: '24', SH: '3', L: '2', L2: '4', SPLAT: 'v128.load64_splat', X: '_f64' },
-  f32: { T: 'f32', V: 'f32x4', I: 'i32x4', S: '4', S2: '8', S3: '12', SH: '2', L: '4', L2: '8', SPLAT: 'v128.load32_splat', X: '_f32' },
+  f64: { T: 'f64', V: 'f64x2', I: 'i64x2', S: '8', S2: '16', S3: '24', SH: '3', L: '2', L2: '4', SPLAT: 'v128.load64_splat', X: '_f64', DOT4: '$dot4_f64', DOT2X4: '$dot2x4_f64' },
+  f32: { T: 'f32', V: 'f32x4', I: 'i32x4', S: '4', S2: '8', S3: '12', SH: '2', L: '4', L2: '8', SPLAT: 'v128.load32_splat', X: '_f32', DOT4: '$dot4v_f32', DOT2X4: '$dot2x4v_f32' },
 };
 
 /** The generic source with every `<NAME>` placeholder replaced for one element type. */
@@ -39,10 +39,14 @@ function instantiate(generic, values) {
   });
 }
 
-/** The full module text: the shell with the generic kernels pasted in for f64 and f32. */
-export async function moduleText() {
-  const shell = await readFile(shellFile, 'utf8');
-  const generic = await readFile(genericFile, 'utf8');
+/**
+ * The full module text: the shell with the generic kernels pasted in for f64
+ * and f32. `dir`: another directory holding kernels.wat and
+ * kernels.generic.wat (bench/wasm-ab.mjs builds main's module this way).
+ */
+export async function moduleText(dir) {
+  const shell = await readFile(dir ? join(dir, 'kernels.wat') : shellFile, 'utf8');
+  const generic = await readFile(dir ? join(dir, 'kernels.generic.wat') : genericFile, 'utf8');
   if (!shell.includes(INSTANTIATE)) throw new Error(`build-wasm: ${shellFile} has no "${INSTANTIATE}" line`);
   const body = Object.values(TYPES).map((values) => instantiate(generic, values)).join('\n');
   return shell.replace(INSTANTIATE, body);

@@ -233,11 +233,12 @@ describe.each<[DType, number]>([
     [true, true],
   ])('gemm transA=%s transB=%s, with alpha and beta', (transA, transB) => {
     const rng = new Rng(14);
-    // 12 and 13: a tile of two vectors, one of one vector (float32), then a column.
-    const dims = [0, 1, 3, 4, 5, 9, 12, 13];
+    // N covers each path of the register tiles: float32 tiles of 8 and 4 columns
+    // (float64: 4 and 2), then single columns (12 = 8 + 4, 13, 17 = 8 + 8 + 1, 20 = 8 + 8 + 4)
+    const dims = [0, 1, 3, 4, 5, 9];
     for (const M of dims) {
-      for (const N of dims) {
-        for (const K of dims) {
+      for (const N of [...dims, 12, 13, 17, 20]) {
+        for (const K of [...dims, 10]) {
           const a = heapRandom(transA ? [K, M] : [M, K], rng, dtype);
           const b = heapRandom(transB ? [N, K] : [K, N], rng, dtype);
           const c = heapRandom([M, N], rng, dtype);
@@ -269,17 +270,48 @@ describe('wasm kernels: layout and larger shapes', () => {
     expect(maxRelDiff(w, j)).toBeLessThanOrEqual(1e-12);
   });
 
-  test('beta = 0 overwrites out without reading it (NaN in out does not leak)', () => {
+  test.each<[DType, number]>([
+    ['float64', 1e-12],
+    ['float32', 2e-5],
+  ])('%s: every gemm case, matvec and matvecT on row views at odd offsets, report sizes 100×100 and 25×100×89', (dtype, tol) => {
+    const rng = new Rng(23);
+    // each operand a row of a bigger matrix, starting an odd number of elements in
+    const view = (rows: number, cols: number): Tensor => {
+      const big = heapRandom([3, rows * cols + 1], rng, dtype);
+      const r = row(big, 1);
+      return new Tensor(r.data, [rows, cols], [cols, 1], r.offset + 1);
+    };
+    const vec = (n: number): Tensor => {
+      const v = view(1, n);
+      return new Tensor(v.data, [n], [1], v.offset);
+    };
+    for (const [M, N, K] of [[100, 100, 100], [25, 89, 100], [7, 13, 11], [4, 20, 9]] as const) {
+      for (const [transA, transB] of [[false, false], [false, true], [true, false]] as const) {
+        const a = transA ? view(K, M) : view(M, K);
+        const b = transB ? view(N, K) : view(K, N);
+        const [w, j, calls] = both([view(M, N), a, b], 0, (o, A, B) => gemm(o!, A!, B!, transA, transB, 0.5, 1));
+        expect(calls).toBe(1);
+        expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
+      }
+      const x = vec(N);
+      const [w, j] = both([vec(M), view(M, N), x], 0, (o, A, x2) => matvec(o!, A!, x2!, 1, 0.5));
+      expect(maxRelDiff(w, j)).toBeLessThanOrEqual(tol);
+      const [wT, jT] = both([vec(N), view(M, N), vec(M)], 0, (o, A, x2) => matvecT(o!, A!, x2!));
+      expect(maxRelDiff(wT, jT)).toBeLessThanOrEqual(tol);
+    }
+  });
+
+  test.each(['float64', 'float32'] as const)('%s: beta = 0 overwrites out without reading it (NaN in out does not leak)', (dtype) => {
     const rng = new Rng(22);
-    const A = heapRandom([5, 7], rng);
-    const x = heapRandom([7], rng);
-    const out = wasmZeros([5]);
+    const A = heapRandom([5, 7], rng, dtype);
+    const x = heapRandom([7], rng, dtype);
+    const out = wasmZeros([5], dtype);
     out.data.fill(NaN);
     matvec(out, A, x);
     expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
-    const C = wasmZeros([5, 3]);
+    const C = wasmZeros([5, 3], dtype);
     C.data.fill(NaN);
-    gemm(C, A, heapRandom([3, 7], rng), false, true);
+    gemm(C, A, heapRandom([3, 7], rng, dtype), false, true);
     expect(Array.from(C.data).every(Number.isFinite)).toBe(true);
     const outT = wasmZeros([7]);
     outT.data.fill(NaN);

@@ -13,8 +13,10 @@
  * copies by hand would be error-prone; here every copy comes from one template
  * per function, so all copies compute exactly the same operations.
  *
- * The float32 kernels widen each f32x4 to two f64x2 (the two inlined copies),
- * run the float64 algorithm and round once to float32: within 1 ulp of float32.
+ * The float32 kernels have templates of their own (EXP32, TANH32, SIGMOID32):
+ * the same algorithms in four lanes of float32 arithmetic, with shorter
+ * polynomials and float32 constants, within 1 ulp of float32 (measured; the
+ * first version widened each f32x4 to two f64x2 and was slower than float64).
  *
  *   node packages/tensor/wasm/gen-math.mjs           rewrite the section
  *   node packages/tensor/wasm/gen-math.mjs --check   exit 1 if it is stale
@@ -212,6 +214,167 @@ const SIGMOID = {
   },
 };
 
+/**
+ * The float32 constants (float32 values, written as hex literals). exp: x =
+ * k*ln2 + r with ln2 split as LN2HI (15 significant bits, so k*LN2HI is exact
+ * for |k| < 512) + LN2LO; exp(r) = 1 + r + r^2 P(r), P of degree 4 fitted to
+ * (e^r - 1 - r)/r^2 on |r| <= 0.35 (error of r^2 P 5e-9, 0.08 float32 ulp of
+ * the result). tanh: tanh(x) = x + x u P(u), u = x^2, P of degree 4 fitted to
+ * (tanh x - x)/x^3 on |x| <= 0.55 (relative error 4e-9). Fits: weighted least
+ * squares on Chebyshev nodes against mpmath, coefficients rounded to float32.
+ */
+const C32 = {
+  invln2: '0x1.715476p0',
+  ln2hi: '0x1.62e4p-1',
+  ln2lo: '0x1.7f7d1cp-20',
+  e0: '0.5',
+  e1: '0x1.555486p-3',
+  e2: '0x1.555454p-5',
+  e3: '0x1.124154p-7',
+  e4: '0x1.6dbc6ap-10',
+  one: '1',
+  half: '0.5',
+  zero: '0',
+  // 1.5*2^23 + 127: adding it leaves k + 127 in the low mantissa bits
+  magic: '0x1.8000fep23',
+  // float32 exp overflows above 88.72 and is below half the smallest
+  // subnormal below -103.97: the clamp keeps k in [-150, 128]
+  expMax: '89',
+  expMin: '-104',
+  // tanh: the polynomial below 0.55; at |x| >= 9.02 tanh rounds to 1
+  tanhCut: '0.55',
+  tanhCap: '10',
+  minusTwo: '-2',
+  t4: '-0x1.9b2fd4p-8',
+  t3: '0x1.593cf2p-6',
+  t2: '-0x1.b92878p-5',
+  t1: '0x1.110d26p-3',
+  t0: '-0x1.55554ap-2',
+  // Dekker's split for 24-bit significands: 2^12 + 1
+  splitter: '4097',
+};
+const SIGN32 = 'signBit';
+
+const EXP32_CONSTS = ['invln2', 'ln2hi', 'ln2lo', 'e0', 'e1', 'e2', 'e3', 'e4', 'one', 'half', 'magic', 'expMax', 'expMin'];
+const TANH32_CONSTS = [...EXP32_CONSTS, 'tanhCut', 'tanhCap', 'minusTwo', 't4', 't3', 't2', 't1', 't0', SIGN32];
+const SIGMOID32_CONSTS = [...EXP32_CONSTS, 'zero', 'splitter'];
+
+const op32 = (o, ...args) => `(f32x4.${o} ${args.join(' ')})`;
+/** c[0] + v*(c[1] + v*(... + v*c[n-1])), the constants named. */
+const horner32 = (v, names) =>
+  names.slice(0, -1).reduceRight((acc, n) => op32('add', cst(n), op32('mul', v, acc)), cst(names[names.length - 1]));
+
+function constInits32(names) {
+  return names
+    .map((n) =>
+      n === SIGN32
+        ? `    (local.set $c_${n} (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))`
+        : `    (local.set $c_${n} (v128.const f32x4 ${C32[n]} ${C32[n]} ${C32[n]} ${C32[n]}))`,
+    )
+    .join('\n');
+}
+
+/** The float32 templates: four lanes of float32 arithmetic, same shape as EXP, TANH, SIGMOID. */
+const EXP32 = {
+  consts: EXP32_CONSTS,
+  inits: constInits32,
+  locals: (s) => ['x', 'k', 'hi', 'lo', 'r', 'p', 'y', 'k1'].map((n) => n + s),
+  /**
+   * `narrow`: the caller guarantees input in [-80, 0] (or NaN): 2^k is normal,
+   * one scaling step (tanh). `err`: an expression for a small addend of the
+   * input (the rounding error of softmax's a - m), folded into r's low part.
+   */
+  body: (input, out, s, narrow = false, err = null) => {
+    const [x, k, hi, lo, r, p, y, k1] = EXP32.locals(s);
+    const pow2 = (kk) => `(i32x4.shl ${op32('add', kk, cst('magic'))} (i32.const 23))`;
+    const scale = narrow
+      ? [
+          `;; times 2^k (k in [-116, 0]: exact)`,
+          `(local.set $${out} ${op32('mul', g(y), pow2(g(k)))})`,
+        ]
+      : [
+          `;; times 2^k1 (exact) then 2^(k - k1) (one rounding: overflow to +Inf, subnormals rounded once)`,
+          `(local.set $${k1} ${op32('floor', op32('mul', g(k), cst('half')))})`,
+          `(local.set $${out} ${op32('mul', op32('mul', g(y), pow2(g(k1))), pow2(op32('sub', g(k), g(k1))))})`,
+        ];
+    return [
+      ...(narrow
+        ? [`(local.set $${x} ${input})`]
+        : [
+            `;; exp: clamp (NaN passes: pmin/pmax return their first operand when the compare is false)`,
+            `(local.set $${x} ${op32('pmax', op32('pmin', input, cst('expMax')), cst('expMin'))})`,
+          ]),
+      `(local.set $${k} ${op32('nearest', op32('mul', g(x), cst('invln2')))})`,
+      `;; r = x - k*ln2 = hi - lo (x - k*LN2HI is exact)`,
+      `(local.set $${hi} ${op32('sub', g(x), op32('mul', g(k), cst('ln2hi')))})`,
+      `(local.set $${lo} ${err === null ? op32('mul', g(k), cst('ln2lo')) : op32('sub', op32('mul', g(k), cst('ln2lo')), err)})`,
+      `(local.set $${r} ${op32('sub', g(hi), g(lo))})`,
+      `;; p = r^2 P(r)`,
+      `(local.set $${p} ${op32('mul', op32('mul', g(r), g(r)), horner32(g(r), ['e0', 'e1', 'e2', 'e3', 'e4']))})`,
+      `;; exp(r) = 1 + (hi - (lo - p)): r's low part added before the 1`,
+      `(local.set $${y} ${op32('add', cst('one'), op32('sub', g(hi), op32('sub', g(lo), g(p))))})`,
+      ...scale,
+    ];
+  },
+};
+
+const TANH32 = {
+  consts: TANH32_CONSTS,
+  inits: constInits32,
+  locals: (s) => ['tx' + s, 'ax' + s, 'u' + s, 'tp' + s, 'small' + s, 'e' + s, ...EXP32.locals(s)],
+  body: (input, out, s) => {
+    const [tx, ax, u, p, small, e] = TANH32.locals(s);
+    return [
+      `;; tanh on |x|, x's sign put back at the end (keeps -0 and odd symmetry)`,
+      `(local.set $${tx} ${input})`,
+      `(local.set $${ax} ${op32('abs', g(tx))})`,
+      `(local.set $${u} ${op32('mul', g(ax), g(ax))})`,
+      `;; |x| < 0.55: |x| + |x|*(u*P(u)), relative accuracy down to subnormals`,
+      `(local.set $${p} ${horner32(g(u), ['t0', 't1', 't2', 't3', 't4'])})`,
+      `(local.set $${small} ${op32('add', g(ax), op32('mul', g(ax), op32('mul', g(u), g(p))))})`,
+      `;; otherwise 1 - 2e/(1 + e), e = exp(-2 min(|x|, 10)) <= 1/3: no overflow`,
+      ...EXP32.body(op32('mul', op32('pmin', g(ax), cst('tanhCap')), cst('minusTwo')), e, s, true),
+      `;; a NaN lane fails the compare and takes the (NaN) exp branch`,
+      `(local.set $${out} (v128.or`,
+      `  (v128.bitselect ${g(small)} ${op32('sub', cst('one'), op32('div', op32('add', g(e), g(e)), op32('add', cst('one'), g(e))))} ${op32('lt', g(ax), cst('tanhCut'))})`,
+      `  (v128.and ${g(tx)} ${cst(SIGN32)})))`,
+    ];
+  },
+};
+
+const SIGMOID32 = {
+  consts: SIGMOID32_CONSTS,
+  inits: constInits32,
+  locals: (s) => ['sx', 'se', 'num', 'h', 'l', 'q', 'qh', 'ql', 'hh', 'hl', 'pr'].map((n) => n + s).concat(EXP32.locals(s)),
+  body: (input, out, s) => {
+    const [sx, se, num, h, l, q, qh, ql, hh, hl, pr] = SIGMOID32.locals(s);
+    const split = (a, hi, lo) => [
+      `(local.set $${hi} ${op32('mul', g(a), cst('splitter'))})`,
+      `(local.set $${hi} ${op32('sub', g(hi), op32('sub', g(hi), g(a)))})`,
+      `(local.set $${lo} ${op32('sub', g(a), g(hi))})`,
+    ];
+    return [
+      `;; as the float64 sigmoid: num/(1 + e), e = exp(-|x|), 1 + e = h + l exactly and the`,
+      `;; quotient's residual computed exactly (Dekker), so that only exp's error and one final rounding remain`,
+      `(local.set $${sx} ${input})`,
+      ...EXP32.body(op32('neg', op32('abs', g(sx))), se, s),
+      `(local.set $${num} (v128.bitselect ${cst('one')} ${g(se)} ${op32('ge', g(sx), cst('zero'))}))`,
+      `(local.set $${h} ${op32('add', cst('one'), g(se))})`,
+      `(local.set $${l} ${op32('add', op32('sub', cst('one'), g(h)), g(se))})`,
+      `(local.set $${q} ${op32('div', g(num), g(h))})`,
+      ...split(q, qh, ql),
+      ...split(h, hh, hl),
+      `(local.set $${pr} ${op32('mul', g(q), g(h))})`,
+      `(local.set $${out} ${op32('add', g(q), op32('div',
+        op32('sub',
+          op32('sub', op32('sub', g(num), g(pr)),
+            op32('add', op32('add', op32('add', op32('sub', op32('mul', g(qh), g(hh)), g(pr)), op32('mul', g(qh), g(hl))), op32('mul', g(ql), g(hh))), op32('mul', g(ql), g(hl)))),
+          op32('mul', g(q), g(l))),
+        g(h)))})`,
+    ];
+  },
+};
+
 const indent = (lines, pad) => lines.map((l) => pad + l).join('\n');
 const localsOf = (names) => names.map((n) => `(local $${n} v128)`).join(' ');
 
@@ -253,68 +416,166 @@ ${indent(f.body('(v128.load offset=16 (i32.add (local.get $a) (local.get $j)))',
         (br $sloop))))`;
 }
 
-/** The float32 kernel: each f32x4 widened to two f64x2, computed, rounded once and packed. */
+/** $v<name>_f32: the function on one f32x4 (the remainder elements use it). */
+function singleVector32(name, f) {
+  return `  ;; ${name} of the four lanes of an f32x4 (one vector; the loops below inline this body)
+  (func $v${name}_f32 (param $in v128) (result v128)
+    ${localsOf(f.locals(''))} (local $out v128) ${constLocals(f.consts)}
+${f.inits(f.consts)}
+${indent(f.body(g('in'), 'out', ''), '    ')}
+    (local.get $out))`;
+}
+
+/**
+ * The exported kernel out[i] = f(a[i]), i < n, for f32: four lanes of float32
+ * arithmetic, two vectors (eight elements) per iteration, then four elements
+ * (if four are left) and the rest one at a time through $v<name>_f32 (same
+ * operations, so every position gives the same result).
+ */
 function loopF32(name, f) {
-  return `  ;; out[i] = ${name}(a[i]) for i < n (float32; out may be a): computed in float64
-  ;; and rounded once to float32
+  return `  ;; out[i] = ${name}(a[i]) for i < n (float32; out may be a): eight elements per
+  ;; iteration, the remainder through $v${name}_f32 (same operations)
   (func (export "${name}_f32") (param $outp i32) (param $a i32) (param $n i32)
-    (local $j i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $o0 v128) (local $o1 v128)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $o0 v128) (local $o1 v128)
     ${localsOf([...f.locals('0'), ...f.locals('1')])} ${constLocals(f.consts)}
-${constInits(f.consts)}
+${f.inits(f.consts)}
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2)))
     (block $vdone
       (loop $vloop
         (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
-        (local.set $v (v128.load (i32.add (local.get $a) (local.get $j))))
-${indent(f.body('(f64x2.promote_low_f32x4 (local.get $v))', 'o0', '0'), '        ')}
-${indent(f.body('(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))', 'o1', '1'), '        ')}
-        (v128.store (i32.add (local.get $outp) (local.get $j))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero (local.get $o0)) (f32x4.demote_f64x2_zero (local.get $o1))))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+${indent(f.body('(v128.load (i32.add (local.get $a) (local.get $j)))', 'o0', '0'), '        ')}
+${indent(f.body('(v128.load offset=16 (i32.add (local.get $a) (local.get $j)))', 'o1', '1'), '        ')}
+        (v128.store (i32.add (local.get $outp) (local.get $j)) (local.get $o0))
+        (v128.store offset=16 (i32.add (local.get $outp) (local.get $j)) (local.get $o1))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
         (br $vloop)))
+    ;; four or more left: one vector through $v${name}_f32 (one call, not four)
+    (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $end))
+      (then
+        (v128.store (i32.add (local.get $outp) (local.get $j))
+          (call $v${name}_f32 (v128.load (i32.add (local.get $a) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))))
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
         (f32.store (i32.add (local.get $outp) (local.get $j))
-          (f32.demote_f64 (f64x2.extract_lane 0
-            (call $v${name}_f64 (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $a) (local.get $j)))))))))
+          (f32x4.extract_lane 0 (call $v${name}_f32 (v128.load32_splat (i32.add (local.get $a) (local.get $j))))))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $sloop))))`;
 }
 
+/** a - m = d + de exactly (Knuth's two-sum; the fast one would need |a| >= |m|), for copy u. */
+const twoDiff = (u, mv = '(local.get $mv)') => `        ;; a - m = d + de exactly (two-sum): exp(a - m) keeps float32 accuracy for large |a - m|
+        (local.set $d${u} (f32x4.sub (local.get $in${u}) ${mv}))
+        (local.set $dv${u} (f32x4.sub (local.get $d${u}) (local.get $in${u})))
+        (local.set $de${u} (f32x4.sub
+          (f32x4.sub (local.get $in${u}) (f32x4.sub (local.get $d${u}) (local.get $dv${u})))
+          (f32x4.add ${mv} (local.get $dv${u}))))
+        ;; de = 0 where exp clamps d (d <= -104: the result is 0 whatever de, which can be large
+        ;; there, or NaN when a or m is infinite) and where d is NaN
+        (local.set $de${u} (v128.and (local.get $de${u}) (f32x4.gt (local.get $d${u}) ${cst('expMin')})))`;
+
+/** $vexpShift_f32: exp(in - m) on one f32x4, as in softmax's loop (its remainder uses it). */
+function expShift32Vector() {
+  const f = EXP32;
+  return `  ;; exp(in - m) of the four lanes of an f32x4 (one vector; $expShiftSum_f32 inlines this body)
+  (func $vexpShift_f32 (param $in v128) (param $mv v128) (result v128)
+    (local $d v128) (local $dv v128) (local $de v128) ${localsOf(f.locals(''))} (local $out v128) ${constLocals(f.consts)}
+${f.inits(f.consts)}
+${twoDiff('')}
+${indent(f.body(g('d'), 'out', '', false, g('de')), '    ')}
+    (local.get $out))`;
+}
+
 /**
- * softmax's middle pass: out[j] = exp(a[j] - m) for j < n, returning their
- * sum and "rest" = the sum less one term exp(0) = 1 for one element equal to
- * m, computed without ever adding that 1 (the sum of the terms of elements
- * other than m, plus the count of elements equal to m, minus 1), so that the
- * caller's log1p(rest) keeps full relative precision when the other terms are
- * tiny (float32: subtraction, exp and sums in float64; out rounded to float32,
- * the sums once at the end).
+ * softmax's middle pass in float32: out[j] = exp(a[j] - m) in four float32
+ * lanes, eight elements per iteration. Only "rest" (the terms of the elements
+ * other than m) is summed, in float64 (each f32x4 of terms widened to two
+ * f64x2): every term is rounded once, to float32, and the sum adds almost no
+ * error of its own, so log1p(rest) is as accurate as the float32 terms allow
+ * (the float64 loss sums these). The total is rest + count exactly (every
+ * element equal to m has the term exp(0) = 1 exactly), except that an
+ * infinite m makes both NaN, as the JavaScript loop does (inf - inf).
  */
-function expShiftSum(dtype) {
-  const f = EXP;
-  const f64 = dtype === 'f64';
-  const S = f64 ? 3 : 2;
+function expShiftSum32() {
+  const f = EXP32;
   const mv = '(local.get $mv)';
-  const loadHi = f64
-    ? '(v128.load offset=16 (i32.add (local.get $a) (local.get $j)))'
-    : '(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))';
-  const loadLo = f64 ? '(v128.load (i32.add (local.get $a) (local.get $j)))' : '(f64x2.promote_low_f32x4 (local.get $v))';
-  const store = f64
-    ? `        (v128.store (i32.add (local.get $outp) (local.get $j)) (local.get $o0))
-        (v128.store offset=16 (i32.add (local.get $outp) (local.get $j)) (local.get $o1))`
-    : `        (v128.store (i32.add (local.get $outp) (local.get $j))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero (local.get $o0)) (f32x4.demote_f64x2_zero (local.get $o1))))`;
-  const T = f64 ? 'f64' : 'f32';
-  const loadScalar = f64
-    ? '(f64.load (i32.add (local.get $a) (local.get $j)))'
-    : '(f64.promote_f32 (f32.load (i32.add (local.get $a) (local.get $j))))';
-  const storeScalar = f64
-    ? '(f64.store (i32.add (local.get $outp) (local.get $j)) (local.get $x))'
-    : '(f32.store (i32.add (local.get $outp) (local.get $j)) (f32.demote_f64 (local.get $x)))';
+  const hiHalf = (v) => `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`;
+  const accumulate = (u) => `        ;; lanes equal to m go to the count (a true compare is -1), the others to rest
+        (local.set $eq${u} (f32x4.eq (local.get $in${u}) ${mv}))
+        (local.set $t${u} (v128.andnot (local.get $o${u}) (local.get $eq${u})))
+        (local.set $rest${u} (f64x2.add (local.get $rest${u}) (f64x2.promote_low_f32x4 (local.get $t${u}))))
+        (local.set $restHi${u} (f64x2.add (local.get $restHi${u}) ${hiHalf(`(local.get $t${u})`)}))
+        (local.set $ties (i32x4.sub (local.get $ties) (local.get $eq${u})))`;
+  return `  ;; out[j] = exp(a[j] - m) for j < n (f32, four float32 lanes), returning (sum, rest):
+  ;; softmax's middle pass (rest summed in float64; see gen-math.mjs)
+  (func $expShiftSum_f32 (param $outp i32) (param $a i32) (param $n i32) (param $m f32) (result f32 f32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $mv v128) (local $o0 v128) (local $o1 v128)
+    (local $in0 v128) (local $in1 v128) (local $eq0 v128) (local $eq1 v128) (local $t0 v128) (local $t1 v128)
+    (local $rest0 v128) (local $rest1 v128) (local $restHi0 v128) (local $restHi1 v128) (local $ties v128)
+    (local $d0 v128) (local $d1 v128) (local $dv0 v128) (local $dv1 v128) (local $de0 v128) (local $de1 v128)
+    (local $rest f64) (local $count f64) (local $total f64) (local $x f32) (local $xin f32)
+    ${localsOf([...f.locals('0'), ...f.locals('1')])} ${constLocals(f.consts)}
+${f.inits(f.consts)}
+    (local.set $mv (f32x4.splat (local.get $m)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $in0 (v128.load (i32.add (local.get $a) (local.get $j))))
+        (local.set $in1 (v128.load offset=16 (i32.add (local.get $a) (local.get $j))))
+${twoDiff(0)}
+${indent(f.body(g('d0'), 'o0', '0', false, g('de0')), '        ')}
+${twoDiff(1)}
+${indent(f.body(g('d1'), 'o1', '1', false, g('de1')), '        ')}
+        (v128.store (i32.add (local.get $outp) (local.get $j)) (local.get $o0))
+        (v128.store offset=16 (i32.add (local.get $outp) (local.get $j)) (local.get $o1))
+${accumulate(0)}
+${accumulate(1)}
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $vloop)))
+    (local.set $rest (call $hsum_f64 (f64x2.add (f64x2.add (local.get $rest0) (local.get $rest1))
+      (f64x2.add (local.get $restHi0) (local.get $restHi1)))))
+    (local.set $count (f64.convert_i32_s (call $count_f32 (local.get $ties))))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $xin (f32.load (i32.add (local.get $a) (local.get $j))))
+        (local.set $x (f32x4.extract_lane 0 (call $vexpShift_f32 (f32x4.splat (local.get $xin)) (local.get $mv))))
+        (f32.store (i32.add (local.get $outp) (local.get $j)) (local.get $x))
+        (if (f32.eq (local.get $xin) (local.get $m))
+          (then (local.set $count (f64.add (local.get $count) (f64.const 1))))
+          (else (local.set $rest (f64.add (local.get $rest) (f64.promote_f32 (local.get $x))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $sloop)))
+    ;; the total: an infinite m has terms inf - inf = NaN (the JavaScript total is NaN, and every output)
+    (local.set $total (select (f64.const nan) (f64.add (local.get $rest) (local.get $count))
+      (f32.ne (f32.sub (local.get $m) (local.get $m)) (f32.const 0))))
+    ;; count - 1 is 0 in the usual case of one maximum (and -1 only for an all-NaN row, whose rest is NaN)
+    (f32.demote_f64 (local.get $total))
+    (f32.demote_f64 (f64.add (local.get $rest) (f64.sub (local.get $count) (f64.const 1)))))`;
+}
+
+/**
+ * softmax's middle pass in float64: out[j] = exp(a[j] - m) for j < n,
+ * returning their sum and "rest" = the sum less one term exp(0) = 1 for one
+ * element equal to m, computed without ever adding that 1 (the sum of the
+ * terms of elements other than m, plus the count of elements equal to m,
+ * minus 1), so that the caller's log1p(rest) keeps full relative precision
+ * when the other terms are tiny. (The float32 pass: expShiftSum32.)
+ */
+function expShiftSum64() {
+  const f = EXP;
+  const mv = '(local.get $mv)';
+  const loadHi = '(v128.load offset=16 (i32.add (local.get $a) (local.get $j)))';
+  const loadLo = '(v128.load (i32.add (local.get $a) (local.get $j)))';
+  const store = `        (v128.store (i32.add (local.get $outp) (local.get $j)) (local.get $o0))
+        (v128.store offset=16 (i32.add (local.get $outp) (local.get $j)) (local.get $o1))`;
+  const T = 'f64';
+  const loadScalar = '(f64.load (i32.add (local.get $a) (local.get $j)))';
+  const storeScalar = '(f64.store (i32.add (local.get $outp) (local.get $j)) (local.get $x))';
   const accumulate = (u) => `        ;; lanes equal to m go to the count (a true compare is -1), the others to rest
         (local.set $eq${u} (f64x2.eq (local.get $in${u}) ${mv}))
         (local.set $acc${u} (f64x2.add (local.get $acc${u}) (local.get $o${u})))
@@ -329,12 +590,12 @@ function expShiftSum(dtype) {
     (local $total f64) (local $rest f64) (local $count f64) (local $x f64) (local $xin f64)
     ${localsOf([...f.locals('0'), ...f.locals('1')])} ${constLocals(f.consts)}
 ${constInits(f.consts)}
-    (local.set $mv (f64x2.splat ${f64 ? '(local.get $m)' : '(f64.promote_f32 (local.get $m))'}))
-    (local.set $end (i32.shl (local.get $n) (i32.const ${S})))
-    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const ${S})))
+    (local.set $mv (f64x2.splat (local.get $m)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3)))
     (block $vdone
       (loop $vloop
-        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))${f64 ? '' : '\n        (local.set $v (v128.load (i32.add (local.get $a) (local.get $j))))'}
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
         (local.set $in0 ${loadLo})
         (local.set $in1 ${loadHi})
 ${indent(f.body(op('sub', g('in0'), mv), 'o0', '0'), '        ')}
@@ -342,7 +603,7 @@ ${indent(f.body(op('sub', g('in1'), mv), 'o1', '1'), '        ')}
 ${store}
 ${accumulate(0)}
 ${accumulate(1)}
-        (local.set $j (i32.add (local.get $j) (i32.const ${f64 ? 32 : 16})))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
         (br $vloop)))
     (local.set $total (call $hsum_f64 (f64x2.add (local.get $acc0) (local.get $acc1))))
     (local.set $rest (call $hsum_f64 (f64x2.add (local.get $rest0) (local.get $rest1))))
@@ -357,11 +618,11 @@ ${accumulate(1)}
         (if (f64.eq (local.get $xin) (f64x2.extract_lane 0 (local.get $mv)))
           (then (local.set $count (f64.add (local.get $count) (f64.const 1))))
           (else (local.set $rest (f64.add (local.get $rest) (local.get $x)))))
-        (local.set $j (i32.add (local.get $j) (i32.const ${1 << S})))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $sloop)))
     ;; count - 1 is 0 in the usual case of one maximum (and -1 only for an all-NaN row, whose rest is NaN)
     (local.set $rest (f64.add (local.get $rest) (f64.sub (local.get $count) (f64.const 1))))
-    ${f64 ? '(local.get $total) (local.get $rest)' : '(f32.demote_f64 (local.get $total)) (f32.demote_f64 (local.get $rest))'})`;
+    (local.get $total) (local.get $rest))`;
 }
 
 /** The generated section's text (between the markers). */
@@ -370,14 +631,18 @@ export function generated() {
     singleVector('exp', EXP),
     singleVector('tanh', TANH),
     singleVector('sigmoid', SIGMOID),
+    singleVector32('exp', EXP32),
+    singleVector32('tanh', TANH32),
+    singleVector32('sigmoid', SIGMOID32),
+    expShift32Vector(),
     loopF64('exp', EXP),
-    loopF32('exp', EXP),
+    loopF32('exp', EXP32),
     loopF64('tanh', TANH),
-    loopF32('tanh', TANH),
+    loopF32('tanh', TANH32),
     loopF64('sigmoid', SIGMOID),
-    loopF32('sigmoid', SIGMOID),
-    expShiftSum('f64'),
-    expShiftSum('f32'),
+    loopF32('sigmoid', SIGMOID32),
+    expShiftSum64(),
+    expShiftSum32(),
   ];
   return parts.join('\n\n') + '\n';
 }

@@ -12,6 +12,8 @@
 ;;   <L2>          4          8         elements in two vectors
 ;;   <SPLAT>       v128.load64_splat  v128.load32_splat  load one element into every lane
 ;;   <X>           _f64       _f32      suffix of every name
+;;   <DOT4>        $dot4_f64  $dot4v_f32    four dot products into out[0..4) (float32: one vector store)
+;;   <DOT2X4>      $dot2x4_f64  $dot2x4v_f32  gemm NT's 2×4 block (float32: vector stores; both in kernels.wat)
 ;;
 ;; Loop shape everywhere: a vector loop over the first n & -L elements
 ;; (16 bytes per iteration), then a scalar loop over the remainder.
@@ -53,6 +55,7 @@
   (func $axpy4<X> (param $y i32) (param $r0 i32) (param $r1 i32) (param $r2 i32) (param $r3 i32)
     (param $s0 <T>) (param $s1 <T>) (param $s2 <T>) (param $s3 <T>) (param $n i32)
     (local $j i32) (local $end i32) (local $vecEnd i32) (local $pairEnd i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $py i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local.set $v0 (<V>.splat (local.get $s0)))
     (local.set $v1 (<V>.splat (local.get $s1)))
@@ -60,30 +63,37 @@
     (local.set $v3 (<V>.splat (local.get $s3)))
     (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
     (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    ;; two vectors per iteration (the same operations per element): the five
+    ;; address additions and the loop test are shared by sixteen vector operations
     (local.set $pairEnd (i32.shl (i32.and (local.get $n) (i32.const -<L2>)) (i32.const <SH>)))
     (block $pdone
       (loop $ploop
         (br_if $pdone (i32.ge_u (local.get $j) (local.get $pairEnd)))
-        (v128.store (i32.add (local.get $y) (local.get $j))
+        (local.set $p0 (i32.add (local.get $r0) (local.get $j)))
+        (local.set $p1 (i32.add (local.get $r1) (local.get $j)))
+        (local.set $p2 (i32.add (local.get $r2) (local.get $j)))
+        (local.set $p3 (i32.add (local.get $r3) (local.get $j)))
+        (local.set $py (i32.add (local.get $y) (local.get $j)))
+        (v128.store (local.get $py)
           (<V>.add
-            (v128.load (i32.add (local.get $y) (local.get $j)))
+            (v128.load (local.get $py))
             (<V>.add
               (<V>.add
                 (<V>.add
-                  (<V>.mul (v128.load (i32.add (local.get $r0) (local.get $j))) (local.get $v0))
-                  (<V>.mul (v128.load (i32.add (local.get $r1) (local.get $j))) (local.get $v1)))
-                (<V>.mul (v128.load (i32.add (local.get $r2) (local.get $j))) (local.get $v2)))
-              (<V>.mul (v128.load (i32.add (local.get $r3) (local.get $j))) (local.get $v3)))))
-        (v128.store offset=16 (i32.add (local.get $y) (local.get $j))
+                  (<V>.mul (v128.load (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load (local.get $p3)) (local.get $v3)))))
+        (v128.store offset=16 (local.get $py)
           (<V>.add
-            (v128.load offset=16 (i32.add (local.get $y) (local.get $j)))
+            (v128.load offset=16 (local.get $py))
             (<V>.add
               (<V>.add
                 (<V>.add
-                  (<V>.mul (v128.load offset=16 (i32.add (local.get $r0) (local.get $j))) (local.get $v0))
-                  (<V>.mul (v128.load offset=16 (i32.add (local.get $r1) (local.get $j))) (local.get $v1)))
-                (<V>.mul (v128.load offset=16 (i32.add (local.get $r2) (local.get $j))) (local.get $v2)))
-              (<V>.mul (v128.load offset=16 (i32.add (local.get $r3) (local.get $j))) (local.get $v3)))))
+                  (<V>.mul (v128.load offset=16 (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load offset=16 (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load offset=16 (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load offset=16 (local.get $p3)) (local.get $v3)))))
         (local.set $j (i32.add (local.get $j) (i32.const 32)))
         (br $ploop)))
     (block $vdone
@@ -286,15 +296,14 @@
     (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c30))))
     (v128.store offset=16 (local.get $o) (<V>.add (v128.load offset=16 (local.get $o)) (<V>.mul (local.get $al) (local.get $c31)))))
 
-  ;; $tile4x2 for one vector of columns: out tile [4 rows, 1 vector] += alpha ·
-  ;; Σ_k op(A)[i+q, k] · B[k, j .. j+L). Each lane sums over k in the same
-  ;; order as $colDot, so a column gives the same bits either way. It takes the
-  ;; columns left over by $tile4x2 a whole vector at a time (float32 with
-  ;; N = 100: 12 tiles of 8 columns, then one of 4 instead of 4 scalar columns).
+;; out tile [4 rows, 1 vector] += alpha · Σ_k op(A)[i+q, k] · B[k, j .. j+L): $tile4x2
+  ;; for the vector of columns left over by it (the same operations per element),
+  ;; so that at most L − 1 columns take the scalar $colDot (float32, N = 100: 4
+  ;; columns, which cost as much as a third of the whole product through $colDot).
   (func $tile4x1<X> (param $c i32) (param $cStep i32) (param $a i32) (param $aRowB i32) (param $aColB i32)
     (param $b i32) (param $bStep i32) (param $K i32) (param $alpha <T>)
     (local $k i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $v0 v128)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $al v128) (local $o i32)
+    (local $c00 v128) (local $c10 v128) (local $c20 v128) (local $c30 v128) (local $al v128) (local $o i32)
     (local.set $p0 (local.get $a))
     (local.set $p1 (i32.add (local.get $p0) (local.get $aRowB)))
     (local.set $p2 (i32.add (local.get $p1) (local.get $aRowB)))
@@ -303,10 +312,10 @@
       (loop $ks
         (br_if $done (i32.ge_u (local.get $k) (local.get $K)))
         (local.set $v0 (v128.load (local.get $b)))
-        (local.set $c0 (<V>.add (local.get $c0) (<V>.mul (<SPLAT> (local.get $p0)) (local.get $v0))))
-        (local.set $c1 (<V>.add (local.get $c1) (<V>.mul (<SPLAT> (local.get $p1)) (local.get $v0))))
-        (local.set $c2 (<V>.add (local.get $c2) (<V>.mul (<SPLAT> (local.get $p2)) (local.get $v0))))
-        (local.set $c3 (<V>.add (local.get $c3) (<V>.mul (<SPLAT> (local.get $p3)) (local.get $v0))))
+        (local.set $c00 (<V>.add (local.get $c00) (<V>.mul (<SPLAT> (local.get $p0)) (local.get $v0))))
+        (local.set $c10 (<V>.add (local.get $c10) (<V>.mul (<SPLAT> (local.get $p1)) (local.get $v0))))
+        (local.set $c20 (<V>.add (local.get $c20) (<V>.mul (<SPLAT> (local.get $p2)) (local.get $v0))))
+        (local.set $c30 (<V>.add (local.get $c30) (<V>.mul (<SPLAT> (local.get $p3)) (local.get $v0))))
         (local.set $p0 (i32.add (local.get $p0) (local.get $aColB)))
         (local.set $p1 (i32.add (local.get $p1) (local.get $aColB)))
         (local.set $p2 (i32.add (local.get $p2) (local.get $aColB)))
@@ -316,13 +325,13 @@
         (br $ks)))
     (local.set $al (<V>.splat (local.get $alpha)))
     (local.set $o (local.get $c))
-    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c0))))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c00))))
     (local.set $o (i32.add (local.get $o) (local.get $cStep)))
-    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c1))))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c10))))
     (local.set $o (i32.add (local.get $o) (local.get $cStep)))
-    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c2))))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c20))))
     (local.set $o (i32.add (local.get $o) (local.get $cStep)))
-    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c3)))))
+    (v128.store (local.get $o) (<V>.add (v128.load (local.get $o)) (<V>.mul (local.get $al) (local.get $c30)))))
 
   ;; *c += alpha · Σ_k A[k] · B[k] with A and B strided (aColB, bStep bytes): one
   ;; element of out for the columns left over by $tile4x2 and $tile4x1.
@@ -414,7 +423,7 @@
     (block $done4
       (loop $rows4
         (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
-        (call $dot4<X>
+        (call <DOT4>
           (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const <SH>))) (i32.const <S>)
           (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $rowBytes)
           (local.get $x) (local.get $n) (local.get $alpha) (local.get $beta))
@@ -430,12 +439,157 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
-  ;; out += alpha·Aᵀ x, A [m, n]; out has n elements, x has m.
-  ;; (The caller scales out by beta first.)
+;; y[j] += (((r0[j]·s0 + r1[j]·s1) + r2[j]·s2) + r3[j]·s3), then
+  ;; y[j] += (((r4[j]·s4 + …) + r6[j]·s6) + r7[j]·s7), for j < n, with rows
+  ;; r_q = r0 + q·rowBytes and s_q = alpha·x[q]: two passes of $axpy4 done in
+  ;; one (the same operations in the same order), so that y is loaded and
+  ;; stored once per eight rows; two vectors per iteration.
+  (func $axpy8<X> (param $y i32) (param $r0 i32) (param $rowBytes i32) (param $xi i32) (param $alpha <T>) (param $n i32)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $pairEnd i32) (local $py i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32) (local $p5 i32) (local $p6 i32) (local $p7 i32)
+    (local $s0 <T>) (local $s1 <T>) (local $s2 <T>) (local $s3 <T>) (local $s4 <T>) (local $s5 <T>) (local $s6 <T>) (local $s7 <T>)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $v4 v128) (local $v5 v128) (local $v6 v128) (local $v7 v128)
+    (local $t v128) (local $ts <T>)
+    (local.set $s0 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 0) (i32.const <SH>))))))
+    (local.set $v0 (<V>.splat (local.get $s0)))
+    (local.set $s1 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 1) (i32.const <SH>))))))
+    (local.set $v1 (<V>.splat (local.get $s1)))
+    (local.set $s2 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 2) (i32.const <SH>))))))
+    (local.set $v2 (<V>.splat (local.get $s2)))
+    (local.set $s3 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 3) (i32.const <SH>))))))
+    (local.set $v3 (<V>.splat (local.get $s3)))
+    (local.set $s4 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 4) (i32.const <SH>))))))
+    (local.set $v4 (<V>.splat (local.get $s4)))
+    (local.set $s5 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 5) (i32.const <SH>))))))
+    (local.set $v5 (<V>.splat (local.get $s5)))
+    (local.set $s6 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 6) (i32.const <SH>))))))
+    (local.set $v6 (<V>.splat (local.get $s6)))
+    (local.set $s7 (<T>.mul (local.get $alpha) (<T>.load (i32.add (local.get $xi) (i32.shl (i32.const 7) (i32.const <SH>))))))
+    (local.set $v7 (<V>.splat (local.get $s7)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    (local.set $pairEnd (i32.shl (i32.and (local.get $n) (i32.const -<L2>)) (i32.const <SH>)))
+    (block $pdone
+      (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $pairEnd)))
+        (local.set $py (i32.add (local.get $y) (local.get $j)))
+        (local.set $p0 (i32.add (local.get $r0) (local.get $j)))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+        (local.set $p4 (i32.add (local.get $p3) (local.get $rowBytes)))
+        (local.set $p5 (i32.add (local.get $p4) (local.get $rowBytes)))
+        (local.set $p6 (i32.add (local.get $p5) (local.get $rowBytes)))
+        (local.set $p7 (i32.add (local.get $p6) (local.get $rowBytes)))
+        (local.set $t (<V>.add (v128.load (local.get $py))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load (local.get $p3)) (local.get $v3)))))
+        (v128.store (local.get $py) (<V>.add (local.get $t)
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p4)) (local.get $v4))
+                  (<V>.mul (v128.load (local.get $p5)) (local.get $v5)))
+                (<V>.mul (v128.load (local.get $p6)) (local.get $v6)))
+              (<V>.mul (v128.load (local.get $p7)) (local.get $v7)))))
+        (local.set $t (<V>.add (v128.load offset=16 (local.get $py))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load offset=16 (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load offset=16 (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load offset=16 (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load offset=16 (local.get $p3)) (local.get $v3)))))
+        (v128.store offset=16 (local.get $py) (<V>.add (local.get $t)
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load offset=16 (local.get $p4)) (local.get $v4))
+                  (<V>.mul (v128.load offset=16 (local.get $p5)) (local.get $v5)))
+                (<V>.mul (v128.load offset=16 (local.get $p6)) (local.get $v6)))
+              (<V>.mul (v128.load offset=16 (local.get $p7)) (local.get $v7)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $ploop)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $py (i32.add (local.get $y) (local.get $j)))
+        (local.set $p0 (i32.add (local.get $r0) (local.get $j)))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+        (local.set $p4 (i32.add (local.get $p3) (local.get $rowBytes)))
+        (local.set $p5 (i32.add (local.get $p4) (local.get $rowBytes)))
+        (local.set $p6 (i32.add (local.get $p5) (local.get $rowBytes)))
+        (local.set $p7 (i32.add (local.get $p6) (local.get $rowBytes)))
+        (local.set $t (<V>.add (v128.load (local.get $py))
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p0)) (local.get $v0))
+                  (<V>.mul (v128.load (local.get $p1)) (local.get $v1)))
+                (<V>.mul (v128.load (local.get $p2)) (local.get $v2)))
+              (<V>.mul (v128.load (local.get $p3)) (local.get $v3)))))
+        (v128.store (local.get $py) (<V>.add (local.get $t)
+            (<V>.add
+              (<V>.add
+                (<V>.add
+                  (<V>.mul (v128.load (local.get $p4)) (local.get $v4))
+                  (<V>.mul (v128.load (local.get $p5)) (local.get $v5)))
+                (<V>.mul (v128.load (local.get $p6)) (local.get $v6)))
+              (<V>.mul (v128.load (local.get $p7)) (local.get $v7)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $py (i32.add (local.get $y) (local.get $j)))
+        (local.set $p0 (i32.add (local.get $r0) (local.get $j)))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+        (local.set $p4 (i32.add (local.get $p3) (local.get $rowBytes)))
+        (local.set $p5 (i32.add (local.get $p4) (local.get $rowBytes)))
+        (local.set $p6 (i32.add (local.get $p5) (local.get $rowBytes)))
+        (local.set $p7 (i32.add (local.get $p6) (local.get $rowBytes)))
+        (local.set $ts (<T>.add (<T>.load (local.get $py))
+            (<T>.add
+              (<T>.add
+                (<T>.add
+                  (<T>.mul (<T>.load (local.get $p0)) (local.get $s0))
+                  (<T>.mul (<T>.load (local.get $p1)) (local.get $s1)))
+                (<T>.mul (<T>.load (local.get $p2)) (local.get $s2)))
+              (<T>.mul (<T>.load (local.get $p3)) (local.get $s3)))))
+        (<T>.store (local.get $py) (<T>.add (local.get $ts)
+            (<T>.add
+              (<T>.add
+                (<T>.add
+                  (<T>.mul (<T>.load (local.get $p4)) (local.get $s4))
+                  (<T>.mul (<T>.load (local.get $p5)) (local.get $s5)))
+                (<T>.mul (<T>.load (local.get $p6)) (local.get $s6)))
+              (<T>.mul (<T>.load (local.get $p7)) (local.get $s7)))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; out += alpha·Aᵀ x, A [m, n]; out has n elements, x has m: eight rows per
+  ;; pass, then four, then one. (The caller scales out by beta first.)
   (func (export "matvecTAcc<X>") (param $out i32) (param $a i32) (param $x i32) (param $m i32) (param $n i32)
     (param $alpha <T>)
     (local $i i32) (local $rowBytes i32) (local $r i32) (local $xi i32)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const <SH>)))
+    (block $done8
+      (loop $rows8
+        (br_if $done8 (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $m)))
+        (call $axpy8<X> (local.get $out)
+          (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $rowBytes)
+          (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const <SH>))) (local.get $alpha) (local.get $n))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $rows8)))
     (block $done4
       (loop $rows4
         (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
@@ -473,7 +627,7 @@
     (local.set $rowBytes (i32.shl (local.get $N) (i32.const <SH>)))
     (local.set $colBytes (i32.shl (local.get $aCol) (i32.const <SH>)))
     (local.set $aRowBytes (i32.shl (local.get $aRow) (i32.const <SH>)))
-    ;; Blocks of four rows: register tiles of 2 vectors, then leftover columns one by one.
+    ;; Blocks of four rows: register tiles of 2 vectors, then of 1, then leftover columns one by one.
     (block $done4I
       (loop $rows4I
         (br_if $done4I (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
@@ -570,7 +724,7 @@
         (block $done4
           (loop $j4
             (br_if $done4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
-            (call $dot2x4<X>
+            (call <DOT2X4>
               (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>)))
               (i32.add (i32.add (local.get $ci) (local.get $rowBytes)) (i32.shl (local.get $j) (i32.const <SH>)))
               (local.get $ai) (i32.add (local.get $ai) (local.get $kBytes))
@@ -602,7 +756,7 @@
         (block $done4
           (loop $j4
             (br_if $done4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
-            (call $dot4<X>
+            (call <DOT4>
               (i32.add (local.get $ci) (i32.shl (local.get $j) (i32.const <SH>))) (i32.const <S>)
               (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kBytes))) (local.get $kBytes)
               (local.get $ai) (local.get $K) (local.get $alpha) (<T>.const 1))
@@ -620,10 +774,92 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rowsI))))
 
-  ;; A += alpha · x yᵀ, A [m, n], x has m elements, y has n.
+  ;; A[q, :] += s_q · y for q = 0..3, rows q at a + q·rowBytes: four rows of an
+  ;; outer product per pass over y (one load of y feeds four updates, and the
+  ;; loop's address and test work is shared by four rows). Each element gets
+  ;; A + y·s_q, the operation of $axpy.
+  (func $rank1Rows4<X> (param $a i32) (param $rowBytes i32) (param $y i32) (param $n i32)
+    (param $s0 <T>) (param $s1 <T>) (param $s2 <T>) (param $s3 <T>)
+    (local $j i32) (local $end i32) (local $vecEnd i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $p i32) (local $pairEnd i32) (local $yv v128) (local $yw v128) (local $ys <T>)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $v0 (<V>.splat (local.get $s0)))
+    (local.set $v1 (<V>.splat (local.get $s1)))
+    (local.set $v2 (<V>.splat (local.get $s2)))
+    (local.set $v3 (<V>.splat (local.get $s3)))
+    (local.set $a1 (i32.add (local.get $a) (local.get $rowBytes)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $rowBytes)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $rowBytes)))
+    (local.set $end (i32.shl (local.get $n) (i32.const <SH>)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -<L>)) (i32.const <SH>)))
+    ;; two vectors per iteration: four address additions for sixteen vector operations
+    (local.set $pairEnd (i32.shl (i32.and (local.get $n) (i32.const -<L2>)) (i32.const <SH>)))
+    (block $pdone
+      (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $pairEnd)))
+        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $j))))
+        (local.set $yw (v128.load offset=16 (i32.add (local.get $y) (local.get $j))))
+        (local.set $p (i32.add (local.get $a) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v0))))
+        (v128.store offset=16 (local.get $p) (<V>.add (v128.load offset=16 (local.get $p)) (<V>.mul (local.get $yw) (local.get $v0))))
+        (local.set $p (i32.add (local.get $a1) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v1))))
+        (v128.store offset=16 (local.get $p) (<V>.add (v128.load offset=16 (local.get $p)) (<V>.mul (local.get $yw) (local.get $v1))))
+        (local.set $p (i32.add (local.get $a2) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v2))))
+        (v128.store offset=16 (local.get $p) (<V>.add (v128.load offset=16 (local.get $p)) (<V>.mul (local.get $yw) (local.get $v2))))
+        (local.set $p (i32.add (local.get $a3) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v3))))
+        (v128.store offset=16 (local.get $p) (<V>.add (v128.load offset=16 (local.get $p)) (<V>.mul (local.get $yw) (local.get $v3))))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $ploop)))
+    (block $vdone
+      (loop $vloop
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $j))))
+        (local.set $p (i32.add (local.get $a) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v0))))
+        (local.set $p (i32.add (local.get $a1) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v1))))
+        (local.set $p (i32.add (local.get $a2) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v2))))
+        (local.set $p (i32.add (local.get $a3) (local.get $j)))
+        (v128.store (local.get $p) (<V>.add (v128.load (local.get $p)) (<V>.mul (local.get $yv) (local.get $v3))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $ys (<T>.load (i32.add (local.get $y) (local.get $j))))
+        (local.set $p (i32.add (local.get $a) (local.get $j)))
+        (<T>.store (local.get $p) (<T>.add (<T>.load (local.get $p)) (<T>.mul (local.get $ys) (local.get $s0))))
+        (local.set $p (i32.add (local.get $a1) (local.get $j)))
+        (<T>.store (local.get $p) (<T>.add (<T>.load (local.get $p)) (<T>.mul (local.get $ys) (local.get $s1))))
+        (local.set $p (i32.add (local.get $a2) (local.get $j)))
+        (<T>.store (local.get $p) (<T>.add (<T>.load (local.get $p)) (<T>.mul (local.get $ys) (local.get $s2))))
+        (local.set $p (i32.add (local.get $a3) (local.get $j)))
+        (<T>.store (local.get $p) (<T>.add (<T>.load (local.get $p)) (<T>.mul (local.get $ys) (local.get $s3))))
+        (local.set $j (i32.add (local.get $j) (i32.const <S>)))
+        (br $sloop))))
+
+  ;; A += alpha · x yᵀ, A [m, n], x has m elements, y has n: four rows per pass
+  ;; ($rank1Rows4), then the last rows one by one ($axpy).
   (func (export "addOuter<X>") (param $a i32) (param $x i32) (param $y i32) (param $m i32) (param $n i32) (param $alpha <T>)
-    (local $i i32) (local $rowBytes i32)
+    (local $i i32) (local $rowBytes i32) (local $xi i32)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const <SH>)))
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+        (local.set $xi (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const <SH>))))
+        (call $rank1Rows4<X>
+          (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $rowBytes)
+          (local.get $y) (local.get $n)
+          (<T>.mul (local.get $alpha) (<T>.load (local.get $xi)))
+          (<T>.mul (local.get $alpha) (<T>.load offset=<S> (local.get $xi)))
+          (<T>.mul (local.get $alpha) (<T>.load offset=<S2> (local.get $xi)))
+          (<T>.mul (local.get $alpha) (<T>.load offset=<S3> (local.get $xi))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4)))
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
