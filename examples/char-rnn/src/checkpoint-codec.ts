@@ -8,7 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { charRnn, type CellName } from '@weft/layers';
 import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
-import { trainConfigSchema, configErrorMessage, withModelDefaults, type TrainConfig } from './config.js';
+import { validateTrainConfig, withModelDefaults, type TrainConfig } from './config.js';
 import { UserError } from './errors.js';
 
 /** The value of the `format` metadata entry of the checkpoints this version writes. */
@@ -293,8 +293,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
 
   // Config: the same schema as the CLI flags, messages name the flag.
   const rawConfig = json('config');
-  const parsed = trainConfigSchema.safeParse(rawConfig);
-  if (!parsed.success) bad(`invalid config: ${configErrorMessage(parsed.error, rawConfig)}`);
+  const parsed = validateTrainConfig(rawConfig);
+  if (!parsed.success) bad(`invalid config: ${parsed.message}`);
   if (v1) {
     const c = parsed.data!;
     if ((c.cell ?? 'rnn') !== 'rnn' || (c.layers ?? 1) !== 1 || (c.dropout ?? 0) !== 0) bad(`format 1 holds only the report's model (rnn, 1 layer, no dropout), but its config says ${describeArchitecture(configArchitecture(c, K))}`);
