@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -52,22 +53,23 @@ export interface EncodedCorpus {
   ids: TokenIds;
 }
 
-/** UTF-8 bytes decoded this many at a time: no string of the whole text is ever made, and each chunk's string is small enough to die young (V8 keeps strings under ~128 kB in its young generation). */
+/** Invalid UTF-8 is searched this many bytes at a time: no string of the whole text is ever made, and each chunk's string is small enough to die young (V8 keeps strings under ~128 kB in its young generation). */
 const CHUNK_BYTES = 64 * 1024;
 
 /**
  * Reads a training text as ids. Without `file`: Moby Dick (`mobyDickBytes`).
  * With `file`: a regular file (stat first: a device such as /dev/zero, a FIFO
- * or a directory is refused) of at most MAX_TEXT_BYTES, decoded strictly as
- * UTF-8 (a leading BOM removed) in chunks, twice: once for the vocabulary,
- * once for the ids. Memory: the file's bytes plus the ids. Throws `UserError`
- * (one line).
+ * or a directory is refused) of at most MAX_TEXT_BYTES. The bytes must be
+ * valid UTF-8 (checked first; a leading BOM is skipped); they are decoded
+ * twice, once for the vocabulary, once for the ids, without making a string of
+ * the text. Memory: the file's bytes plus the ids. Throws `UserError` (one line).
  */
 export async function readCorpus(file?: string): Promise<EncodedCorpus> {
   const bytes = file === undefined ? mobyDickBytes() : await readTextFile(file);
   const what = file ?? MOBY_DICK_SOURCE;
+  const start = checkUtf8(bytes, what);
   const seen = new Uint8Array(0x110000);
-  const count = markCodePoints(bytes, what, seen);
+  const count = markCodePoints(bytes, start, seen);
   if (count === 0) throw new UserError(`${what} is empty (it holds only a byte order mark)`);
   const codes: number[] = [];
   for (let cp = 0; cp < seen.length; cp++) if (seen[cp] === 1) codes.push(cp);
@@ -75,7 +77,7 @@ export async function readCorpus(file?: string): Promise<EncodedCorpus> {
   const idOf = new Int32Array(0x110000);
   codes.forEach((cp, i) => (idOf[cp] = i));
   const ids: TokenIds = codes.length <= 256 ? new Uint8Array(count) : codes.length <= 65536 ? new Uint16Array(count) : new Int32Array(count);
-  writeIds(bytes, what, idOf, ids);
+  writeIds(bytes, start, idOf, ids);
   return { source: what, ...(file === undefined ? {} : { file }), vocab, ids };
 }
 
@@ -121,58 +123,82 @@ async function readTextFile(file: string): Promise<Uint8Array> {
 }
 
 /**
- * The UTF-8 `bytes` as strings of at most CHUNK_BYTES' characters (a leading
- * BOM skipped). Throws `UserError` naming `what` and the byte offset of the
- * first invalid sequence.
+ * The index of the first code point of the UTF-8 `bytes` (3 past a leading
+ * byte order mark, else 0). Throws `UserError` naming `what` and the byte
+ * offset of the first invalid sequence when `bytes` is not valid UTF-8.
  */
-function* decodeChunks(bytes: Uint8Array, what: string): Generator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  for (let start = 0; start < bytes.length || start === 0; start += CHUNK_BYTES) {
-    const end = Math.min(bytes.length, start + CHUNK_BYTES);
-    let text: string;
-    try {
-      text = decoder.decode(bytes.subarray(start, end), { stream: end < bytes.length });
-    } catch (error) {
-      // Start the search at a character boundary at or before this chunk: everything before it was valid.
-      let from = start;
-      while (from > 0 && start - from < 3 && (bytes[from]! & 0xc0) === 0x80) from--;
-      const window = bytes.subarray(from, Math.min(bytes.length, end + 4));
-      const offset = firstInvalidUtf8Offset(window);
-      const where = offset === undefined ? '' : ` at byte ${from + offset}`;
-      throw new UserError(`${what} is not valid UTF-8${where}; save it as UTF-8 text`, { cause: error });
+function checkUtf8(bytes: Uint8Array, what: string): number {
+  if (!isUtf8(bytes)) {
+    // Find the first bad sequence a chunk at a time: a whole-file lenient decode could be a huge string.
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    for (let start = 0; start < bytes.length; start += CHUNK_BYTES) {
+      const end = Math.min(bytes.length, start + CHUNK_BYTES);
+      try {
+        decoder.decode(bytes.subarray(start, end), { stream: end < bytes.length });
+      } catch (error) {
+        // Start the search at a character boundary at or before this chunk: everything before it was valid.
+        let from = start;
+        while (from > 0 && start - from < 3 && (bytes[from]! & 0xc0) === 0x80) from--;
+        const offset = firstInvalidUtf8Offset(bytes.subarray(from, Math.min(bytes.length, end + 4)));
+        const where = offset === undefined ? '' : ` at byte ${from + offset}`;
+        throw new UserError(`${what} is not valid UTF-8${where}; save it as UTF-8 text`, { cause: error });
+      }
     }
-    yield text;
-    if (bytes.length === 0) break;
+    throw new UserError(`${what} is not valid UTF-8 (it ends inside a character); save it as UTF-8 text`);
   }
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 }
 
-// The two passes over the text are separate loops, without a callback per
-// code point: that ran 3–5× slower in a fresh process (≈ 60 ms for Moby Dick).
-// Valid UTF-8 decodes to well-formed UTF-16: a high surrogate is always followed by a low one.
+// The two passes decode the (already validated) UTF-8 bytes themselves, in
+// one tight loop each: decoding chunks to strings with TextDecoder and
+// calling back per code point took ≈ 60 ms for Moby Dick in a fresh process,
+// these ≈ 6 ms each. Lead bytes tell the length: 0xxxxxxx, 110xxxxx,
+// 1110xxxx, 11110xxx, each followed by 10xxxxxx continuation bytes.
 
-/** Sets `seen[cp] = 1` for every code point of the UTF-8 `bytes`; returns how many code points there are. */
-function markCodePoints(bytes: Uint8Array, what: string, seen: Uint8Array): number {
+/** Sets `seen[cp] = 1` for every code point of the valid UTF-8 `bytes` from `start`; returns how many code points there are. */
+function markCodePoints(bytes: Uint8Array, start: number, seen: Uint8Array): number {
   let count = 0;
-  for (const text of decodeChunks(bytes, what)) {
-    for (let i = 0; i < text.length; i++) {
-      let cp = text.charCodeAt(i);
-      if (cp >= 0xd800 && cp <= 0xdbff) cp = 0x10000 + ((cp - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-      seen[cp] = 1;
-      count++;
+  for (let i = start; i < bytes.length; count++) {
+    const b = bytes[i]!;
+    let cp: number;
+    if (b < 0x80) {
+      cp = b;
+      i += 1;
+    } else if (b < 0xe0) {
+      cp = ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
+      i += 2;
+    } else if (b < 0xf0) {
+      cp = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
+      i += 3;
+    } else {
+      cp = ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
+      i += 4;
     }
+    seen[cp] = 1;
   }
   return count;
 }
 
-/** Writes `idOf[cp]` of every code point of the UTF-8 `bytes` to `ids`, in order. */
-function writeIds(bytes: Uint8Array, what: string, idOf: Int32Array, ids: TokenIds): void {
+/** Writes `idOf[cp]` of every code point of the valid UTF-8 `bytes` from `start` to `ids`, in order. */
+function writeIds(bytes: Uint8Array, start: number, idOf: Int32Array, ids: TokenIds): void {
   let n = 0;
-  for (const text of decodeChunks(bytes, what)) {
-    for (let i = 0; i < text.length; i++) {
-      let cp = text.charCodeAt(i);
-      if (cp >= 0xd800 && cp <= 0xdbff) cp = 0x10000 + ((cp - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-      ids[n++] = idOf[cp]!;
+  for (let i = start; i < bytes.length; n++) {
+    const b = bytes[i]!;
+    let cp: number;
+    if (b < 0x80) {
+      cp = b;
+      i += 1;
+    } else if (b < 0xe0) {
+      cp = ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
+      i += 2;
+    } else if (b < 0xf0) {
+      cp = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
+      i += 3;
+    } else {
+      cp = ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
+      i += 4;
     }
+    ids[n] = idOf[cp]!;
   }
 }
 

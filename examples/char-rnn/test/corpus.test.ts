@@ -103,6 +103,32 @@ describe('loadCorpus(file)', () => {
     await expectUserError(loadCorpus(file), /latin1\.txt is not valid UTF-8 at byte 3/);
   });
 
+  test('readCorpus decodes 1- to 4-byte characters and skips a BOM, as the vocabulary of the decoded text says', async () => {
+    const file = join(dir, 'mixed.txt');
+    const content = 'a\u00e9\u20ac\u{1F40B}z\n\u00e9\u{10FFFF}\u0080\u07ff\u0800\uffff\u{10000} ';
+    await writeFile(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(content, 'utf8')]));
+    const vocab = Vocabulary.fromText(content);
+    const { ids, vocab: read } = await readCorpus(file);
+    expect(read.chars).toEqual(vocab.chars);
+    expect(Array.from(ids)).toEqual(Array.from(vocab.encode(content)));
+  });
+
+  test('readCorpus rejects invalid UTF-8 (a bad byte, a cut character, an encoded surrogate) and names the byte offset', async () => {
+    const cases: [string, number[], RegExp][] = [
+      ['latin1.txt', [0x61, 0x62, 0x63, 0xe9, 0x74], /latin1\.txt is not valid UTF-8 at byte 3/],
+      ['cut.txt', [0x61, 0xe2, 0x82], /cut\.txt is not valid UTF-8 at byte 1/],
+      ['surrogate.txt', [0x61, 0x62, 0xed, 0xa0, 0x80], /surrogate\.txt is not valid UTF-8 at byte 2/],
+    ];
+    for (const [name, bytes, pattern] of cases) {
+      const file = join(dir, name);
+      await writeFile(file, Buffer.from(bytes));
+      await expectUserError(readCorpus(file), pattern);
+    }
+    const bomOnly = join(dir, 'bom-only-read.txt');
+    await writeFile(bomOnly, Buffer.from([0xef, 0xbb, 0xbf]));
+    await expectUserError(readCorpus(bomOnly), /holds only a byte order mark/);
+  });
+
   // Root reads any file, so the case cannot be produced there.
   const unlessRoot = process.getuid?.() === 0 ? test.skip : test;
   unlessRoot('unreadable file (permission denied) is a UserError', async () => {
