@@ -29,5 +29,12 @@ if (args[0] === 'train') {
   }
 }
 
+if (process.env.CHAR_RNN_TIMING === '1') {
+  // The peak resident memory of the whole run (getrusage's ru_maxrss, as /usr/bin/time -v reports it), for docs/performance.md.
+  process.on('exit', () => {
+    process.stderr.write(`char-rnn timing: exit ${performance.now().toFixed(1)} ms after the process started; peak ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB resident\n`);
+  });
+}
+
 const code = await main(args, { stdout: process.stdout, stderr: process.stderr, signal: stop.signal });
 process.exitCode = code;

@@ -31,8 +31,9 @@ import type { Setup } from './train-setup.js';
 
 /**
  * CHAR_RNN_TIMING=1 in the environment: one line on stderr when the first
- * update is done (milliseconds since the process started, resident memory), for
- * measuring start-up (docs/performance.md). Nothing else changes.
+ * update is done (milliseconds since the process started, resident memory, CPU
+ * time), for measuring start-up (docs/performance.md; cli.ts adds the peak at
+ * exit). Nothing else changes.
  */
 const TIMING = typeof process !== 'undefined' && process.env.CHAR_RNN_TIMING === '1';
 
@@ -199,8 +200,9 @@ export class TrainingRun {
       if (TIMING && !this.timed) {
         this.timed = true;
         // performance.now() counts from the start of the process.
+        const cpu = process.cpuUsage();
         this.io.stderr.write(
-          `char-rnn timing: first update done ${performance.now().toFixed(1)} ms after the process started; ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB resident\n`,
+          `char-rnn timing: first update done ${performance.now().toFixed(1)} ms after the process started; ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB resident; ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms of CPU\n`,
         );
       }
       // The epoch is counted and the walk rewound at once, so every checkpoint from here on
