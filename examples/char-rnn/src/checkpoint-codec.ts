@@ -134,10 +134,18 @@ export function checkpointChecksum(tensors: Record<string, Tensor>, metadata: Re
 
 const ZERO_BYTE = new Uint8Array(1);
 
-/** A tensor's elements, row-major, as little-endian bytes (a copy). */
+/** True where typed arrays hold their elements little-endian (every platform Node and the browsers run on in practice). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A tensor's elements, row-major, as little-endian bytes: on a little-endian
+ * host a view of the elements themselves (each save hashes every tensor
+ * twice, and copies here were half of a save's garbage), else a copy.
+ */
 function littleEndianBytes(t: Tensor): Uint8Array {
   const values = t.isContiguous ? t.data.subarray(t.offset, t.offset + t.size) : clone(t).data;
   const item = t.dtype === 'float32' ? 4 : 8;
+  if (LITTLE_ENDIAN && values.BYTES_PER_ELEMENT === item) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.length * item);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) {
