@@ -6,6 +6,8 @@
  *
  *   node bench/dist/cli-footprint.js [--updates N] [--runs R] [--base path/to/other/cli.js]
  *
+ * (this checkout: examples/char-rnn/bin/char-rnn.js, the command `npx char-rnn` runs)
+ *
  * The CLI reports both itself when CHAR_RNN_TIMING=1 (two lines on stderr:
  * the first update's `performance.now()`, RSS and CPU time; at exit the peak,
  * getrusage's ru_maxrss, the number `/usr/bin/time -v` prints). `node -e 0`
@@ -46,8 +48,8 @@ export interface FootprintSummary {
   medians: Record<string, FootprintRun>;
 }
 
-/** The built CLI of this checkout. */
-export const DEFAULT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/char-rnn/dist/cli.js');
+/** The `char-rnn` command of this checkout (it runs the bundle that `npm run build` makes). */
+export const DEFAULT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/char-rnn/bin/char-rnn.js');
 
 const TIME = '/usr/bin/time';
 
