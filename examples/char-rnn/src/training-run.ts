@@ -171,6 +171,20 @@ export class TrainingRun {
     return writeFileAtomic(file, data, this.io.fs ? { fs: this.io.fs } : {});
   }
 
+  /** The bytes of the last checkpoint written (see `saveBuffer`). */
+  private saveBytes = new Uint8Array(0);
+
+  /**
+   * `n` bytes to encode a checkpoint into: one buffer reused by every save
+   * (saves run one at a time, each awaiting its write), grown when needed. A
+   * new 0.5 MB array per save left freed blocks in malloc's heap that stayed
+   * resident: ≈ 10 MiB by the end of a default run (docs/performance.md).
+   */
+  private saveBuffer(n: number): Uint8Array {
+    if (this.saveBytes.length < n) this.saveBytes = new Uint8Array(Math.ceil(n * 1.25));
+    return this.saveBytes.subarray(0, n);
+  }
+
   /** Whether the first update's timing line was written (CHAR_RNN_TIMING=1). */
   private timed = false;
 
@@ -354,7 +368,7 @@ export class TrainingRun {
     const ckpt = this.checkpoint();
     let bytes: Uint8Array;
     try {
-      bytes = encodeCheckpoint(ckpt);
+      bytes = encodeCheckpoint(ckpt, { allocate: (n) => this.saveBuffer(n) });
     } finally {
       // The optimizer's stateDict() is a fresh copy, on the WebAssembly heap under
       // the wasm backend. Its blocks return to the heap now: left to the garbage

@@ -64,6 +64,16 @@ const OTHER_DTYPES = new Set([
   'I64', 'I32', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8', 'BOOL', 'C64',
 ]);
 
+/** Options of `encodeSafetensors`. */
+export interface EncodeSafetensorsOptions {
+  /**
+   * Returns the Uint8Array of exactly `byteLength` bytes to write the file
+   * into (all of it is written), e.g. a view of a buffer reused from save to
+   * save; default a new Uint8Array.
+   */
+  allocate?: (byteLength: number) => Uint8Array;
+}
+
 /**
  * Serialises `tensors` (float64 → F64, float32 → F32; any shape and strides,
  * written row-major) and `metadata` (string values) to safetensors bytes.
@@ -74,9 +84,10 @@ const OTHER_DTYPES = new Set([
  * a Tensor, a non-string metadata value, a name or value UTF-8 cannot encode
  * (a lone surrogate), or more than
  * {@link SAFETENSORS_MAX_ENTRIES} tensors or metadata entries (a file
- * `decodeSafetensors` would refuse).
+ * `decodeSafetensors` would refuse). Returns the bytes: a new Uint8Array, or
+ * the one `options.allocate` gave.
  */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, options: EncodeSafetensorsOptions = {}): Uint8Array {
   if (tensors === null || typeof tensors !== 'object') throw new Error(`encodeSafetensors: tensors must be an object of named Tensors, got ${String(tensors)}`);
   if (metadata === null || typeof metadata !== 'object') throw new Error(`encodeSafetensors: metadata must be an object of strings, got ${String(metadata)}`);
   const entries = Object.entries(tensors).map(([name, t]) => {
@@ -119,8 +130,12 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
 
   const json = new codecs.TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + headerLength + dataLength);
-  const view = new DataView(out.buffer);
+  const total = 8 + headerLength + dataLength;
+  const out = options.allocate ? options.allocate(total) : new Uint8Array(total);
+  if (!(out instanceof Uint8Array) || out.length !== total) {
+    throw new Error(`encodeSafetensors: options.allocate(${total}) must return a Uint8Array of ${total} bytes, got ${out instanceof Uint8Array ? `${out.length} bytes` : String(out)}`);
+  }
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setBigUint64(0, BigInt(headerLength), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLength);

@@ -472,3 +472,25 @@ print(json.dumps(out))
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('options.allocate: the file is written into the view it returns (at any offset), the same bytes as a new array', () => {
+  const tensors = { a: fromData(Float64Array.from({ length: 12 }, (_, i) => i / 7 - 1), [3, 4]), b: transpose(fromData(Float64Array.from({ length: 10 }, (_, i) => i * 1.5), [2, 5])), c: fromData(new Float32Array([1.5, -2, 3]), [3]) };
+  const metadata = { note: 'x' };
+  const plain = encodeSafetensors(tensors, metadata);
+  const buffer = new Uint8Array(plain.length + 16).fill(0xaa);
+  let asked = -1;
+  const into = encodeSafetensors(tensors, metadata, {
+    allocate: (n) => {
+      asked = n;
+      return buffer.subarray(8, 8 + n);
+    },
+  });
+  expect(asked).toBe(plain.length);
+  expect(into.buffer).toBe(buffer.buffer);
+  expect(into.byteOffset).toBe(8);
+  expect(Array.from(into)).toEqual(Array.from(plain));
+  // Nothing outside the view is touched.
+  expect(Array.from(buffer.subarray(0, 8))).toEqual(new Array(8).fill(0xaa));
+  expect(Array.from(buffer.subarray(8 + plain.length))).toEqual(new Array(8).fill(0xaa));
+  expect(() => encodeSafetensors(tensors, metadata, { allocate: (n) => new Uint8Array(n - 1) })).toThrow(/must return a Uint8Array of \d+ bytes, got \d+ bytes/);
+});
