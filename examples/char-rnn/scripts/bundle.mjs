@@ -19,10 +19,21 @@ import { build } from 'rolldown';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}dist/bundle`;
 rmSync(outDir, { recursive: true, force: true });
+// An import the bundler cannot resolve would be left to Node at run time (slow, or
+// missing): fail the build instead.
+const unresolved = [];
 await build({
   cwd: root,
   input: { 'char-rnn': `${root}dist/cli.js`, 'parallel-worker': `${root}dist/parallel-worker.js` },
   platform: 'node',
   logLevel: 'warn',
+  onLog(level, log, handler) {
+    if (log.code === 'UNRESOLVED_IMPORT') unresolved.push(log.message);
+    else handler(level, log);
+  },
   output: { dir: outDir, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunk-[name]-[hash].js' },
 });
+if (unresolved.length > 0) {
+  rmSync(outDir, { recursive: true, force: true });
+  throw new Error(`bundle.mjs: ${unresolved.length} imports could not be resolved, e.g. ${unresolved[0]}`);
+}
