@@ -6,7 +6,7 @@
  *
  *   node bench/dist/cli-footprint.js [--updates N] [--runs R] [--base path/to/other/cli.js]
  *
- * (this checkout: examples/char-rnn/bin/char-rnn.js, the command `npx char-rnn` runs)
+ * (this checkout: examples/char-rnn/dist/cli.js, which runs the bundle of `npm run build`)
  *
  * The CLI reports both itself when CHAR_RNN_TIMING=1 (two lines on stderr:
  * the first update's `performance.now()`, RSS and CPU time; at exit the peak,
@@ -49,7 +49,7 @@ export interface FootprintSummary {
 }
 
 /** The `char-rnn` command of this checkout (it runs the bundle that `npm run build` makes). */
-export const DEFAULT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/char-rnn/bin/char-rnn.js');
+export const DEFAULT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/char-rnn/dist/cli.js');
 
 const TIME = '/usr/bin/time';
 

@@ -1,14 +1,16 @@
 /**
- * Bundles the built CLI (dist/cli.js, from `tsc -b`) into dist/bundle/:
- * char-rnn.js, the data-parallel worker's entry parallel-worker.js beside it
- * (parallel.ts finds it next to itself), and chunks for what the commands
- * import lazily (the plot's vega, the corpus package, the other commands).
+ * Bundles the built program (dist/cli-main.js, from `tsc -b`) into
+ * dist/bundle/: char-rnn.js, the data-parallel worker's entry
+ * parallel-worker.js beside it (parallel.ts finds it next to itself), and
+ * chunks for what the commands import lazily (the plot's vega, the corpus
+ * package, the other commands).
  *
  * Why: Node 20 loads ES modules one file at a time; the ≈ 130 files `train`
  * used to load cost ≈ 70 ms of CPU at every start, and vega's few hundred
  * files ≈ 10 MiB more at the end of a run (docs/performance.md).
- * bin/char-rnn.js runs the bundle when it is newer than the last `tsc -b`
- * of the example and of the packages it bundles, else dist/cli.js.
+ * dist/cli.js (the `char-rnn` command) runs the bundle when it is newer than
+ * the last `tsc -b` of the example and of the packages it bundles, else
+ * dist/cli-main.js.
  *
  * Run by the root `npm run build` (postbuild), after `tsc -b`.
  */
@@ -24,7 +26,7 @@ rmSync(outDir, { recursive: true, force: true });
 const unresolved = [];
 await build({
   cwd: root,
-  input: { 'char-rnn': `${root}dist/cli.js`, 'parallel-worker': `${root}dist/parallel-worker.js` },
+  input: { 'char-rnn': `${root}dist/cli-main.js`, 'parallel-worker': `${root}dist/parallel-worker.js` },
   platform: 'node',
   logLevel: 'warn',
   onLog(level, log, handler) {

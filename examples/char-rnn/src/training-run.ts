@@ -32,7 +32,7 @@ import type { Setup } from './train-setup.js';
 /**
  * CHAR_RNN_TIMING=1 in the environment: one line on stderr when the first
  * update is done (milliseconds since the process started, resident memory, CPU
- * time), for measuring start-up (docs/performance.md; cli.ts adds the peak at
+ * time), for measuring start-up (docs/performance.md; cli-main.ts adds the peak at
  * exit). Nothing else changes.
  */
 const TIMING = typeof process !== 'undefined' && process.env.CHAR_RNN_TIMING === '1';
