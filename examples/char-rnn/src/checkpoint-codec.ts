@@ -102,6 +102,11 @@ export const CHECKSUM_KEY = 'checksum';
 export interface DecodeOptions {
   /** Receives remarks that are not errors (a file without a checksum). */
   onNote?: (message: string) => void;
+  /**
+   * true: the tensors of the result are views of `bytes` where aligned (see
+   * `decodeSafetensors`' `copy: false`), for bytes decoded only to be checked.
+   */
+  views?: boolean;
 }
 
 /**
@@ -216,9 +221,10 @@ export function encodeCheckpoint(ckpt: CharRnnCheckpoint, options: EncodeSafeten
   // file first to get there: two more copies of every tensor per save).
   metadata[CHECKSUM_KEY] = checkpointChecksum(tensors, metadata);
   const bytes = encodeSafetensors(tensors, metadata, options);
-  // Validate by decoding what we wrote: one set of rules for saving and loading.
+  // Validate by decoding what we wrote: one set of rules for saving and loading
+  // (the tensors read as views of the bytes: no copies made only to be checked).
   try {
-    decodeCheckpoint(bytes, 'the checkpoint being saved');
+    decodeCheckpoint(bytes, 'the checkpoint being saved', { views: true });
   } catch (error) {
     throw new Error(`saveCheckpoint: refusing to write an invalid checkpoint: ${(error as Error).message}`);
   }
@@ -236,7 +242,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
   };
   let decoded: ReturnType<typeof decodeSafetensors>;
   try {
-    decoded = decodeSafetensors(bytes);
+    decoded = decodeSafetensors(bytes, { copy: options.views !== true });
   } catch (error) {
     throw new UserError(`${source} is not a valid safetensors file (${(error as Error).message.replace(/^decodeSafetensors: /, '')})`, { cause: error });
   }
