@@ -46,6 +46,8 @@ export interface FootprintSummary {
   load: number;
   /** Per CLI (by the name given): the median of each field over the runs. */
   medians: Record<string, FootprintRun>;
+  /** Per CLI: the lowest and highest peak resident memory of its runs, in MiB. */
+  peakRange: Record<string, [number, number]>;
 }
 
 /** The `char-rnn` command of this checkout (it runs the bundle that `npm run build` makes). */
@@ -109,8 +111,10 @@ export function measureCliFootprint(clis: Readonly<Record<string, string>>, opti
     for (const name of names) runs[name]!.push(runCliFootprint(clis[name]!, options.updates, options.args));
   }
   const medians: Record<string, FootprintRun> = {};
+  const peakRange: Record<string, [number, number]> = {};
   for (const name of names) {
     const rs = runs[name]!;
+    peakRange[name] = [Math.min(...rs.map((x) => x.peakRssMiB)), Math.max(...rs.map((x) => x.peakRssMiB))];
     medians[name] = {
       firstUpdateMs: median(rs.map((x) => x.firstUpdateMs)),
       firstUpdateRssMiB: median(rs.map((x) => x.firstUpdateRssMiB)),
@@ -119,7 +123,7 @@ export function measureCliFootprint(clis: Readonly<Record<string, string>>, opti
       wallMs: median(rs.map((x) => x.wallMs)),
     };
   }
-  return { runs: options.runs, updates: options.updates, nodeMs: median(node), load, medians };
+  return { runs: options.runs, updates: options.updates, nodeMs: median(node), load, medians, peakRange };
 }
 
 function median(xs: readonly number[]): number {
@@ -141,10 +145,11 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const clis: Record<string, string> = base ? { base: resolve(base), this: DEFAULT_CLI } : { this: DEFAULT_CLI };
   const s = measureCliFootprint(clis, { updates, runs });
   console.log(`char-rnn train --updates ${updates}: medians of ${runs} runs; node -e 0 ${s.nodeMs.toFixed(0)} ms; load ${s.load.toFixed(1)}`);
-  console.log('cli    first update   CPU by then   RSS then   peak RSS   whole run');
+  console.log('cli    first update   CPU by then   RSS then   peak RSS (range)          whole run');
   for (const [name, m] of Object.entries(s.medians)) {
+    const [lo, hi] = s.peakRange[name]!;
     console.log(
-      `${name.padEnd(6)} ${m.firstUpdateMs.toFixed(0).padStart(9)} ms ${m.firstUpdateCpuMs.toFixed(0).padStart(10)} ms ${m.firstUpdateRssMiB.toFixed(1).padStart(6)} MiB ${m.peakRssMiB.toFixed(1).padStart(6)} MiB ${(m.wallMs / 1000).toFixed(2).padStart(9)} s`,
+      `${name.padEnd(6)} ${m.firstUpdateMs.toFixed(0).padStart(9)} ms ${m.firstUpdateCpuMs.toFixed(0).padStart(10)} ms ${m.firstUpdateRssMiB.toFixed(1).padStart(6)} MiB ${m.peakRssMiB.toFixed(1).padStart(6)} MiB (${lo.toFixed(1)}–${hi.toFixed(1)}) ${(m.wallMs / 1000).toFixed(2).padStart(9)} s`,
     );
   }
 }
