@@ -94,7 +94,7 @@ export async function readCorpus(file?: string): Promise<EncodedCorpus> {
  * Set and a Map). glibc's malloc raises its mmap and trim thresholds to the
  * size of the largest such block freed; with the 4.4 MB table this used to
  * free, every checkpoint buffer after it came from the heap and stayed
- * resident: ≈ 15 MiB more at the end of a default run (docs/performance.md).
+ * resident: ≈ 10 MiB more at the peak of a 20,000-update run (docs/performance.md).
  */
 
 /** One newline: what joins the parts of Moby Dick. */

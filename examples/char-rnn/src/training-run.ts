@@ -177,8 +177,8 @@ export class TrainingRun {
   /**
    * `n` bytes to encode a checkpoint into: one buffer reused by every save
    * (saves run one at a time, each awaiting its write), grown when needed. A
-   * new 0.5 MB array per save left freed blocks in malloc's heap that stayed
-   * resident: ≈ 10 MiB by the end of a default run (docs/performance.md).
+   * new 0.5 MB array per save was garbage until the next collection, taken
+   * from malloc's heap, which then stays resident (docs/performance.md).
    */
   private saveBuffer(n: number): Uint8Array {
     if (this.saveBytes.length < n) this.saveBytes = new Uint8Array(Math.ceil(n * 1.25));
