@@ -50,7 +50,7 @@ interface Command {
 }
 
 const FIRST_UPDATE = /first update done/;
-const PEAK = /timing: peak ([\d.]+) MiB resident/;
+const PEAK = /timing: .*peak ([\d.]+) MiB resident/;
 
 /** Runs `command` once; rejects with the tail of its stderr when it fails. */
 function runOnce(command: Command): Promise<ProcessRun> {

@@ -8,7 +8,6 @@
  * the page's Content-Security-Policy refuses to compile WebAssembly it runs
  * on the JavaScript kernels and tells the page why.
  */
-import './zod-jitless.js';
 import { decodeCheckpoint, encodeCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
 import { initWasm, wasmUnavailableReason, type Backend } from '@weft/tensor';
 import type { FromWorker, RunStatus, SamplingControls, ToWorker } from './protocol.js';

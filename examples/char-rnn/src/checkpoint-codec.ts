@@ -7,8 +7,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { charRnn, type CellName } from '@weft/layers';
-import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type RngState, type Tensor } from '@weft/tensor';
-import { configDtype, trainConfigSchema, configErrorMessage, withModelDefaults, type DTypeName, type TrainConfig } from './config.js';
+import { clone, decodeSafetensors, encodeSafetensors, formatShape, Rng, shapesEqual, type EncodeSafetensorsOptions, type RngState, type Tensor } from '@weft/tensor';
+import { configDtype, validateTrainConfig, withModelDefaults, type DTypeName, type TrainConfig } from './config.js';
 import { UserError } from './errors.js';
 
 /** The value of the `format` metadata entry of the checkpoints this version writes. */
@@ -104,6 +104,11 @@ export const CHECKSUM_KEY = 'checksum';
 export interface DecodeOptions {
   /** Receives remarks that are not errors (a file without a checksum). */
   onNote?: (message: string) => void;
+  /**
+   * true: the tensors of the result are views of `bytes` where aligned (see
+   * `decodeSafetensors`' `copy: false`), for bytes decoded only to be checked.
+   */
+  views?: boolean;
 }
 
 /**
@@ -136,10 +141,18 @@ export function checkpointChecksum(tensors: Record<string, Tensor>, metadata: Re
 
 const ZERO_BYTE = new Uint8Array(1);
 
-/** A tensor's elements, row-major, as little-endian bytes (a copy). */
+/** True where typed arrays hold their elements little-endian (every platform Node and the browsers run on in practice). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A tensor's elements, row-major, as little-endian bytes: on a little-endian
+ * host a view of the elements themselves (each save hashes every tensor
+ * twice, and copies here were half of a save's garbage), else a copy.
+ */
 function littleEndianBytes(t: Tensor): Uint8Array {
   const values = t.isContiguous ? t.data.subarray(t.offset, t.offset + t.size) : clone(t).data;
   const item = t.dtype === 'float32' ? 4 : 8;
+  if (LITTLE_ENDIAN && values.BYTES_PER_ELEMENT === item) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.length * item);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) {
@@ -201,9 +214,10 @@ function configArchitecture(config: TrainConfig, K: number): CheckpointArchitect
  * Serialises a checkpoint to safetensors bytes (format 2). Throws an `Error`
  * (a bug in the caller, not a user mistake) if it would not load back: shapes
  * that disagree with config and vocab, non-float64 tensors, non-finite
- * numbers, badly named optimizer state.
+ * numbers, badly named optimizer state. `options.allocate` gives the array
+ * to write into (see `encodeSafetensors`; a training run reuses one).
  */
-export function encodeCheckpoint(ckpt: CharRnnCheckpoint): Uint8Array {
+export function encodeCheckpoint(ckpt: CharRnnCheckpoint, options: EncodeSafetensorsOptions = {}): Uint8Array {
   const tensors = checkpointTensors(ckpt);
   const metadata = checkpointMetadata(ckpt);
   // The checksum is taken over the tensors as they will read back: each one's name,
@@ -211,10 +225,11 @@ export function encodeCheckpoint(ckpt: CharRnnCheckpoint): Uint8Array {
   // `checkpointChecksum` hashes for any layout (it used to encode and decode the
   // file first to get there: two more copies of every tensor per save).
   metadata[CHECKSUM_KEY] = checkpointChecksum(tensors, metadata);
-  const bytes = encodeSafetensors(tensors, metadata);
-  // Validate by decoding what we wrote: one set of rules for saving and loading.
+  const bytes = encodeSafetensors(tensors, metadata, options);
+  // Validate by decoding what we wrote: one set of rules for saving and loading
+  // (the tensors read as views of the bytes: no copies made only to be checked).
   try {
-    decodeCheckpoint(bytes, 'the checkpoint being saved');
+    decodeCheckpoint(bytes, 'the checkpoint being saved', { views: true });
   } catch (error) {
     throw new Error(`saveCheckpoint: refusing to write an invalid checkpoint: ${(error as Error).message}`);
   }
@@ -232,7 +247,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
   };
   let decoded: ReturnType<typeof decodeSafetensors>;
   try {
-    decoded = decodeSafetensors(bytes);
+    decoded = decodeSafetensors(bytes, { copy: options.views !== true });
   } catch (error) {
     throw new UserError(`${source} is not a valid safetensors file (${(error as Error).message.replace(/^decodeSafetensors: /, '')})`, { cause: error });
   }
@@ -298,8 +313,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, options: Dec
 
   // Config: the same schema as the CLI flags, messages name the flag.
   const rawConfig = json('config');
-  const parsed = trainConfigSchema.safeParse(rawConfig);
-  if (!parsed.success) bad(`invalid config: ${configErrorMessage(parsed.error, rawConfig)}`);
+  const parsed = validateTrainConfig(rawConfig);
+  if (!parsed.success) bad(`invalid config: ${parsed.message}`);
   if (v1) {
     const c = parsed.data!;
     if ((c.cell ?? 'rnn') !== 'rnn' || (c.layers ?? 1) !== 1 || (c.dropout ?? 0) !== 0) bad(`format 1 holds only the report's model (rnn, 1 layer, no dropout), but its config says ${describeArchitecture(configArchitecture(c, K))}`);

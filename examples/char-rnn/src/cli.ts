@@ -1,33 +1,27 @@
 #!/usr/bin/env node
 /**
- * The `char-rnn` executable: runs `main` on the process's arguments and
- * streams.
- *
- * `train` stops cleanly on SIGINT (Ctrl-C), SIGTERM and SIGHUP: it finishes
- * the update, writes a checkpoint and the report, and exits 130, 143 or 129.
- * A second signal quits at once with exit 3. `sample` and `gradcheck` write
- * nothing but stdout, so they keep the default: a signal ends them at once.
+ * The `char-rnn` executable. It runs the bundle that `npm run build` makes
+ * (dist/bundle/char-rnn.js: one file, which Node loads much faster than the
+ * ≈ 130 modules of dist/; see docs/performance.md) when the bundle is newer
+ * than the last `tsc -b` of this example and of every package it bundles,
+ * else cli-main.js, so that it never runs stale code. Both run the same
+ * program, cli-main.ts.
  */
-import { EXIT, STOP_SIGNALS, type StopSignal } from './cli-io.js';
-import { main } from './main.js';
+import { statSync } from 'node:fs';
 
-const args = process.argv.slice(2);
-const stop = new AbortController();
-if (args[0] === 'train') {
-  // After SIGHUP the terminal may be gone: a failed write to it must not end the run before it saves.
-  process.stderr.on('error', () => undefined);
-  process.stdout.on('error', () => undefined);
-  for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
-    process.on(signal, () => {
-      if (stop.signal.aborted) {
-        process.stderr.write(`\nchar-rnn: ${signal} again: quitting at once (exit ${EXIT.quitAtOnce}); files are as their last complete write left them\n`);
-        process.exit(EXIT.quitAtOnce);
-      }
-      stop.abort(signal);
-      process.stderr.write(`\nchar-rnn: ${signal}: stopping after the current update to write a checkpoint and the report (a second signal quits at once)\n`);
-    });
+/** The build info files `tsc -b` rewrites when it rebuilds the example or a package the bundle holds. */
+const BUILDS = ['../tsconfig.tsbuildinfo', ...['tensor', 'layers', 'optim', 'gradcheck'].map((p) => `../../../packages/${p}/tsconfig.tsbuildinfo`)];
+
+const bundle = new URL('./bundle/char-rnn.js', import.meta.url);
+
+/** True when the bundle exists and no build it was made from is newer. */
+function bundleIsFresh(): boolean {
+  try {
+    const made = statSync(bundle).mtimeMs;
+    return BUILDS.every((file) => statSync(new URL(file, import.meta.url)).mtimeMs <= made);
+  } catch {
+    return false;
   }
 }
 
-const code = await main(args, { stdout: process.stdout, stderr: process.stderr, signal: stop.signal });
-process.exitCode = code;
+await import(bundleIsFresh() ? bundle.href : './cli-main.js');

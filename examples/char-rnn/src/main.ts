@@ -1,7 +1,7 @@
 /**
  * The `char-rnn` command line: `train`, `sample` and `gradcheck`, parsed with
  * commander. `main` runs one command in-process and returns its exit code, so
- * tests call it directly; `cli.ts` wires it to the real process.
+ * tests call it directly; `cli-main.ts` wires it to the real process.
  *
  * Exit codes: see `EXIT` in cli-io.ts and docs/reliability.md.
  */

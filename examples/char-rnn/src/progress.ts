@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 
 /** Where the CLI writes: `process.stdout`/`process.stderr`, or a test's collector. */
 export interface OutputStream {
@@ -137,7 +138,8 @@ export class ConsoleReporter implements TrainReporter {
   ) {
     this.bar =
       stderr.isTTY === true
-        ? new cliProgress.SingleBar({
+        ? // Loaded only for a terminal: --json runs and piped output never draw the bar.
+          new (createRequire(import.meta.url)('cli-progress') as typeof cliProgress).SingleBar({
             stream: stderr as NodeJS.WritableStream,
             format:
               'epoch {epochText} {bar} {value}/{total} updates | smooth loss {smooth} | {rate} upd/s | ETA {etaText}',

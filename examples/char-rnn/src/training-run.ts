@@ -31,9 +31,9 @@ import type { Setup } from './train-setup.js';
 
 /**
  * CHAR_RNN_TIMING=1 in the environment: one line on stderr when the first
- * update is done (milliseconds since the process started, resident memory) and
- * one at exit (peak resident memory), for measuring start-up and memory
- * (docs/performance.md, `npm run bench`). Nothing else changes.
+ * update is done (milliseconds since the process started, resident memory, CPU
+ * time), for measuring start-up (docs/performance.md; cli-main.ts adds the peak at
+ * exit). Nothing else changes.
  */
 const TIMING = typeof process !== 'undefined' && process.env.CHAR_RNN_TIMING === '1';
 
@@ -171,6 +171,20 @@ export class TrainingRun {
     return writeFileAtomic(file, data, this.io.fs ? { fs: this.io.fs } : {});
   }
 
+  /** The bytes of the last checkpoint written (see `saveBuffer`). */
+  private saveBytes = new Uint8Array(0);
+
+  /**
+   * `n` bytes to encode a checkpoint into: one buffer reused by every save
+   * (saves run one at a time, each awaiting its write), grown when needed. A
+   * new 0.5 MB array per save was garbage until the next collection, taken
+   * from malloc's heap, which then stays resident (docs/performance.md).
+   */
+  private saveBuffer(n: number): Uint8Array {
+    if (this.saveBytes.length < n) this.saveBytes = new Uint8Array(Math.ceil(n * 1.25));
+    return this.saveBytes.subarray(0, n);
+  }
+
   /** Whether the first update's timing line was written (CHAR_RNN_TIMING=1). */
   private timed = false;
 
@@ -200,13 +214,10 @@ export class TrainingRun {
       if (TIMING && !this.timed) {
         this.timed = true;
         // performance.now() counts from the start of the process.
+        const cpu = process.cpuUsage();
         this.io.stderr.write(
-          `char-rnn timing: first update done ${performance.now().toFixed(1)} ms after the process started; ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB resident\n`,
+          `char-rnn timing: first update done ${performance.now().toFixed(1)} ms after the process started; ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB resident; ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms of CPU\n`,
         );
-        // The peak of the whole run (the plot at the end included), as the kernel counts it (getrusage).
-        process.once('exit', () => {
-          process.stderr.write(`char-rnn timing: peak ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB resident\n`);
-        });
       }
       // The epoch is counted and the walk rewound at once, so every checkpoint from here on
       // says "epoch done, next window at the start": a resume never counts it twice.
@@ -357,7 +368,7 @@ export class TrainingRun {
     const ckpt = this.checkpoint();
     let bytes: Uint8Array;
     try {
-      bytes = encodeCheckpoint(ckpt);
+      bytes = encodeCheckpoint(ckpt, { allocate: (n) => this.saveBuffer(n) });
     } finally {
       // The optimizer's stateDict() is a fresh copy, on the WebAssembly heap under
       // the wasm backend. Its blocks return to the heap now: left to the garbage

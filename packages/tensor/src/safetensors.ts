@@ -64,6 +64,30 @@ const OTHER_DTYPES = new Set([
   'I64', 'I32', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8', 'BOOL', 'C64',
 ]);
 
+/** True where typed arrays hold their elements little-endian, as safetensors files do. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Options of `decodeSafetensors`. */
+export interface DecodeSafetensorsOptions {
+  /**
+   * false: where a tensor's data is aligned for its element size (and the
+   * host is little-endian), its Tensor is a view of `bytes` instead of a copy
+   * — it changes when `bytes` does. For reading a file only to check it.
+   * Default true: every tensor is a copy.
+   */
+  copy?: boolean;
+}
+
+/** Options of `encodeSafetensors`. */
+export interface EncodeSafetensorsOptions {
+  /**
+   * Returns the Uint8Array of exactly `byteLength` bytes to write the file
+   * into (all of it is written), e.g. a view of a buffer reused from save to
+   * save; default a new Uint8Array.
+   */
+  allocate?: (byteLength: number) => Uint8Array;
+}
+
 /**
  * Serialises `tensors` (float64 → F64, float32 → F32; any shape and strides,
  * written row-major) and `metadata` (string values) to safetensors bytes.
@@ -74,9 +98,10 @@ const OTHER_DTYPES = new Set([
  * a Tensor, a non-string metadata value, a name or value UTF-8 cannot encode
  * (a lone surrogate), or more than
  * {@link SAFETENSORS_MAX_ENTRIES} tensors or metadata entries (a file
- * `decodeSafetensors` would refuse).
+ * `decodeSafetensors` would refuse). Returns the bytes: a new Uint8Array, or
+ * the one `options.allocate` gave.
  */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, options: EncodeSafetensorsOptions = {}): Uint8Array {
   if (tensors === null || typeof tensors !== 'object') throw new Error(`encodeSafetensors: tensors must be an object of named Tensors, got ${String(tensors)}`);
   if (metadata === null || typeof metadata !== 'object') throw new Error(`encodeSafetensors: metadata must be an object of strings, got ${String(metadata)}`);
   const entries = Object.entries(tensors).map(([name, t]) => {
@@ -119,8 +144,12 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
 
   const json = new codecs.TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + headerLength + dataLength);
-  const view = new DataView(out.buffer);
+  const total = 8 + headerLength + dataLength;
+  const out = options.allocate ? options.allocate(total) : new Uint8Array(total);
+  if (!(out instanceof Uint8Array) || out.length !== total) {
+    throw new Error(`encodeSafetensors: options.allocate(${total}) must return a Uint8Array of ${total} bytes, got ${out instanceof Uint8Array ? `${out.length} bytes` : String(out)}`);
+  }
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setBigUint64(0, BigInt(headerLength), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLength);
@@ -192,7 +221,9 @@ interface Entry {
 /**
  * Parses safetensors `bytes` into new contiguous tensors (float64 for F64,
  * float32 for F32; shapes as declared) and the metadata, both in
- * null-prototype records (see {@link Safetensors}).
+ * null-prototype records (see {@link Safetensors}). With `options.copy`
+ * false, aligned tensors are views of `bytes` instead (see
+ * {@link DecodeSafetensorsOptions}).
  *
  * Strict: throws a one-line `Error` starting `decodeSafetensors:` when the file
  * is shorter than 8 bytes; the header length runs past the end or exceeds
@@ -206,7 +237,7 @@ interface Entry {
  * string. Nothing is allocated for tensor data until every size is known to
  * fit in the file.
  */
-export function decodeSafetensors(bytes: Uint8Array): Safetensors {
+export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsOptions = {}): Safetensors {
   if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   if (bytes.length < 8) fail(`the file is ${bytes.length} bytes long, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -251,6 +282,12 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   const tensors: Record<string, Tensor> = Object.create(null);
   for (const { name, dtype, shape, begin, end } of entries) {
     const at = dataStart + begin;
+    const n = (end - begin) / ITEM_SIZE[dtype];
+    // Views only where the data is aligned for one (and the host little-endian, as the file is).
+    if (options.copy === false && LITTLE_ENDIAN && (bytes.byteOffset + at) % ITEM_SIZE[dtype] === 0) {
+      tensors[name] = new Tensor(dtype === 'F64' ? new Float64Array(bytes.buffer, bytes.byteOffset + at, n) : new Float32Array(bytes.buffer, bytes.byteOffset + at, n), shape);
+      continue;
+    }
     // Copy element by element: the data may not be aligned for a typed-array view.
     if (dtype === 'F64') {
       const data = new Float64Array((end - begin) / 8);

@@ -472,3 +472,45 @@ print(json.dumps(out))
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('options.allocate: the file is written into the view it returns (at any offset), the same bytes as a new array', () => {
+  const tensors = { a: fromData(Float64Array.from({ length: 12 }, (_, i) => i / 7 - 1), [3, 4]), b: transpose(fromData(Float64Array.from({ length: 10 }, (_, i) => i * 1.5), [2, 5])), c: fromData(new Float32Array([1.5, -2, 3]), [3]) };
+  const metadata = { note: 'x' };
+  const plain = encodeSafetensors(tensors, metadata);
+  const buffer = new Uint8Array(plain.length + 16).fill(0xaa);
+  let asked = -1;
+  const into = encodeSafetensors(tensors, metadata, {
+    allocate: (n) => {
+      asked = n;
+      return buffer.subarray(8, 8 + n);
+    },
+  });
+  expect(asked).toBe(plain.length);
+  expect(into.buffer).toBe(buffer.buffer);
+  expect(into.byteOffset).toBe(8);
+  expect(Array.from(into)).toEqual(Array.from(plain));
+  // Nothing outside the view is touched.
+  expect(Array.from(buffer.subarray(0, 8))).toEqual(new Array(8).fill(0xaa));
+  expect(Array.from(buffer.subarray(8 + plain.length))).toEqual(new Array(8).fill(0xaa));
+  expect(() => encodeSafetensors(tensors, metadata, { allocate: (n) => new Uint8Array(n - 1) })).toThrow(/must return a Uint8Array of \d+ bytes, got \d+ bytes/);
+});
+
+test('options.copy false: aligned tensors are views of the bytes (same values), unaligned ones still copies', () => {
+  const tensors = { w: fromData(Float64Array.from([1.25, -2, 3e-300, 4]), [2, 2]), f: fromData(Float32Array.from([0.5, -1.5]), [2]) };
+  const bytes = encodeSafetensors(tensors);
+  const viewed = decodeSafetensors(bytes, { copy: false });
+  const copied = decodeSafetensors(bytes);
+  for (const name of ['w', 'f']) {
+    expect(Array.from(viewed.tensors[name]!.data)).toEqual(Array.from(copied.tensors[name]!.data));
+    expect(viewed.tensors[name]!.shape).toEqual(copied.tensors[name]!.shape);
+    expect(viewed.tensors[name]!.data.buffer).toBe(bytes.buffer);
+    expect(copied.tensors[name]!.data.buffer).not.toBe(bytes.buffer);
+  }
+  // The same file one byte into a buffer: nothing is aligned, so nothing is a view.
+  const shifted = new Uint8Array(bytes.length + 1);
+  shifted.set(bytes, 1);
+  const unaligned = decodeSafetensors(shifted.subarray(1), { copy: false });
+  expect(Array.from(unaligned.tensors.w!.data)).toEqual([1.25, -2, 3e-300, 4]);
+  expect(unaligned.tensors.w!.data.buffer).not.toBe(shifted.buffer);
+  expect(unaligned.tensors.f!.data.buffer).not.toBe(shifted.buffer);
+});
