@@ -313,9 +313,9 @@ describe('wasm kernels: layout and larger shapes', () => {
     C.data.fill(NaN);
     gemm(C, A, heapRandom([3, 7], rng, dtype), false, true);
     expect(Array.from(C.data).every(Number.isFinite)).toBe(true);
-    const outT = wasmZeros([7]);
+    const outT = wasmZeros([7], dtype);
     outT.data.fill(NaN);
-    matvecT(outT, A, heapRandom([5], rng));
+    matvecT(outT, A, heapRandom([5], rng, dtype));
     expect(Array.from(outT.data).every(Number.isFinite)).toBe(true);
   });
 });
