@@ -31,7 +31,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, type Backend } from '@weft/tensor';
+import { withBackend, wasmHeapStats, wasmSupported, wasmUnavailableReason, type Backend, type DType } from '@weft/tensor';
 import { loadBenchCorpus, SequenceReader, type BenchCorpus } from './corpus.js';
 import { runKernelBench, type KernelRow } from './kernels.js';
 import { NumpyRnn, numpyUnavailable, type NumpyInfo } from './numpy.js';
@@ -142,11 +142,11 @@ async function measure(contenders: Contender[], rounds: number, roundSeconds: nu
   });
 }
 
-function weftContender(corpus: BenchCorpus, backend: Backend, batch: number, label?: string): Contender {
-  const trainer = new WeftTrainer(corpus, { backend, batch });
+function weftContender(corpus: BenchCorpus, backend: Backend, batch: number, label?: string, dtype: DType = 'float64'): Contender {
+  const trainer = new WeftTrainer(corpus, { backend, batch, dtype });
   let name = label ?? `weft (${trainer.backend === 'wasm' ? 'WebAssembly SIMD' : 'pure JS'})`;
   if (backend === 'wasm' && !trainer.onWasmHeap) name += ' [params NOT on the wasm heap]';
-  return { name, dtype: 'float64', charsPerUpdate: SEQ_LENGTH * batch, run: (n) => timed(() => trainer.run(n)) };
+  return { name, dtype, charsPerUpdate: SEQ_LENGTH * batch, run: (n) => timed(() => trainer.run(n)) };
 }
 
 function plainContender(corpus: BenchCorpus): Contender {
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
 
   // 1. Training updates per second at batch 1.
   const contenders: Contender[] = [];
-  if (wasmOk) contenders.push(weftContender(corpus, 'wasm', 1));
+  if (wasmOk) contenders.push(weftContender(corpus, 'wasm', 1), weftContender(corpus, 'wasm', 1, 'weft (WebAssembly SIMD)', 'float32'));
   contenders.push(weftContender(corpus, 'js', 1));
   contenders.push(plainContender(corpus));
   let numpyInfo: NumpyInfo | null = null;
@@ -324,12 +324,14 @@ async function main(): Promise<void> {
   const numpyBest = rows.find((r) => r.name.startsWith('numpy (time-batched'));
   const plain = rows.find((r) => r.name.startsWith('plain JS'));
   const weftJs = rows.find((r) => r.name === 'weft (pure JS)');
+  const weft32 = rows.find((r) => r.name.startsWith('weft (WebAssembly') && r.dtype === 'float32');
   const b1 = batchRows[0]!.charsPerSecond;
   const b32 = batchRows[2]!.charsPerSecond;
-  const weftProcess = processes.find((p) => p.name.startsWith('char-rnn'));
+  const weftProcess = processes.find((p) => p.name.startsWith('char-rnn') && !p.name.includes('float32'));
   const numpyProcess = processes.find((p) => p.name.startsWith('numpy'));
   const targets = {
     weftOverNumpy: numpyBest ? { value: weftRate / numpyBest.updatesPerSecond, target: 1.5 } : null,
+    float32OverFloat64: weft32 && wasmOk ? { value: weft32.updatesPerSecond / weftRate, target: 1.4 } : null,
     weftOverNumpyWholeProcess: weftProcess && numpyProcess ? { value: numpyProcess.median.seconds / weftProcess.median.seconds, target: 1.5 } : null,
     twoWorkersOverOne: parallel?.twoOverOneWorker != null ? { value: parallel.twoOverOneWorker, target: 1.7, twoThreadControl: parallel.machine.twoThreadScaling } : null,
     peakResidentMiB: weftProcess?.median.peakMiB != null ? { value: weftProcess.median.peakMiB, target: 100 } : null,
@@ -406,6 +408,7 @@ async function main(): Promise<void> {
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   if (t.weftOverNumpy) console.log(`  weft float64 batch 1 ≥ 1.5× numpy (time-batched) updates/s, in process: ${t.weftOverNumpy.value.toFixed(2)}× — ${verdict(t.weftOverNumpy.value >= 1.5)}`);
   if (t.weftOverNumpyWholeProcess) console.log(`  … and as whole processes (${options.processUpdates} updates, numpy's time / char-rnn's): ${t.weftOverNumpyWholeProcess.value.toFixed(2)}× — ${verdict(t.weftOverNumpyWholeProcess.value >= 1.5)}`);
+  if (t.float32OverFloat64) console.log(`  weft float32 batch 1 ≥ 1.4× weft float64: ${t.float32OverFloat64.value.toFixed(2)}× — ${verdict(t.float32OverFloat64.value >= 1.4)}`);
   if (t.twoWorkersOverOne) console.log(`  batch 32, 2 workers ≥ 1.7× the chars/s of 1 worker: ${t.twoWorkersOverOne.value.toFixed(2)}× — ${verdict(t.twoWorkersOverOne.value >= 1.7)} (control: 2 threads of pure arithmetic ${t.twoWorkersOverOne.twoThreadControl.toFixed(2)}× 1)`);
   if (t.peakResidentMiB) console.log(`  peak resident memory of char-rnn train --updates ${options.processUpdates} ≤ 100 MiB: ${t.peakResidentMiB.value.toFixed(1)} MiB — ${verdict(t.peakResidentMiB.value <= 100)}`);
   if (t.startUpSeconds) console.log(`  start-up (spawn to the first update done) ≤ 0.3 s: ${t.startUpSeconds.value.toFixed(3)} s — ${verdict(t.startUpSeconds.value <= 0.3)}`);

@@ -1,7 +1,7 @@
 /**
  * Whole processes, as a user meets them: `char-rnn train --updates N` (the
  * default model on the default corpus, wasm, with its samples, checkpoints
- * and plot) against bench/numpy_train.py (the same update in numpy on the
+ * and plot; then the same with `--dtype float32`) against bench/numpy_train.py (the same update in numpy on the
  * same text, training and a progress line only), each started fresh,
  * alternating, `repeats` times.
  *
@@ -97,7 +97,7 @@ function medianRun(runs: ProcessRun[]): ProcessRun {
  * Runs char-rnn, numpy (when `numpy`) and the `node -e 0` control `repeats`
  * times each, alternating, `updates` training updates per run; `book` is the
  * default corpus's text (written to a temporary file for numpy). Returns one
- * row per command, char-rnn first.
+ * row per command: char-rnn (float64, float32) first.
  */
 export async function runWholeProcesses(options: { updates: number; repeats: number; book: string; numpy: boolean; log: (s: string) => void }): Promise<ProcessRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-process-'));
@@ -110,6 +110,13 @@ export async function runWholeProcesses(options: { updates: number; repeats: num
         name: `char-rnn train --updates ${n}`,
         file: process.execPath,
         args: [CHAR_RNN_CLI, 'train', '--updates', n, '--out', join(dir, 'run'), '--json'],
+        env: { ...process.env, CHAR_RNN_TIMING: '1' },
+        updates: options.updates,
+      },
+      {
+        name: `char-rnn train --updates ${n} --dtype float32`,
+        file: process.execPath,
+        args: [CHAR_RNN_CLI, 'train', '--updates', n, '--dtype', 'float32', '--out', join(dir, 'run'), '--json'],
         env: { ...process.env, CHAR_RNN_TIMING: '1' },
         updates: options.updates,
       },
