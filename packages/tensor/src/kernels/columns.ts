@@ -23,17 +23,23 @@ function checkIds(who: string, ids: Int32Array, K: number, t: Tensor, tName: str
   }
 }
 
+/** The checks both column kernels make: A `[m, K]` and rows `[R, m]` matrices of one dtype, R ids in [0, K). Returns [m, K]. */
+function checkColumnOperands(who: string, A: Tensor, ids: Int32Array, rows: Tensor, rowsName: string): [number, number] {
+  checkMatrix(who, 'A', A);
+  checkMatrix(who, rowsName, rows);
+  const m = A.shape[0]!;
+  const K = A.shape[1]!;
+  checkIds(who, ids, K, rows, rowsName, m);
+  checkSameDtype(who, 'A', A, rowsName, rows);
+  return [m, K];
+}
+
 /**
  * out[r, :] = A[:, ids[r]] for every row r: A `[m, K]`, ids of length R with
  * every id in [0, K), out `[R, m]` apart from A. Returns out.
  */
 export function gatherColumns(out: Tensor, A: Tensor, ids: Int32Array): Tensor {
-  checkMatrix('gatherColumns', 'A', A);
-  checkMatrix('gatherColumns', 'out', out);
-  const m = A.shape[0]!;
-  const K = A.shape[1]!;
-  checkIds('gatherColumns', ids, K, out, 'out', m);
-  checkSameDtype('gatherColumns', 'A', A, 'out', out);
+  const [m, K] = checkColumnOperands('gatherColumns', A, ids, out, 'out');
   checkNoAlias('gatherColumns', 'A', out, A);
   if (wasmGatherColumns(out, A, ids, m, K)) return out;
   const a = A.data, o = out.data;
@@ -51,12 +57,7 @@ export function gatherColumns(out: Tensor, A: Tensor, ids: Int32Array): Tensor {
  * A. Returns A.
  */
 export function scatterAddColumns(A: Tensor, ids: Int32Array, src: Tensor): Tensor {
-  checkMatrix('scatterAddColumns', 'A', A);
-  checkMatrix('scatterAddColumns', 'src', src);
-  const m = A.shape[0]!;
-  const K = A.shape[1]!;
-  checkIds('scatterAddColumns', ids, K, src, 'src', m);
-  checkSameDtype('scatterAddColumns', 'A', A, 'src', src);
+  const [m, K] = checkColumnOperands('scatterAddColumns', A, ids, src, 'src');
   checkNoAlias('scatterAddColumns', 'src', A, src);
   if (wasmScatterAddColumns(A, ids, src, m, K)) return A;
   const a = A.data, s = src.data;
