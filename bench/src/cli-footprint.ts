@@ -21,6 +21,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.js';
 
 /** One `char-rnn train` process, as measured. Times in ms since the process started; memory in MiB. */
 export interface FootprintRun {
@@ -124,12 +125,6 @@ export function measureCliFootprint(clis: Readonly<Record<string, string>>, opti
     };
   }
   return { runs: options.runs, updates: options.updates, nodeMs: median(node), load, medians, peakRange };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function flag(argv: readonly string[], name: string): string | undefined {

@@ -12,6 +12,7 @@
 import { cpus, loadavg } from 'node:os';
 import { loadWasm, wasmHeapStats, wasmSupported, type Backend } from '@weft/tensor';
 import { cellUpdateFlops, runTorch, torchUnavailable, WeftCellTrainer, type CellConfig, type CellKind } from './cells.js';
+import { median } from './median.js';
 
 interface Row {
   name: string;
@@ -20,12 +21,6 @@ interface Row {
   updatesPerSecond: number;
   /** Matrix GFLOP/s: cellUpdateFlops · updates/s. */
   gflops: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function seconds(fn: () => void): number {

@@ -26,6 +26,7 @@ import { loadBenchCorpus, SequenceReader, type BenchCorpus } from './corpus.js';
 import { CLIP, EPS, HIDDEN, LR, SEQ_LENGTH } from './weft-rnn.js';
 import { roundSizes } from './rounds.js';
 import { collectGarbage } from './gc.js';
+import { median } from './median.js';
 
 interface Options {
   quick: boolean;
@@ -183,12 +184,6 @@ async function memoryOver(c: Contender, updates: number): Promise<{ updates: num
   collectGarbage();
   const after = process.memoryUsage();
   return { updates, heapBefore: before.heapUsed, heapAfter: after.heapUsed, rssBefore: before.rss, rssAfter: after.rss };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function main(): Promise<void> {

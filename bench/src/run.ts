@@ -41,6 +41,7 @@ import { HIDDEN, SEQ_LENGTH, WeftTrainer } from './weft-rnn.js';
 import { roundSizes } from './rounds.js';
 import { collectGarbage } from './gc.js';
 import { runWholeProcesses, type ProcessRow } from './whole-process.js';
+import { median } from './median.js';
 
 interface Options {
   quick: boolean;
@@ -110,12 +111,6 @@ interface Row {
   updatesPerRound: number;
   /** This row's updates/s over the reference row's (weft). */
   ratio?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function timed(fn: () => void): Promise<number> {

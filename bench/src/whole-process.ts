@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { numpyEnv } from './numpy.js';
+import { median } from './median.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** char-rnn's CLI, built (the bench runs after `npm run build`). */
@@ -77,12 +78,6 @@ function runOnce(command: Command): Promise<ProcessRun> {
       resolve({ seconds, firstUpdateSeconds: firstUpdate === null ? null : (firstUpdate - start) / 1000, peakMiB: peak });
     });
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function medianRun(runs: ProcessRun[]): ProcessRun {
