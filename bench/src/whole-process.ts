@@ -63,8 +63,9 @@ function runOnce(command: Command): Promise<ProcessRun> {
     const child = spawn(command.file, command.args, { env: command.env, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
-      if (firstUpdate === null && FIRST_UPDATE.test(chunk)) firstUpdate = performance.now();
       stderr += chunk;
+      // the whole stderr so far, not the chunk: a line can arrive in two pieces
+      if (firstUpdate === null && FIRST_UPDATE.test(stderr)) firstUpdate = performance.now();
       const m = PEAK.exec(stderr);
       if (m) peak = Number(m[1]);
     });
