@@ -71,6 +71,8 @@ export interface StartDataParallelOptions {
   startTimeoutMs?: number;
   /** Default 120,000 ms. */
   stepTimeoutMs?: number;
+  /** How long a worker polls for the next update after one (`dataParallel`'s option); default 2 ms. */
+  spinMs?: number;
   /** The worker script; default `parallel-worker.js` next to this module (its dist/ build when run from sources). */
   workerScript?: URL | string;
 }
@@ -122,6 +124,7 @@ export async function startDataParallel(model: CharRnnModel, options: StartDataP
     ...(options.backend === undefined ? {} : { backend: options.backend }),
     ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
     ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+    ...(options.spinMs === undefined ? {} : { spinMs: options.spinMs }),
   });
 }
 

@@ -5,10 +5,11 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { charRnn, type CharRnnModel } from '@weft/layers';
+import { Worker } from 'node:worker_threads';
+import { charRnn, dataParallel, type CharRnnModel, type DataParallel } from '@weft/layers';
 import { AdaGrad } from '@weft/optim';
 import { Rng, wasmSupported } from '@weft/tensor';
-import { defaultWorkerScript, pullStates, pushStates, startDataParallel } from '../src/parallel.js';
+import { defaultWorkerScript, nodeWorkerPort, pullStates, pushStates, startDataParallel } from '../src/parallel.js';
 
 // Worker threads start slowly on a loaded machine: every test here may take up to 30 s.
 jest.setTimeout(30_000);
@@ -98,6 +99,65 @@ describe('startDataParallel (worker_threads)', () => {
 
   (wasmSupported() ? it : it.skip)('WebAssembly workers: 2 workers match 1 worker to 1e-12', async () => {
     expectClose(await train(4, 2, { backend: 'wasm', updates: 3 }), await train(4, 1, { backend: 'wasm', updates: 3 }), 1e-12);
+  });
+});
+
+describe('the poll for the next update (real threads)', () => {
+  /**
+   * dataParallel over `workers` threads whose 'step' messages are dropped
+   * after the first update's: a later update can only start from the worker's
+   * poll of the shared control block (which follows the update it ran).
+   */
+  async function withoutStepMessages(workers: number, spinMs: number, stepTimeoutMs = 2_000): Promise<{ model: CharRnnModel; dp: DataParallel }> {
+    const model = charRnn({ vocabSize: K, hidden: HIDDEN, rng: new Rng(2), batch: 4 });
+    const ports = Array.from({ length: workers }, () => {
+      const thread = new Worker(defaultWorkerScript());
+      thread.unref();
+      const port = nodeWorkerPort(thread);
+      return { ...port, postMessage: (m: unknown, t?: unknown[]) => ((m as { type?: string; seq?: number }).type === 'step' && (m as { seq: number }).seq > 1 ? undefined : port.postMessage(m, t)) };
+    });
+    const dp = await dataParallel(model, { spec: { model: 'charRnn', vocabSize: K, hidden: HIDDEN }, batch: 4, ports, spinMs, stepTimeoutMs });
+    return { model, dp };
+  }
+  const ids = (seed: number): Int32Array => {
+    const rng = new Rng(seed);
+    return Int32Array.from({ length: 5 * 4 }, () => rng.int(K));
+  };
+
+  it('the update after one starts from the poll: without its message it still runs, with the same loss', async () => {
+    const { model, dp } = await withoutStepMessages(2, 1_000);
+    const plain = charRnn({ vocabSize: K, hidden: HIDDEN, rng: new Rng(2), batch: 4 });
+    try {
+      for (const seed of [1, 2]) {
+        model.zeroGrad();
+        plain.zeroGrad();
+        const want = plain.lossAndGradients(ids(seed), ids(seed + 10));
+        expect(maxRelative([await dp.lossAndGradients(ids(seed), ids(seed + 10))], [want])).toBeLessThanOrEqual(1e-12);
+        plain.parameters().forEach((p, i) => expect(maxRelative(model.parameters()[i]!.grad.data, p.grad.data)).toBeLessThanOrEqual(1e-12));
+      }
+    } finally {
+      await dp.close();
+    }
+  });
+
+  it('with spinMs 0 there is no poll: the same update waits for its message (and times out without it)', async () => {
+    const { dp } = await withoutStepMessages(2, 0, 500);
+    try {
+      await dp.lossAndGradients(ids(1), ids(11));
+      await expect(dp.lossAndGradients(ids(2), ids(12))).rejects.toThrow("dataParallel: workers 0, 1 did not answer 'lossAndGradients' within 500 ms");
+    } finally {
+      await dp.close();
+    }
+  });
+
+  it('an update run from the poll that fails (bad ids) rejects with the worker and the cause', async () => {
+    const { dp } = await withoutStepMessages(1, 1_000);
+    try {
+      await dp.lossAndGradients(ids(1), ids(11));
+      await expect(dp.lossAndGradients(new Int32Array(20).fill(K + 2), ids(12))).rejects.toThrow(/^dataParallel: worker 0: .*15.*$/);
+    } finally {
+      await dp.close();
+    }
   });
 });
 

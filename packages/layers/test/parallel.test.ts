@@ -226,6 +226,58 @@ describe('dataParallel (in-thread ports)', () => {
     expect(maxRelative([await dp.lossAndGradients(x, y)], [want])).toBeLessThanOrEqual(1e-12);
   });
 
+  it('T may change between updates: a longer window gets a new shared ids buffer (T = 3, 6, 2, 6)', async () => {
+    const run = async (workers: number): Promise<number[]> => {
+      const model = build(spec(), 4);
+      const opt = new AdaGrad(model.parameters(), { lr: 0.1, clipValue: 5 });
+      const dp = workers === 0 ? null : await dataParallel(model, { spec: spec(), batch: 4, ports: Array.from({ length: workers }, () => inThreadWorker()) });
+      if (dp) running.push(dp);
+      const losses: number[] = [];
+      for (const T of [3, 6, 2, 6]) {
+        const [[x, y]] = windows(4, T, 1) as [[Int32Array, Int32Array]];
+        model.zeroGrad();
+        losses.push(dp ? await dp.lossAndGradients(x, y) : model.lossAndGradients(x, y));
+        opt.step();
+      }
+      losses.push(...snapshot(model)[1]!);
+      return losses;
+    };
+    const plain = await run(0);
+    expect(await run(1)).toEqual(plain);
+    expect(maxRelative(await run(2), plain)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('without Atomics.waitAsync (older browsers) the workers answer every update by message, with the same results', async () => {
+    const atomics = Atomics as unknown as { waitAsync?: unknown };
+    const saved = atomics.waitAsync;
+    const plain = await train(spec(), 4, 0);
+    delete atomics.waitAsync;
+    try {
+      const one = await train(spec(), 4, 1);
+      expect(one.losses).toEqual(plain.losses);
+      expect(one.params).toEqual(plain.params);
+      expectClose(await train(spec(), 4, 2), plain, 1e-12);
+    } finally {
+      atomics.waitAsync = saved;
+    }
+  });
+
+  it('spinMs 0 (never poll) gives the same results as the default', async () => {
+    const model = build(spec(), 4);
+    const dp = await dataParallel(model, { spec: spec(), batch: 4, ports: [inThreadWorker(), inThreadWorker()], spinMs: 0 });
+    running.push(dp);
+    const losses: number[] = [];
+    for (const [x, y] of windows(4, 6, 4)) {
+      model.zeroGrad();
+      losses.push(await dp.lossAndGradients(x, y));
+    }
+    const polling = await dataParallel(build(spec(), 4), { spec: spec(), batch: 4, ports: [inThreadWorker(), inThreadWorker()] });
+    running.push(polling);
+    const again: number[] = [];
+    for (const [x, y] of windows(4, 6, 4)) again.push(await polling.lossAndGradients(x, y));
+    expect(again).toEqual(losses);
+  });
+
   it('stats account for every update', async () => {
     const model = build(spec(), 4);
     const dp = await dataParallel(model, { spec: spec(), batch: 4, ports: [inThreadWorker(), inThreadWorker()] });
@@ -291,6 +343,14 @@ describe('dataParallel errors (one line, never a hang)', () => {
     await expect(dataParallel(build(spec(), 4), { spec: spec(), batch: 4, ports: [inThreadWorker()], stepTimeoutMs: Infinity })).rejects.toThrow(
       'dataParallel: stepTimeoutMs must be a number of milliseconds in (0, 2147483647], got Infinity',
     );
+  });
+
+  it('spinMs must be in [0, 1000] ms', async () => {
+    for (const spinMs of [-1, 1001, NaN]) {
+      await expect(dataParallel(build(spec(), 4), { spec: spec(), batch: 4, ports: [inThreadWorker()], spinMs })).rejects.toThrow(
+        `dataParallel: spinMs must be a number of milliseconds in [0, 1000], got ${spinMs}`,
+      );
+    }
   });
 
   it('a worker that never answers: the start times out', async () => {

@@ -4,7 +4,7 @@
  * optimizer runs here, unchanged, on the coordinator's model.
  */
 import { formatShape, Tensor, zeros, type DType, type TypedArray } from '@weft/tensor';
-import { now, oneLine, type ParamSlot, type ReplicaSpec, type Reply, type Request, type WorkerPort } from './protocol.js';
+import { Control, controlLength, now, oneLine, type ParamSlot, type ReplicaSpec, type Reply, type Request, type WorkerPort } from './protocol.js';
 
 /** A parameter as the coordinator sees it (a `Param` or an optimizer's `{ name, value, grad }`): contiguous, float64 or float32 (one dtype for all). */
 export interface ParallelParam {
@@ -30,7 +30,18 @@ export interface DataParallelOptions {
   startTimeoutMs?: number;
   /** How long one update (or any other request) may take; default 120,000 ms. */
   stepTimeoutMs?: number;
+  /**
+   * How long a worker that finished an update polls for the next one before
+   * it goes back to waiting for a message; default 2 ms, 0 never polls. The
+   * poll starts the next update without a wake-up (which can also land the
+   * worker on a busy core); it costs up to this much CPU per worker at the
+   * end of a run of updates. Use 0 when there are more workers than cores.
+   */
+  spinMs?: number;
 }
+
+/** `Atomics.waitAsync`'s shape (Node ≥ 16, Chromium, Safari ≥ 16.4); where a runtime lacks it, workers answer updates by message. */
+type WaitAsync = (array: Int32Array, index: number, value: number, timeout?: number) => { async: false; value: string } | { async: true; value: Promise<string> };
 
 /** The contiguous streams `[start, start + count)` a worker owns. */
 export interface Share {
@@ -141,7 +152,15 @@ export class DataParallel {
   private readonly sharedParams: TypedArray;
   private readonly sharedGrads: TypedArray;
   private readonly control: Int32Array;
+  /** Float64 × 2N: worker w's loss and busy milliseconds of the last update. */
+  private readonly results: Float64Array;
+  /** The shared ids of an update (worker w's inputs then targets at 2·capacity·start_w), its generation and capacity in time steps. */
+  private ids: Int32Array | null = null;
+  private idsGeneration = 0;
+  private idsCapacity = 0;
   private readonly total: number;
+  /** The runtime's Atomics.waitAsync, bound, or undefined (then the workers also answer each update by message). */
+  private readonly waitAsync: WaitAsync | undefined;
   private backendInEffect: 'js' | 'wasm' = 'js';
   private nextId = 1;
   private seq = 0;
@@ -168,7 +187,10 @@ export class DataParallel {
       this.dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float64Array(new SharedArrayBuffer(8 * n));
     this.sharedParams = shared(offset);
     this.sharedGrads = shared(offset * this.workers);
-    this.control = new Int32Array(new SharedArrayBuffer(4 * (1 + this.workers)));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * controlLength(this.workers)));
+    this.results = new Float64Array(new SharedArrayBuffer(8 * 2 * this.workers));
+    const wait = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    this.waitAsync = typeof wait === 'function' ? wait.bind(Atomics) : undefined;
     ports.forEach((port, w) => {
       const message = (e: { data: unknown }): void => this.onReply(w, e?.data as Reply);
       const error = (e: unknown): void => this.fail(`worker ${w} died: ${describeError(e)}`);
@@ -197,6 +219,10 @@ export class DataParallel {
         params: this.sharedParams.buffer as SharedArrayBuffer,
         grads: this.sharedGrads.buffer as SharedArrayBuffer,
         control: this.control.buffer as SharedArrayBuffer,
+        results: this.results.buffer as SharedArrayBuffer,
+        start: this.shares[w]!.start,
+        spinMs: this.options.spinMs ?? 2,
+        replyByMessage: this.waitAsync === undefined,
       }),
     );
     const first = replies[0];
@@ -280,19 +306,23 @@ export class DataParallel {
     const started = now();
     const T = inputs.length / B;
     this.params.forEach((p, i) => this.sharedParams.set(p.value.data.subarray(p.value.offset, p.value.offset + p.value.size), this.layout[i]!.offset));
-    // Publishes the parameter writes; each worker checks it sees this number before reading them.
-    Atomics.store(this.control, 0, ++this.seq);
-    const seq = this.seq;
+    const newIds = this.writeIds(inputs, targets, T);
+    const seq = this.seq + 1;
+    const previousDone = this.shares.map((_, w) => Atomics.load(this.control, Control.DONE + w));
     const sending = now();
-    const replies = await this.request(who, this.stepTimeout, (w, id) => {
-      const { start, count } = this.shares[w]!;
-      const x = new Int32Array(T * count);
-      const y = new Int32Array(T * count);
-      for (let t = 0; t < T; t++) {
-        x.set(inputs.subarray(t * B + start, t * B + start + count), t * count);
-        y.set(targets.subarray(t * B + start, t * B + start + count), t * count);
-      }
-      return { message: { type: 'step', id, seq, train, inputs: x, targets: y }, transfer: [x.buffer, y.buffer] };
+    const replies = await this.request(who, this.stepTimeout, {
+      phase: 1,
+      // Publishes the update: its number goes last, after the parameters, ids, T, flag and request id.
+      publish: (id) => {
+        Atomics.store(this.control, Control.T, T);
+        Atomics.store(this.control, Control.TRAIN, train ? 1 : 0);
+        Atomics.store(this.control, Control.ID, id);
+        Atomics.store(this.control, Control.GEN, this.idsGeneration);
+        Atomics.store(this.control, Control.SEQ, (this.seq = seq));
+        Atomics.notify(this.control, Control.SEQ);
+        if (this.waitAsync !== undefined) this.shares.forEach((_, w) => this.watchDone(w, id, seq, previousDone[w]!));
+      },
+      make: (_w, id) => ({ type: 'step', id, seq, ...(newIds ? { ids: newIds } : {}) }),
     });
     const received = now();
     let coordinator = sending - started;
@@ -314,12 +344,58 @@ export class DataParallel {
     return loss;
   }
 
+  /**
+   * Writes each worker's share of the ids into the shared ids buffer, time-major
+   * (`[T, B_w]` inputs, then targets). When the buffer has no room for T steps,
+   * a new one (of a new generation) replaces it; returns it then, for the
+   * update's messages to carry, else undefined.
+   */
+  private writeIds(inputs: Int32Array, targets: Int32Array, T: number): { buffer: SharedArrayBuffer; generation: number; capacity: number } | undefined {
+    const B = this.batch;
+    let fresh: { buffer: SharedArrayBuffer; generation: number; capacity: number } | undefined;
+    if (this.ids === null || T > this.idsCapacity) {
+      if (2 * T * B > 2 ** 31 - 1) throw new Error(`DataParallel: ${T} time steps of ${B} streams are too many ids for one update`);
+      const buffer = new SharedArrayBuffer(4 * 2 * T * B);
+      this.ids = new Int32Array(buffer);
+      this.idsCapacity = T;
+      fresh = { buffer, generation: ++this.idsGeneration, capacity: T };
+    }
+    const ids = this.ids;
+    const cap = this.idsCapacity;
+    for (const { start, count } of this.shares) {
+      const base = 2 * cap * start;
+      for (let t = 0; t < T; t++) {
+        ids.set(inputs.subarray(t * B + start, t * B + start + count), base + t * count);
+        ids.set(targets.subarray(t * B + start, t * B + start + count), base + cap * count + t * count);
+      }
+    }
+    return fresh;
+  }
+
+  /**
+   * Answers update `seq` (request `id`) for worker w once it stores `seq` at
+   * DONE + w — through `Atomics.waitAsync`, which resolves without a message
+   * round trip. Wake-ups that find another value (a failure or close releases
+   * the waiters) re-arm only while the update is still pending.
+   */
+  private watchDone(w: number, id: number, seq: number, previous: number): void {
+    const settle = (): void => {
+      if (this.pending?.id !== id) return;
+      const done = Atomics.load(this.control, Control.DONE + w);
+      if (done === seq) this.onReply(w, { type: 'done', id, loss: this.results[2 * w]!, busyMs: this.results[2 * w + 1]! });
+      else this.watchDone(w, id, seq, done);
+    };
+    const r = this.waitAsync!(this.control, Control.DONE + w, previous);
+    if (r.async) void r.value.then(settle);
+    else settle();
+  }
+
   /** param.grad += Σ_w (B_w / B)·g_w, in worker order. */
   private sumGradients(seq: number): void {
     const B = this.batch;
     const G = this.sharedGrads;
     for (let w = 0; w < this.workers; w++) {
-      const got = Atomics.load(this.control, 1 + w); // orders the reads below after worker w's writes
+      const got = Atomics.load(this.control, Control.DONE + w); // orders the reads below after worker w's writes
       if (got !== seq) return this.failNow(`worker ${w} wrote gradients of update ${got}, expected ${seq}`);
       const weight = this.shares[w]!.count / B;
       const base = w * this.total;
@@ -337,10 +413,22 @@ export class DataParallel {
     if (this.pending) throw new Error(`DataParallel.${who}: called while '${this.pending.what}' is still running; await each call`);
   }
 
-  /** Posts one request to every worker and resolves to their replies, in worker order. */
-  private request(what: string, timeoutMs: number, make: (w: number, id: number) => Request | { message: Request; transfer: unknown[] }): Promise<Reply[]> {
+  /**
+   * Posts one request to every worker and resolves to their replies, in worker
+   * order. Any request but an update first sets PHASE to 0, so that a polling
+   * worker goes back to its message loop to read it; an update sets it to 1 and
+   * publishes itself in the control block (`publish`) before its messages go.
+   */
+  private request(
+    what: string,
+    timeoutMs: number,
+    how: ((w: number, id: number) => Request) | { phase: 1; publish: (id: number) => void; make: (w: number, id: number) => Request },
+  ): Promise<Reply[]> {
     this.checkUsable(what);
     const id = this.nextId++;
+    const make = typeof how === 'function' ? how : how.make;
+    Atomics.store(this.control, Control.PHASE, typeof how === 'function' ? 0 : 1);
+    Atomics.notify(this.control, Control.SEQ); // a worker sleeping in its poll re-reads PHASE
     return new Promise<Reply[]>((resolve, reject) => {
       const timer = timers.setTimeout(() => {
         const late = this.pending?.replies.flatMap((r, w) => (r === undefined ? [w] : [])) ?? [];
@@ -348,11 +436,8 @@ export class DataParallel {
       }, timeoutMs);
       this.pending = { id, what, replies: this.ports.map(() => undefined), remaining: this.ports.length, resolve, reject, timer };
       try {
-        this.ports.forEach((port, w) => {
-          const m = make(w, id);
-          if ('transfer' in m) port.postMessage(m.message, m.transfer);
-          else port.postMessage(m);
-        });
+        if (typeof how !== 'function') how.publish(id);
+        this.ports.forEach((port, w) => port.postMessage(make(w, id)));
       } catch (err) {
         this.fail(`could not send '${what}' to a worker: ${describeError(err)}`);
       }
@@ -390,6 +475,10 @@ export class DataParallel {
   }
 
   private rejectPending(err: Error): void {
+    // Polling workers stop polling; waiters in Atomics.waitAsync wake up (and find nothing pending).
+    Atomics.store(this.control, Control.PHASE, 0);
+    Atomics.notify(this.control, Control.SEQ);
+    this.shares.forEach((_, w) => Atomics.notify(this.control, Control.DONE + w));
     const p = this.pending;
     if (!p) return;
     this.pending = null;
@@ -465,6 +554,11 @@ export async function dataParallel(model: { parameters(): readonly ParallelParam
       stop();
       throw new Error(`dataParallel: ${key} must be a number of milliseconds in (0, 2147483647], got ${ms}`);
     }
+  }
+  const spin = options.spinMs;
+  if (spin !== undefined && !(typeof spin === 'number' && spin >= 0 && spin <= 1000)) {
+    stop();
+    throw new Error(`dataParallel: spinMs must be a number of milliseconds in [0, 1000], got ${spin}`);
   }
   const params = model.parameters();
   const dtype = params[0]?.value.dtype ?? 'float64';

@@ -135,10 +135,25 @@ export type Request =
       readonly params: SharedArrayBuffer;
       /** dtype × N·P: worker w writes its gradient at w·P. */
       readonly grads: SharedArrayBuffer;
-      /** Int32 × (1 + N): [0] the coordinator's sequence number, [1 + w] the last one worker w answered. */
+      /** Int32 × {@link controlLength}(N): the slots of {@link Control}. */
       readonly control: SharedArrayBuffer;
+      /** Float64 × 2N: worker w writes its update's loss at 2w and its busy milliseconds at 2w + 1. */
+      readonly results: SharedArrayBuffer;
+      /** This worker's first stream (its ids sit at `2·capacity·start` in the shared ids buffer). */
+      readonly start: number;
+      /** How long a worker polls the control block for the next update after finishing one (0: never). */
+      readonly spinMs: number;
+      /** Whether to answer updates with a 'done' message too (when the coordinator has no `Atomics.waitAsync`). */
+      readonly replyByMessage: boolean;
     }
-  | { readonly type: 'step'; readonly id: number; readonly seq: number; readonly train: boolean; readonly inputs: Int32Array; readonly targets: Int32Array }
+  | {
+      readonly type: 'step';
+      readonly id: number;
+      /** The update this message announces; its T, train flag and ids are in the shared control block and ids buffer. */
+      readonly seq: number;
+      /** A new shared ids buffer (when the update needs more room than the last one), with its generation and capacity in time steps. */
+      readonly ids?: { readonly buffer: SharedArrayBuffer; readonly generation: number; readonly capacity: number };
+    }
   | { readonly type: 'reset'; readonly id: number }
   | { readonly type: 'getStates'; readonly id: number }
   | { readonly type: 'setStates'; readonly id: number; readonly states: Readonly<Record<string, Float64Array>> }
@@ -151,6 +166,36 @@ export type Reply =
   | { readonly type: 'ok'; readonly id: number }
   | { readonly type: 'states'; readonly id: number; readonly states: Record<string, Float64Array> }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/**
+ * The slots of the shared Int32 control block. The coordinator writes the
+ * update's parameters, ids, T, train flag and request id, then publishes the
+ * update by storing its number at SEQ (an `Atomics.store`, which orders the
+ * writes before it); a worker that sees a new SEQ — by polling after its last
+ * update, or through the 'step' message that announces every update — runs it
+ * and stores the number at DONE + w (then `Atomics.notify`).
+ */
+export const Control = {
+  /** The coordinator's update number, published last. */
+  SEQ: 0,
+  /** 1 while the coordinator is running updates; 0 while any other request is out (polling workers go back to their message loop). */
+  PHASE: 1,
+  /** T of the update (time steps; each worker's ids are T·B_w). */
+  T: 2,
+  /** 1 for lossAndGradients, 0 for loss. */
+  TRAIN: 3,
+  /** The request id of the update (repeated in a worker's error reply). */
+  ID: 4,
+  /** The generation of the shared ids buffer the update's ids are in. */
+  GEN: 5,
+  /** DONE + w: the last update worker w finished (its gradient and results written). */
+  DONE: 6,
+} as const;
+
+/** Int32 slots of the control block for N workers. */
+export function controlLength(workers: number): number {
+  return Control.DONE + workers;
+}
 
 /** One line: newlines of a nested message become spaces. */
 export function oneLine(message: string): string {

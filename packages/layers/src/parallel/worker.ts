@@ -4,10 +4,20 @@
  * runs forward/BPTT over its share of the streams and writes its gradient to
  * its region of the shared gradient buffer. The carried states of its streams
  * live here, in the replica, between updates.
+ *
+ * Every update is announced twice: by its number in the shared control block
+ * and by a 'step' message. After an update the worker polls the control block
+ * for `spinMs` and runs the next update as soon as it is published: the
+ * coordinator's part of an update is a fraction of a millisecond, and a worker
+ * that went to sleep instead is woken by the message later — and, on a machine
+ * with as many busy threads as cores, is sometimes placed on a core the other
+ * worker is using, which doubles that update's time. The message of an update
+ * already run is skipped (its number is not new), then the worker polls again,
+ * so messages never pile up while it runs updates from the poll.
  */
 import { getBackend, Rng, setBackend, type Backend, type TypedArray } from '@weft/tensor';
 import { charRnn } from '../models/char-rnn.js';
-import { now, oneLine, type CharRnnReplicaSpec, type ParamSlot, type ReplicaModel, type ReplicaSpec, type Reply, type Request, type WorkerScope } from './protocol.js';
+import { Control, now, oneLine, type CharRnnReplicaSpec, type ParamSlot, type ReplicaModel, type ReplicaSpec, type Reply, type Request, type WorkerScope } from './protocol.js';
 
 /** Builds worker `worker`'s replica for `batch` streams from a spec. */
 export type ReplicaBuilder = (spec: ReplicaSpec, context: { readonly batch: number; readonly worker: number }) => ReplicaModel;
@@ -53,6 +63,19 @@ interface WorkerState {
   /** This worker's gradient region (P elements). */
   readonly grads: TypedArray;
   readonly control: Int32Array;
+  /** Float64 × 2N: this worker's loss at 2w, busy milliseconds at 2w + 1. */
+  readonly results: Float64Array;
+  /** This worker's first stream and number of streams. */
+  readonly start: number;
+  readonly count: number;
+  readonly spinMs: number;
+  readonly replyByMessage: boolean;
+  /** The shared ids buffer of the current generation (null before the first update), and its capacity in time steps. */
+  ids: Int32Array | null;
+  idsGeneration: number;
+  idsCapacity: number;
+  /** The last update this worker ran (or failed). */
+  lastSeq: number;
 }
 
 /**
@@ -134,6 +157,15 @@ function init(request: Extract<Request, { type: 'init' }>, build: ReplicaBuilder
     params: request.dtype === 'float32' ? new Float32Array(request.params) : new Float64Array(request.params),
     grads: request.dtype === 'float32' ? new Float32Array(request.grads, worker * total * 4, total) : new Float64Array(request.grads, worker * total * 8, total),
     control: new Int32Array(request.control),
+    results: new Float64Array(request.results),
+    start: request.start,
+    count: request.batch,
+    spinMs: request.spinMs,
+    replyByMessage: request.replyByMessage,
+    ids: null,
+    idsGeneration: 0,
+    idsCapacity: 0,
+    lastSeq: Atomics.load(new Int32Array(request.control), Control.SEQ),
   };
 }
 
@@ -142,29 +174,18 @@ function answer(state: WorkerState, request: Request, reply: (r: Reply, transfer
   const { model } = state;
   switch (request.type) {
     case 'step': {
-      const started = now();
-      // The atomic load orders this thread's reads of the shared parameters after the coordinator's writes.
-      const seen = Atomics.load(state.control, 0);
-      if (seen !== request.seq) throw new Error(`shared parameters are at update ${seen}, expected ${request.seq}`);
-      const params = model.parameters();
-      params.forEach((p, i) => {
-        const slot = state.layout[i]!;
-        p.value.data.set(state.params.subarray(slot.offset, slot.offset + slot.size), p.value.offset);
-      });
-      let loss: number;
-      if (request.train) {
-        model.zeroGrad();
-        loss = model.lossAndGradients(int32(request.inputs), int32(request.targets));
-        params.forEach((p, i) => {
-          const slot = state.layout[i]!;
-          state.grads.set(p.grad.data.subarray(p.grad.offset, p.grad.offset + slot.size), slot.offset);
-        });
-        // Publishes the gradient writes before the reply.
-        Atomics.store(state.control, 1 + state.worker, request.seq);
-      } else {
-        loss = model.loss(int32(request.inputs), int32(request.targets));
+      if (request.ids) {
+        state.ids = new Int32Array(request.ids.buffer);
+        state.idsGeneration = request.ids.generation;
+        state.idsCapacity = request.ids.capacity;
       }
-      reply({ type: 'done', id: request.id, loss, busyMs: now() - started });
+      if (request.seq > state.lastSeq) {
+        // The atomic load orders this thread's reads of the shared parameters and ids after the coordinator's writes.
+        const seen = Atomics.load(state.control, Control.SEQ);
+        if (seen !== request.seq) throw new Error(`shared parameters are at update ${seen}, expected ${request.seq}`);
+        if (!runUpdate(state, request.seq, reply)) return;
+      }
+      pollForNext(state, reply);
       return;
     }
     case 'reset':
@@ -194,13 +215,79 @@ function answer(state: WorkerState, request: Request, reply: (r: Reply, transfer
 }
 
 /**
- * The ids as an Int32Array of this realm: a structured clone can come from
- * another realm (an iframe, a vm context), where `instanceof` fails; a view
- * on the same buffer costs no copy.
+ * Runs update `seq` as the control block and the shared ids describe it:
+ * parameters in, forward/BPTT over this worker's streams, gradient out (when
+ * training), results and DONE + w stored, then `Atomics.notify`. A failure
+ * is answered with an error message carrying the update's request id; returns
+ * whether the update succeeded.
  */
-function int32(value: Int32Array): Int32Array {
-  if (value instanceof Int32Array) return value;
-  const ids = value as unknown as Int32Array;
-  if (ArrayBuffer.isView(ids) && Object.prototype.toString.call(ids) === '[object Int32Array]') return new Int32Array(ids.buffer, ids.byteOffset, ids.length);
-  throw new Error(`expected Int32Arrays of token ids, got ${Object.prototype.toString.call(ids)}`);
+function runUpdate(state: WorkerState, seq: number, reply: (r: Reply) => void): boolean {
+  const { model, control, worker, count } = state;
+  const id = Atomics.load(control, Control.ID);
+  state.lastSeq = seq;
+  try {
+    const started = now();
+    const T = Atomics.load(control, Control.T);
+    const train = Atomics.load(control, Control.TRAIN) === 1;
+    const ids = state.ids;
+    if (ids === null || T > state.idsCapacity) throw new Error(`update ${seq} needs ${T} time steps of ids, but this worker has room for ${state.idsCapacity}`);
+    // This worker's region of the ids buffer: inputs [T, B_w] then targets, time-major.
+    const base = 2 * state.idsCapacity * state.start;
+    const inputs = ids.subarray(base, base + T * count);
+    const targets = ids.subarray(base + state.idsCapacity * count, base + state.idsCapacity * count + T * count);
+    const params = model.parameters();
+    params.forEach((p, i) => {
+      const slot = state.layout[i]!;
+      p.value.data.set(state.params.subarray(slot.offset, slot.offset + slot.size), p.value.offset);
+    });
+    let loss: number;
+    if (train) {
+      model.zeroGrad();
+      loss = model.lossAndGradients(inputs, targets);
+      params.forEach((p, i) => {
+        const slot = state.layout[i]!;
+        state.grads.set(p.grad.data.subarray(p.grad.offset, p.grad.offset + slot.size), slot.offset);
+      });
+    } else {
+      loss = model.loss(inputs, targets);
+    }
+    const busyMs = now() - started;
+    state.results[2 * worker] = loss;
+    state.results[2 * worker + 1] = busyMs;
+    // Publishes the gradient and result writes, then wakes a coordinator waiting in Atomics.waitAsync.
+    Atomics.store(control, Control.DONE + worker, seq);
+    Atomics.notify(control, Control.DONE + worker);
+    if (state.replyByMessage) reply({ type: 'done', id, loss, busyMs });
+    return true;
+  } catch (err) {
+    reply({ type: 'error', id, message: `worker ${worker}: ${oneLine(err instanceof Error ? err.message : String(err))}` });
+    return false;
+  }
+}
+
+/**
+ * Waits up to `spinMs` for the next update while the coordinator is running
+ * updates, and runs it as soon as it is published (unless its ids are in a
+ * newer buffer, which its message brings). The last worker to finish sleeps
+ * in `Atomics.wait` (the coordinator notifies it), leaving its core to the
+ * coordinator, which runs next; the others poll, so they start without a
+ * wake-up. Returns after one update at most, so that the worker's message
+ * loop keeps up.
+ */
+function pollForNext(state: WorkerState, reply: (r: Reply) => void): void {
+  if (state.spinMs <= 0) return;
+  const { control, lastSeq } = state;
+  const deadline = now() + state.spinMs;
+  let last = true;
+  for (let w = 0, n = state.results.length / 2; w < n; w++) if (Atomics.load(control, Control.DONE + w) !== lastSeq) last = false;
+  while (Atomics.load(control, Control.PHASE) === 1) {
+    const seq = Atomics.load(control, Control.SEQ);
+    if (seq !== lastSeq) {
+      if (Atomics.load(control, Control.GEN) === state.idsGeneration) runUpdate(state, seq, reply);
+      return;
+    }
+    const left = deadline - now();
+    if (left <= 0) return;
+    if (last) Atomics.wait(control, Control.SEQ, lastSeq, left);
+  }
 }
