@@ -16,11 +16,11 @@
  * interleaved with this one's; a CLI that does not print the exit line gets
  * its peak from `/usr/bin/time` when the machine has it.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHAR_RNN_CLI, charRnnTrain, NODE_CONTROL, runTimed } from './cli-run.js';
 import { median } from './median.js';
 
 /** One `char-rnn train` process, as measured. Times in ms since the process started; memory in MiB. */
@@ -51,65 +51,47 @@ export interface FootprintSummary {
   peakRange: Record<string, [number, number]>;
 }
 
-/** The `char-rnn` command of this checkout (it runs the bundle that `npm run build` makes). */
-export const DEFAULT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/char-rnn/dist/cli.js');
-
 const TIME = '/usr/bin/time';
 
 /**
  * Runs `node cli train --updates <updates> --out <temp dir> --json` (plus
- * `args`) with CHAR_RNN_TIMING=1 and returns what it reported. Throws an
- * Error with the child's stderr when it fails or prints no timing line.
+ * `args`) with CHAR_RNN_TIMING=1 and returns what it reported. Rejects with a
+ * one-line Error when it fails or prints no first-update line.
  */
-export function runCliFootprint(cli: string, updates: number, args: readonly string[] = []): FootprintRun {
+export async function runCliFootprint(cli: string, updates: number, args: readonly string[] = []): Promise<FootprintRun> {
   const out = mkdtempSync(join(tmpdir(), 'char-rnn-footprint-'));
   try {
-    const argv = [cli, 'train', '--updates', String(updates), '--out', join(out, 'run'), '--json', ...args];
+    const train = charRnnTrain({ name: `cli-footprint: ${cli}`, cli, updates, out: join(out, 'run'), args });
+    // a CLI without the exit line (an older --base) gets its peak from /usr/bin/time
+    const command = { ...train, expect: { firstUpdate: true, exit: false } };
     const useTime = existsSync(TIME);
-    const start = performance.now();
-    const child = useTime
-      ? spawnSync(TIME, ['-f', 'maxrss-kib %M', process.execPath, ...argv], { env: { ...process.env, CHAR_RNN_TIMING: '1' }, encoding: 'utf8', maxBuffer: 64 << 20 })
-      : spawnSync(process.execPath, argv, { env: { ...process.env, CHAR_RNN_TIMING: '1' }, encoding: 'utf8', maxBuffer: 64 << 20 });
-    const wallMs = performance.now() - start;
-    const first = /first update done ([\d.]+) ms after the process started; ([\d.]+) MiB resident(?:; ([\d.]+) ms of CPU)?/.exec(child.stderr);
-    if (child.status !== 0 || first === null) {
-      throw new Error(`cli-footprint: ${cli} exited ${child.status} without a timing line; stderr: ${child.stderr.slice(-2000)}`);
-    }
-    const exit = /exit [\d.]+ ms after the process started; peak ([\d.]+) MiB resident/.exec(child.stderr);
-    const time = /maxrss-kib (\d+)/.exec(child.stderr);
-    const peakRssMiB = exit ? Number(exit[1]) : time ? Number(time[1]) / 1024 : NaN;
-    return {
-      firstUpdateMs: Number(first[1]),
-      firstUpdateRssMiB: Number(first[2]),
-      firstUpdateCpuMs: first[3] === undefined ? NaN : Number(first[3]),
-      peakRssMiB,
-      wallMs,
-    };
+    const run = await runTimed(useTime ? { ...command, file: TIME, args: ['-f', 'maxrss-kib %M', train.file, ...train.args] } : command);
+    const first = run.timing.firstUpdate!; // runTimed rejects a run without it
+    const time = /maxrss-kib (\d+)/.exec(run.stderr);
+    const peakRssMiB = run.timing.exit ? run.timing.exit.peakMiB : time ? Number(time[1]) / 1024 : NaN;
+    return { firstUpdateMs: first.ms, firstUpdateRssMiB: first.rssMiB, firstUpdateCpuMs: first.cpuMs, peakRssMiB, wallMs: run.wallMs };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
 /** Wall time of one `node -e 0`, in ms: the floor of every start on this machine now. */
-export function nodeStartMs(): number {
-  const start = performance.now();
-  const child = spawnSync(process.execPath, ['-e', '0']);
-  if (child.status !== 0) throw new Error(`cli-footprint: node -e 0 exited ${child.status}`);
-  return performance.now() - start;
+export async function nodeStartMs(): Promise<number> {
+  return (await runTimed(NODE_CONTROL)).wallMs;
 }
 
 /**
  * `runs` rounds; in each, `node -e 0` and then every CLI of `clis` (name →
  * path of a built cli.js) once, in that order. Returns the medians.
  */
-export function measureCliFootprint(clis: Readonly<Record<string, string>>, options: { updates: number; runs: number; args?: readonly string[] }): FootprintSummary {
+export async function measureCliFootprint(clis: Readonly<Record<string, string>>, options: { updates: number; runs: number; args?: readonly string[] }): Promise<FootprintSummary> {
   const names = Object.keys(clis);
   const node: number[] = [];
   const runs: Record<string, FootprintRun[]> = Object.fromEntries(names.map((n) => [n, []]));
   const load = loadavg()[0]!;
   for (let r = 0; r < options.runs; r++) {
-    node.push(nodeStartMs());
-    for (const name of names) runs[name]!.push(runCliFootprint(clis[name]!, options.updates, options.args));
+    node.push(await nodeStartMs());
+    for (const name of names) runs[name]!.push(await runCliFootprint(clis[name]!, options.updates, options.args));
   }
   const medians: Record<string, FootprintRun> = {};
   const peakRange: Record<string, [number, number]> = {};
@@ -137,8 +119,8 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const updates = Number(flag(argv, '--updates') ?? 1);
   const runs = Number(flag(argv, '--runs') ?? 5);
   const base = flag(argv, '--base');
-  const clis: Record<string, string> = base ? { base: resolve(base), this: DEFAULT_CLI } : { this: DEFAULT_CLI };
-  const s = measureCliFootprint(clis, { updates, runs });
+  const clis: Record<string, string> = base ? { base: resolve(base), this: CHAR_RNN_CLI } : { this: CHAR_RNN_CLI };
+  const s = await measureCliFootprint(clis, { updates, runs });
   console.log(`char-rnn train --updates ${updates}: medians of ${runs} runs; node -e 0 ${s.nodeMs.toFixed(0)} ms; load ${s.load.toFixed(1)}`);
   console.log('cli    first update   CPU by then   RSS then   peak RSS (range)          whole run');
   for (const [name, m] of Object.entries(s.medians)) {

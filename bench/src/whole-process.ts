@@ -11,18 +11,15 @@
  * resident memory the child reports at exit (getrusage's maxRSS, both).
  * A control row times `node -e 0`: what starting Node costs here.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { charRnnTrain, NODE_CONTROL, runTimed, type TimedCommand } from './cli-run.js';
 import { numpyEnv } from './numpy.js';
 import { median } from './median.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** char-rnn's CLI, built (the bench runs after `npm run build`). */
-const CHAR_RNN_CLI = join(HERE, '..', '..', 'examples', 'char-rnn', 'dist', 'cli.js');
-const NUMPY_TRAIN = join(HERE, '..', 'numpy_train.py');
+const NUMPY_TRAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'numpy_train.py');
 
 /** One process's numbers. */
 export interface ProcessRun {
@@ -42,43 +39,10 @@ export interface ProcessRow {
   median: ProcessRun;
 }
 
-interface Command {
-  name: string;
-  file: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  updates: number;
-}
-
-const FIRST_UPDATE = /first update done/;
-const PEAK = /timing: .*peak ([\d.]+) MiB resident/;
-
-/** Runs `command` once; rejects with the tail of its stderr when it fails. */
-function runOnce(command: Command): Promise<ProcessRun> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    let firstUpdate: number | null = null;
-    let peak: number | null = null;
-    let stderr = '';
-    const child = spawn(command.file, command.args, { env: command.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-      // the whole stderr so far, not the chunk: a line can arrive in two pieces
-      if (firstUpdate === null && FIRST_UPDATE.test(stderr)) firstUpdate = performance.now();
-      const m = PEAK.exec(stderr);
-      if (m) peak = Number(m[1]);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = (performance.now() - start) / 1000;
-      if (code !== 0) {
-        reject(new Error(`${command.name} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-        return;
-      }
-      resolve({ seconds, firstUpdateSeconds: firstUpdate === null ? null : (firstUpdate - start) / 1000, peakMiB: peak });
-    });
-  });
+/** Runs `command` once; rejects with a one-line Error when it fails or lacks a timing line it must print. */
+async function runOnce(command: TimedCommand): Promise<ProcessRun> {
+  const run = await runTimed(command);
+  return { seconds: run.wallMs / 1000, firstUpdateSeconds: run.firstUpdateSeenMs === null ? null : run.firstUpdateSeenMs / 1000, peakMiB: run.timing.exit?.peakMiB ?? null };
 }
 
 function medianRun(runs: ProcessRun[]): ProcessRun {
@@ -101,31 +65,27 @@ export async function runWholeProcesses(options: { updates: number; repeats: num
     const text = join(dir, 'book.txt');
     writeFileSync(text, options.book);
     const n = String(options.updates);
-    const commands: Command[] = [
-      {
-        name: `char-rnn train --updates ${n}`,
-        file: process.execPath,
-        args: [CHAR_RNN_CLI, 'train', '--updates', n, '--out', join(dir, 'run'), '--json'],
-        env: { ...process.env, CHAR_RNN_TIMING: '1' },
-        updates: options.updates,
-      },
-      {
-        name: `char-rnn train --updates ${n} --dtype float32`,
-        file: process.execPath,
-        args: [CHAR_RNN_CLI, 'train', '--updates', n, '--dtype', 'float32', '--out', join(dir, 'run'), '--json'],
-        env: { ...process.env, CHAR_RNN_TIMING: '1' },
-        updates: options.updates,
-      },
+    const out = join(dir, 'run');
+    const commands: (TimedCommand & { updates: number })[] = [
+      { ...charRnnTrain({ name: `char-rnn train --updates ${n}`, updates: options.updates, out }), updates: options.updates },
+      { ...charRnnTrain({ name: `char-rnn train --updates ${n} --dtype float32`, updates: options.updates, out, args: ['--dtype', 'float32'] }), updates: options.updates },
     ];
     if (options.numpy) {
-      commands.push({ name: `numpy_train.py (${n} updates)`, file: 'python3', args: [NUMPY_TRAIN, text, n, join(dir, 'numpy.npz')], env: numpyEnv(), updates: options.updates });
+      commands.push({
+        name: `numpy_train.py (${n} updates)`,
+        file: 'python3',
+        args: [NUMPY_TRAIN, text, n, join(dir, 'numpy.npz')],
+        env: numpyEnv(),
+        expect: { firstUpdate: true, exit: true },
+        updates: options.updates,
+      });
     }
-    commands.push({ name: 'control: node -e 0', file: process.execPath, args: ['-e', '0'], env: process.env, updates: 0 });
+    commands.push({ ...NODE_CONTROL, updates: 0 });
     const runs: ProcessRun[][] = commands.map(() => []);
     for (let r = 0; r < options.repeats; r++) {
       for (let k = 0; k < commands.length; k++) {
         const i = (k + r) % commands.length;
-        rmSync(join(dir, 'run'), { recursive: true, force: true }); // every char-rnn run starts fresh, never resumes
+        rmSync(out, { recursive: true, force: true }); // every char-rnn run starts fresh, never resumes
         runs[i]!.push(await runOnce(commands[i]!));
       }
       options.log(`  run ${r + 1}/${options.repeats} done`);
