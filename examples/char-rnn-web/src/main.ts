@@ -11,6 +11,7 @@
  * seeded samples shown).
  */
 import { CELLS, cellKind } from './cells.js';
+import { DTYPES } from './dtypes.js';
 import { LongTaskMonitor } from './long-tasks.js';
 import { LossChart } from './loss-chart.js';
 import type { FromWorker, SamplingControls, ToWorker } from './protocol.js';
@@ -97,11 +98,13 @@ drop.addEventListener('drop', (e) => {
   if (file) void useFile(file);
 });
 
-// --- model controls: built from the cell list, so new cells need no HTML -----
+// --- model controls: built from the cell and dtype lists, so new ones need no HTML
 
 const cellSelect = $<HTMLSelectElement>('cell');
 const layersSelect = $<HTMLSelectElement>('layers');
+const dtypeSelect = $<HTMLSelectElement>('dtype');
 for (const c of CELLS) cellSelect.append(new Option(c.label, c.id));
+for (const d of DTYPES) dtypeSelect.append(new Option(d.label, d.id));
 function fillLayers(): void {
   const chosen = layersSelect.value;
   layersSelect.replaceChildren(...cellKind(cellSelect.value).layers.map((n) => new Option(String(n), String(n))));
@@ -123,6 +126,8 @@ function settings(): TrainSettings {
     hidden: number('hidden'),
     layers: Number(layersSelect.value),
     dropout: Number(layersSelect.value) > 1 ? number('dropout') : 0,
+    // Unchecked: the worker refuses a value that is not a dtype (its error shows on the page).
+    dtype: dtypeSelect.value as TrainSettings['dtype'],
     lr: number('lr'),
     seqLength: number('seq-length'),
     clip: 5,

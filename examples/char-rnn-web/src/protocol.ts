@@ -38,7 +38,7 @@ export interface RunStatus {
   updatesPerSec: number;
   vocabSize: number;
   hidden: number;
-  /** The architecture, e.g. "lstm, 2 layers of 32" (and the dropout when there is one). */
+  /** The architecture and dtype, e.g. "lstm, 2 layers of 32, float32" (and the dropout when there is one). */
   model: string;
   /** False when the model was loaded for sampling only. */
   trainable: boolean;

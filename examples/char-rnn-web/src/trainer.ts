@@ -13,13 +13,14 @@
  */
 import { createOptimizer, type Optimizer } from '@weft/optim';
 import { sampleIds, stateDict, type CharRnnModel, type Param, type SamplingOptions } from '@weft/layers';
-import { copy, Rng, withBackend, type Backend } from '@weft/tensor';
+import { copy, Rng, withBackend, type Backend, type DType } from '@weft/tensor';
 import { checkpointStates, type CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
 import { copyParams, copyStates, copyStreamStates, generateFromCheckpoint, modelForConfig, restoreRng } from '@weft/char-rnn-example/model-checkpoint';
 import { lossDivergence, samplingSeed, stepOrDiverge } from '@weft/char-rnn-example/run-rules';
 
 export { samplingSeed };
 import { cellKind } from './cells.js';
+import { dtypeChoice } from './dtypes.js';
 import { TextWalk } from './text-walk.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -35,6 +36,8 @@ export interface TrainSettings {
   layers: number;
   /** Dropout between layers, in [0, 1) (the CLI's --dropout; no effect with one layer). Default 0. */
   dropout?: number;
+  /** The dtype of the weights, gradients, states and optimizer state (the CLI's --dtype). Default 'float64'. */
+  dtype?: DType;
   lr: number;
   seqLength: number;
   /** Gradient clipping to [-clip, clip]; 0 turns it off. */
@@ -90,7 +93,11 @@ export class Trainer {
   /** A batch-1 model of its own for training-time samples: it gets a snapshot of the weights, so drawing can go on while training does. */
   private readonly sampleModel: CharRnnModel;
 
-  /** `backend`: where the models and the optimizer state are allocated, and so where their kernels run. */
+  /**
+   * `backend`: where the models and the optimizer state are allocated, and so
+   * where their kernels run; their dtype is the config's (`modelForConfig`
+   * builds it, the optimizer's state takes each parameter's).
+   */
   private constructor(vocab: Vocabulary, config: RunConfig, walk: TextWalk | null, backend: Backend) {
     this.vocab = vocab;
     this.config = config;
@@ -112,7 +119,10 @@ export class Trainer {
     this.targets = new Int32Array(config.seqLength);
   }
 
-  /** A new run on `text` with the kernels of the current backend. Throws on bad settings or a too-short text. */
+  /**
+   * A new run on `text`, allocated on `backend` in the settings' dtype (model,
+   * sampling model and optimizer state alike). Throws on bad settings or a too-short text.
+   */
   static create(text: string, s: TrainSettings, backend: Backend = 'js'): Trainer {
     checkSettings(s);
     const vocab = Vocabulary.fromText(text);
@@ -136,6 +146,8 @@ export class Trainer {
       valFraction: 0,
     };
     if (s.updates !== undefined) config.updates = s.updates;
+    // As the CLI: a float64 run's config leaves dtype out, so its checkpoint is the one it always was.
+    if (s.dtype === 'float32') config.dtype = 'float32';
     return new Trainer(vocab, config, walk, backend);
   }
 
@@ -312,6 +324,7 @@ export function checkSettings(s: TrainSettings): void {
   positiveInt('sample every', s.sampleEvery);
   positiveInt('sample length', s.sampleLength);
   if (!cellKind(s.cell).layers.includes(s.layers)) throw new Error(`layers must be one of ${cellKind(s.cell).layers.join(', ')} for this cell, got ${s.layers}`);
+  if (s.dtype !== undefined) dtypeChoice(s.dtype);
   if (s.dropout !== undefined && !(s.dropout >= 0 && s.dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${s.dropout}`);
   if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new Error(`learning rate must be a positive number, got ${s.lr}`);
   if (!(s.clip >= 0 && Number.isFinite(s.clip))) throw new Error(`clip must be a finite number ≥ 0, got ${s.clip}`);

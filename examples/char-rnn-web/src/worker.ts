@@ -91,10 +91,10 @@ function status(): RunStatus {
   };
 }
 
-/** "lstm, 2 layers of 32", with ", dropout 0.2" when there is some. */
+/** "lstm, 2 layers of 32, float64", with ", dropout 0.2" before the dtype when there is some. */
 function describeModel(t: Trainer): string {
   const a = t.model.architecture;
-  return `${a.cell}, ${a.layers} layer${a.layers === 1 ? '' : 's'} of ${a.hidden}${a.dropout > 0 && a.layers > 1 ? `, dropout ${a.dropout}` : ''}`;
+  return `${a.cell}, ${a.layers} layer${a.layers === 1 ? '' : 's'} of ${a.hidden}${a.dropout > 0 && a.layers > 1 ? `, dropout ${a.dropout}` : ''}, ${t.model.dtype}`;
 }
 
 function sendProgress(): void {
@@ -235,7 +235,7 @@ async function handle(message: ToWorker): Promise<void> {
       const bytes = encodeCheckpoint(ckpt);
       const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
       const a = trainer.model.architecture;
-      const model = `${a.cell}${a.layers > 1 ? a.layers : ''}-h${a.hidden}`;
+      const model = `${a.cell}${a.layers > 1 ? a.layers : ''}-h${a.hidden}${trainer.model.dtype === 'float32' ? '-f32' : ''}`;
       const name = `char-rnn-${textName.replace(/[^\w.-]+/g, '_') || 'run'}-${model}-u${trainer.update}.safetensors`;
       post({ type: 'checkpoint', id: message.id, bytes: buffer, fileName: name }, [buffer]);
       return;
