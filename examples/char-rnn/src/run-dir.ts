@@ -116,6 +116,15 @@ export const LOSS_CSV_HEADER = 'update,smooth_loss,loss,train_bpc,val_loss,val_b
 export const LOSS_CSV_HEADER_V1 = 'update,smooth_loss,loss';
 
 /**
+ * The calls `LossCsv` appends with (node:fs by default). Part of `CliIO.fs`, the
+ * run's file-system hook, so tests can inject a short write or ENOSPC mid-run.
+ */
+export interface LossCsvFs {
+  writeSync: (fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => number;
+  ftruncateSync: (fd: number, len: number) => void;
+}
+
+/**
  * Appends rows to loss.csv as training goes (`update,smooth_loss,loss,train_bpc,val_loss,val_bpc`;
  * the validation cells are empty on rows without an evaluation). Each row is
  * written to the file immediately (synchronously), so a crash or Ctrl-C keeps
@@ -129,6 +138,7 @@ export class LossCsv {
   private constructor(
     fd: number,
     private readonly file: string,
+    private readonly fs: LossCsvFs,
   ) {
     this.fd = fd;
     this.size = fstatSync(fd).size;
@@ -137,15 +147,16 @@ export class LossCsv {
   /**
    * Opens `file`: truncates it and writes the header, or with `append: true`
    * keeps its rows (writing the header only if the file is new or empty).
+   * `options.fs` replaces node:fs's writeSync and ftruncateSync (tests).
    */
-  static open(file: string, options: { append?: boolean } = {}): LossCsv {
+  static open(file: string, options: { append?: boolean; fs?: Partial<LossCsvFs> } = {}): LossCsv {
     let fd: number;
     try {
       fd = openSync(file, options.append ? 'a+' : 'w');
     } catch (error) {
       throw new FileWriteError(file, error);
     }
-    const csv = new LossCsv(fd, file);
+    const csv = new LossCsv(fd, file, { writeSync: options.fs?.writeSync ?? writeSync, ftruncateSync: options.fs?.ftruncateSync ?? ftruncateSync });
     if (csv.size === 0) csv.write(`${LOSS_CSV_HEADER}\n`);
     return csv;
   }
@@ -163,11 +174,11 @@ export class LossCsv {
     try {
       const bytes = Buffer.from(text, 'utf8');
       let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.size + done);
+      while (done < bytes.length) done += this.fs.writeSync(fd, bytes, done, bytes.length - done, this.size + done);
       this.size += bytes.length;
     } catch (error) {
       try {
-        ftruncateSync(fd, this.size);
+        this.fs.ftruncateSync(fd, this.size);
       } catch {
         // The row stays partial; readLossCsv names the line on a resume.
       }

@@ -143,7 +143,7 @@ export class TrainingRun {
       updatesPerSec: 0,
       etaSeconds: NaN,
     };
-    this.csv = LossCsv.open(place.paths.lossCsv);
+    this.csv = LossCsv.open(place.paths.lossCsv, io.fs ? { fs: io.fs } : {});
     for (const r of place.previousRows) this.csv.append(r);
   }
 
