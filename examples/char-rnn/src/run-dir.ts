@@ -180,7 +180,7 @@ export class LossCsv {
       try {
         this.fs.ftruncateSync(fd, this.size);
       } catch {
-        // The row stays partial; readLossCsv names the line on a resume.
+        // The row stays partial: a resume drops it (readLossCsv's dropPartialRow), as it comes after the last checkpoint.
       }
       throw new FileWriteError(this.file, error);
     }
@@ -196,16 +196,27 @@ export class LossCsv {
 /**
  * Reads the rows of a loss.csv written by `LossCsv` (e.g. to redraw the curve
  * after a resume): this version's six columns, or the three of older versions
- * (`update,smooth_loss,loss`).
+ * (`update,smooth_loss,loss`). Throws an `Error` naming the file and the first
+ * line it cannot read. A last line without its newline is a row cut short (the
+ * process killed between two writes, or a failed append that could not be cut
+ * back): its last number may be a prefix of the real one, so it is never read.
+ * It is an error, or with `dropPartialRow` skipped (as a resume does: such a
+ * row is written after the last checkpoint, see `TrainingRun.loop`).
  */
-export function readLossCsv(file: string): LossRow[] {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0);
+export function readLossCsv(file: string, options: { dropPartialRow?: boolean } = {}): LossRow[] {
+  const text = readFileSync(file, 'utf8');
+  const complete = text.lastIndexOf('\n') + 1;
+  if (complete < text.length && !options.dropPartialRow) {
+    throw new Error(`${file}: line ${text.slice(0, complete).split('\n').length} is incomplete (it has no newline: a row cut short)`);
+  }
+  const lines = text.slice(0, complete).split('\n').filter((line) => line.length > 0);
+  if (lines.length === 0 && complete < text.length) return []; // even the header was cut short
   const columns = lines[0] === LOSS_CSV_HEADER ? 6 : lines[0] === LOSS_CSV_HEADER_V1 ? 3 : 0;
-  if (columns === 0) throw new Error(`readLossCsv: ${file} does not start with "${LOSS_CSV_HEADER}" (or an older version's "${LOSS_CSV_HEADER_V1}")`);
+  if (columns === 0) throw new Error(`${file}: does not start with "${LOSS_CSV_HEADER}" (or an older version's "${LOSS_CSV_HEADER_V1}")`);
   return lines.slice(1).map((line, i) => {
     const cells = line.split(',');
     const fail = (): never => {
-      throw new Error(`readLossCsv: ${file} line ${i + 2} is not ${columns === 3 ? 'three numbers' : 'three numbers and three optional ones'}: ${line}`);
+      throw new Error(`${file}: line ${i + 2} is not ${columns === 3 ? 'three numbers' : 'three numbers and three optional ones'}: ${line}`);
     };
     if (cells.length !== columns) fail();
     const num = (k: number, optional: boolean): number | undefined => {
