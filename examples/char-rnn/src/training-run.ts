@@ -19,6 +19,7 @@ import { isWasmTensor, Rng, wasmFree } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeCheckpoint, loadCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
 import { abortExitCode, abortSignalName, EXIT, type CliIO } from './cli-io.js';
+import { isFileWriteError } from './errors.js';
 import type { FullTrainConfig, TrainConfig } from './config.js';
 import { Vocabulary } from './corpus.js';
 import { copyStreamStates, modelFromCheckpoint } from './model-checkpoint.js';
@@ -160,10 +161,24 @@ export class TrainingRun {
         await pushStates(this.dp, this.model); // a resumed run's states → the workers that own the streams
       }
       return await this.trainAndFinish();
+    } catch (error) {
+      // A write failed mid-run (a full disk, EIO, …): tell how to go on from what is on disk.
+      if (isFileWriteError(error) && !this.trained) error.hint ??= this.recoveryHint();
+      throw error;
     } finally {
       this.csv.close();
       await this.dp?.close();
     }
+  }
+
+  /** Whether the final checkpoint is written (then a resume has nothing left to train). */
+  private trained = false;
+
+  /** What to do after a failed write before the final checkpoint: resume from the last good one, or start again. */
+  private recoveryHint(): string {
+    const good = this.lastGoodCheckpoint ?? (this.s.resumed && this.place.continuing ? { file: this.s.resumed.file, update: this.startUpdate } : undefined);
+    if (good === undefined) return `no checkpoint was written yet: fix that and start again (with --force to reuse ${this.place.outDir})`;
+    return `fix that, then resume from update ${good.update} with: ${resumeCommand(good.file, this.s.corpus.file)}`;
   }
 
   /** Atomically writes one of the run's files (through `io.fs` when a test injects one). */
@@ -471,6 +486,7 @@ export class TrainingRun {
     const { config, update, reporter } = this;
     const paths = this.place.paths;
     await this.save(paths.checkpoint, stoppedBy === 'interrupted' ? 'interrupt' : 'end');
+    this.trained = true;
     const signal = abortSignalName(this.io.signal?.reason);
     if (stoppedBy === 'interrupted') reporter.note(`Interrupted (${signal}) at update ${update}; resume with: ${resumeCommand(paths.checkpoint, this.s.corpus.file)}`);
 
