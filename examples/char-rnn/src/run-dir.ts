@@ -164,8 +164,7 @@ export class LossCsv {
   /** Writes one row now. Throws after `close()`. */
   append(row: LossRow): void {
     if (this.fd === undefined) throw new Error('LossCsv.append: the file is closed');
-    const opt = (x: number | undefined): string => (x === undefined ? '' : String(x));
-    this.write(`${row.update},${row.smoothLoss},${row.loss},${opt(row.trainBpc)},${opt(row.valLoss)},${opt(row.valBpc)}\n`);
+    this.write(lossCsvRow(row));
   }
 
   /** Appends `text` whole, or cuts a partial write back and throws `FileWriteError`. */
@@ -191,6 +190,17 @@ export class LossCsv {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+/** One row of loss.csv as `LossCsv` appends it, with its newline (numbers in full precision). */
+export function lossCsvRow(row: LossRow): string {
+  const opt = (x: number | undefined): string => (x === undefined ? '' : String(x));
+  return `${row.update},${row.smoothLoss},${row.loss},${opt(row.trainBpc)},${opt(row.valLoss)},${opt(row.valBpc)}\n`;
+}
+
+/** A whole loss.csv: the header and `rows`, as `LossCsv` would have appended them. */
+export function lossCsvText(rows: readonly LossRow[]): string {
+  return `${LOSS_CSV_HEADER}\n${rows.map(lossCsvRow).join('')}`;
 }
 
 /**

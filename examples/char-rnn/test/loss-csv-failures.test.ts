@@ -41,7 +41,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ioError = (code: string): Error => Object.assign(new Error(`${code}: injected, write`), { code });
 
 /**
- * node:fs, except that loss.csv's `row`-th row (the header is row 0) fails:
+ * node:fs, except that the `row`-th row appended to loss.csv (1: the first; the header and a resume's earlier rows are written atomically) fails:
  * 'refused' throws `code` before writing a byte; 'short' writes half the row,
  * then the next call throws `code`; 'short-uncut' does the same and the cut
  * back fails too (EIO), so the half row stays. Every later write fails too: the disk stays full.
@@ -55,7 +55,7 @@ function csvFaultAt(row: number, code: string, how: 'refused' | 'short' | 'short
     unlink: fsp.unlink,
     writeSync: (fd, buffer, offset, length, position) => {
       if (failing) throw ioError(code);
-      if (calls++ === row) {
+      if (++calls === row) {
         failing = true;
         if (how === 'refused') throw ioError(code);
         return writeSync(fd, buffer, offset, Math.ceil(length / 2), position);
@@ -118,6 +118,41 @@ describe('a loss.csv append that fails mid-run', () => {
     );
     expect(readFileSync(join(out, 'loss.csv'), 'utf8')).toBe(`${readFileSync(join(straight, 'loss.csv'), 'utf8').split('\n')[0]}\n`);
     expect((await run([...trainArgs(out), '--force'])).code).toBe(0);
+    expect(readFileSync(join(out, 'loss.csv')).equals(readFileSync(join(straight, 'loss.csv')))).toBe(true);
+  });
+});
+
+describe('a resume on a full disk', () => {
+  it('leaves the rows before the checkpoint whole (loss.csv is not emptied), and a later resume continues', async () => {
+    const out = join(dir, 'resume-full');
+    expect((await run(trainArgs(out).map((a) => (a === '60' ? '40' : a)))).code).toBe(0);
+    const before = readFileSync(join(out, 'loss.csv'));
+    let calls = 0;
+    const full: AtomicWriteFs & LossCsvFs = {
+      // The temporary loss.csv is refused, as is every append after the first (the header).
+      open: (async (path: string, flags: string) => {
+        const handle = await fsp.open(path, flags);
+        if (!String(path).includes('.loss.csv.')) return handle;
+        const writeFile = async (): Promise<void> => {
+          throw ioError('ENOSPC');
+        };
+        return Object.assign(Object.create(handle) as object, { writeFile, sync: () => handle.sync(), close: () => handle.close() });
+      }) as unknown as AtomicWriteFs['open'],
+      rename: fsp.rename,
+      unlink: fsp.unlink,
+      writeSync: (fd, buffer, offset, length, position) => {
+        if (calls++ > 0) throw ioError('ENOSPC');
+        return writeSync(fd, buffer, offset, length, position);
+      },
+      ftruncateSync,
+    };
+    const res = await runWith(full, ['train', '--resume', join(out, 'checkpoint.safetensors'), '--data', data, '--updates', '60', '--json']);
+    expect(res.code).toBe(EXIT.failed);
+    expect(res.stderr).toMatch(/^char-rnn: cannot write .*loss\.csv: no space left on device \(ENOSPC\); files written before are intact; fix that, then resume from update 40 with: .*\n$/);
+    expect(readFileSync(join(out, 'loss.csv')).equals(before)).toBe(true);
+    expect(readdirSync(out).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const resumed = await run(['train', '--resume', join(out, 'checkpoint.safetensors'), '--data', data, '--updates', '60', '--json']);
+    expect(resumed.code).toBe(0);
     expect(readFileSync(join(out, 'loss.csv')).equals(readFileSync(join(straight, 'loss.csv')))).toBe(true);
   });
 });
