@@ -5,6 +5,7 @@
  */
 import type { AtomicWriteFs } from './atomic-write.js';
 import type { OutputStream } from './progress.js';
+import type { LossCsvFs } from './run-dir.js';
 
 /** Where a command reads its environment from: output streams and an optional stop signal. */
 export interface CliIO {
@@ -15,8 +16,11 @@ export interface CliIO {
    * the report, and returns the code of `abortExitCode(signal.reason)`.
    */
   signal?: AbortSignal;
-  /** The file-system calls of atomic writes (node:fs/promises by default; tests inject failures such as ENOSPC). */
-  fs?: AtomicWriteFs;
+  /**
+   * The file-system calls of atomic writes (node:fs/promises by default) and of
+   * loss.csv's appends (node:fs by default); tests inject failures such as ENOSPC.
+   */
+  fs?: AtomicWriteFs & Partial<LossCsvFs>;
 }
 
 /**

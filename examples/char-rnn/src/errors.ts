@@ -16,10 +16,13 @@ export class UserError extends Error {
 /**
  * A file could not be written or read back for a reason outside the
  * program: the disk is full, permission was withdrawn, the device failed.
- * The CLI prints `char-rnn: cannot write <file>: <cause>` on one line and
- * exits with status 1; atomic writes leave the previous version intact.
+ * The CLI prints `char-rnn: cannot write <file>: <cause>` and the `hint` on
+ * one line and exits with status 1; atomic writes leave the previous version intact.
  */
 export class FileWriteError extends Error {
+  /** What the user can do about it ("fix that, then resume with: …"), printed after the message when set. */
+  hint?: string;
+
   /** `file` is the path the program meant to write; `cause` the file-system error. */
   constructor(
     readonly file: string,

@@ -213,7 +213,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return EXIT.usage;
     }
     if (isFileWriteError(error)) {
-      io.stderr.write(`char-rnn: ${oneLine(error.message)}; files written before are intact\n`);
+      const hint = error.hint === undefined ? '' : `; ${error.hint}`;
+      io.stderr.write(`char-rnn: ${oneLine(error.message)}; files written before are intact${oneLine(hint)}\n`);
       return EXIT.failed;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -116,6 +116,15 @@ export const LOSS_CSV_HEADER = 'update,smooth_loss,loss,train_bpc,val_loss,val_b
 export const LOSS_CSV_HEADER_V1 = 'update,smooth_loss,loss';
 
 /**
+ * The calls `LossCsv` appends with (node:fs by default). Part of `CliIO.fs`, the
+ * run's file-system hook, so tests can inject a short write or ENOSPC mid-run.
+ */
+export interface LossCsvFs {
+  writeSync: (fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => number;
+  ftruncateSync: (fd: number, len: number) => void;
+}
+
+/**
  * Appends rows to loss.csv as training goes (`update,smooth_loss,loss,train_bpc,val_loss,val_bpc`;
  * the validation cells are empty on rows without an evaluation). Each row is
  * written to the file immediately (synchronously), so a crash or Ctrl-C keeps
@@ -129,6 +138,7 @@ export class LossCsv {
   private constructor(
     fd: number,
     private readonly file: string,
+    private readonly fs: LossCsvFs,
   ) {
     this.fd = fd;
     this.size = fstatSync(fd).size;
@@ -137,15 +147,16 @@ export class LossCsv {
   /**
    * Opens `file`: truncates it and writes the header, or with `append: true`
    * keeps its rows (writing the header only if the file is new or empty).
+   * `options.fs` replaces node:fs's writeSync and ftruncateSync (tests).
    */
-  static open(file: string, options: { append?: boolean } = {}): LossCsv {
+  static open(file: string, options: { append?: boolean; fs?: Partial<LossCsvFs> } = {}): LossCsv {
     let fd: number;
     try {
       fd = openSync(file, options.append ? 'a+' : 'w');
     } catch (error) {
       throw new FileWriteError(file, error);
     }
-    const csv = new LossCsv(fd, file);
+    const csv = new LossCsv(fd, file, { writeSync: options.fs?.writeSync ?? writeSync, ftruncateSync: options.fs?.ftruncateSync ?? ftruncateSync });
     if (csv.size === 0) csv.write(`${LOSS_CSV_HEADER}\n`);
     return csv;
   }
@@ -153,8 +164,7 @@ export class LossCsv {
   /** Writes one row now. Throws after `close()`. */
   append(row: LossRow): void {
     if (this.fd === undefined) throw new Error('LossCsv.append: the file is closed');
-    const opt = (x: number | undefined): string => (x === undefined ? '' : String(x));
-    this.write(`${row.update},${row.smoothLoss},${row.loss},${opt(row.trainBpc)},${opt(row.valLoss)},${opt(row.valBpc)}\n`);
+    this.write(lossCsvRow(row));
   }
 
   /** Appends `text` whole, or cuts a partial write back and throws `FileWriteError`. */
@@ -163,13 +173,13 @@ export class LossCsv {
     try {
       const bytes = Buffer.from(text, 'utf8');
       let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.size + done);
+      while (done < bytes.length) done += this.fs.writeSync(fd, bytes, done, bytes.length - done, this.size + done);
       this.size += bytes.length;
     } catch (error) {
       try {
-        ftruncateSync(fd, this.size);
+        this.fs.ftruncateSync(fd, this.size);
       } catch {
-        // The row stays partial; readLossCsv names the line on a resume.
+        // The row stays partial: a resume drops it (readLossCsv's dropPartialRow), as it comes after the last checkpoint.
       }
       throw new FileWriteError(this.file, error);
     }
@@ -182,19 +192,41 @@ export class LossCsv {
   }
 }
 
+/** One row of loss.csv as `LossCsv` appends it, with its newline (numbers in full precision). */
+export function lossCsvRow(row: LossRow): string {
+  const opt = (x: number | undefined): string => (x === undefined ? '' : String(x));
+  return `${row.update},${row.smoothLoss},${row.loss},${opt(row.trainBpc)},${opt(row.valLoss)},${opt(row.valBpc)}\n`;
+}
+
+/** A whole loss.csv: the header and `rows`, as `LossCsv` would have appended them. */
+export function lossCsvText(rows: readonly LossRow[]): string {
+  return `${LOSS_CSV_HEADER}\n${rows.map(lossCsvRow).join('')}`;
+}
+
 /**
  * Reads the rows of a loss.csv written by `LossCsv` (e.g. to redraw the curve
  * after a resume): this version's six columns, or the three of older versions
- * (`update,smooth_loss,loss`).
+ * (`update,smooth_loss,loss`). Throws an `Error` naming the file and the first
+ * line it cannot read. A last line without its newline is a row cut short (the
+ * process killed between two writes, or a failed append that could not be cut
+ * back): its last number may be a prefix of the real one, so it is never read.
+ * It is an error, or with `dropPartialRow` skipped (as a resume does: such a
+ * row is written after the last checkpoint, see `TrainingRun.loop`).
  */
-export function readLossCsv(file: string): LossRow[] {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0);
+export function readLossCsv(file: string, options: { dropPartialRow?: boolean } = {}): LossRow[] {
+  const text = readFileSync(file, 'utf8');
+  const complete = text.lastIndexOf('\n') + 1;
+  if (complete < text.length && !options.dropPartialRow) {
+    throw new Error(`${file}: line ${text.slice(0, complete).split('\n').length} is incomplete (it has no newline: a row cut short)`);
+  }
+  const lines = text.slice(0, complete).split('\n').filter((line) => line.length > 0);
+  if (lines.length === 0 && complete < text.length) return []; // even the header was cut short
   const columns = lines[0] === LOSS_CSV_HEADER ? 6 : lines[0] === LOSS_CSV_HEADER_V1 ? 3 : 0;
-  if (columns === 0) throw new Error(`readLossCsv: ${file} does not start with "${LOSS_CSV_HEADER}" (or an older version's "${LOSS_CSV_HEADER_V1}")`);
+  if (columns === 0) throw new Error(`${file}: does not start with "${LOSS_CSV_HEADER}" (or an older version's "${LOSS_CSV_HEADER_V1}")`);
   return lines.slice(1).map((line, i) => {
     const cells = line.split(',');
     const fail = (): never => {
-      throw new Error(`readLossCsv: ${file} line ${i + 2} is not ${columns === 3 ? 'three numbers' : 'three numbers and three optional ones'}: ${line}`);
+      throw new Error(`${file}: line ${i + 2} is not ${columns === 3 ? 'three numbers' : 'three numbers and three optional ones'}: ${line}`);
     };
     if (cells.length !== columns) fail();
     const num = (k: number, optional: boolean): number | undefined => {

@@ -10,7 +10,7 @@ import type { CliIO } from './cli-io.js';
 import { withModelDefaults } from './config.js';
 import { UserError } from './errors.js';
 import { ConsoleReporter, JsonReporter, type TrainReporter } from './progress.js';
-import { defaultRunDir, LOSS_CSV_HEADER, parseSamplesMarkdown, prepareRunDir, readLossCsv, runPaths, type LossRow, type SampleEntry } from './run-dir.js';
+import { defaultRunDir, parseSamplesMarkdown, prepareRunDir, readLossCsv, runPaths, type LossRow, type SampleEntry } from './run-dir.js';
 import { lockRunDir, removeStaleTempFiles } from './run-lock.js';
 import { setUp, type TrainCommandOptions } from './train-setup.js';
 import { TrainingRun } from './training-run.js';
@@ -59,12 +59,14 @@ function readPreviousRows(dir: string, update: number, onSchedule: (update: numb
   const file = runPaths(dir).lossCsv;
   if (!existsSync(file)) return [];
   try {
-    const rows = readLossCsv(file).filter((r) => r.update <= update);
+    // A row cut short at the end is dropped: it was written after the checkpoint (a row comes before its update's checkpoint).
+    const rows = readLossCsv(file, { dropPartialRow: true }).filter((r) => r.update <= update);
     // The row a segment adds at its last update is dropped: a straight run has no row there.
     if (rows.length > 0 && rows.at(-1)!.update === update && !onSchedule(update)) rows.pop();
     return rows;
   } catch (error) {
-    throw new UserError(`cannot continue ${file}: ${(error as Error).message} (expected a header "${LOSS_CSV_HEADER}")`, { cause: error });
+    // readLossCsv's message names the file and the line.
+    throw new UserError(`cannot continue ${(error as Error).message}; repair that line, or move the file away to resume without the earlier rows`, { cause: error });
   }
 }
 

@@ -19,12 +19,13 @@ import { isWasmTensor, Rng, wasmFree } from '@weft/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeCheckpoint, loadCheckpoint, type CharRnnCheckpoint, type EpochEnd } from './checkpoint.js';
 import { abortExitCode, abortSignalName, EXIT, type CliIO } from './cli-io.js';
+import { isFileWriteError } from './errors.js';
 import type { FullTrainConfig, TrainConfig } from './config.js';
 import { Vocabulary } from './corpus.js';
 import { copyStreamStates, modelFromCheckpoint } from './model-checkpoint.js';
 import { renderLossSvg } from './plot.js';
 import type { CheckpointReason, ProgressSnapshot, TrainReporter, TrainSummary } from './progress.js';
-import { LossCsv, readLossCsv, reportMarkdown, samplesMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
+import { LossCsv, lossCsvText, readLossCsv, reportMarkdown, samplesMarkdown, type LossRow, type RunPaths, type SampleEntry } from './run-dir.js';
 import type { TokenIds } from './corpus.js';
 import type { TextStreams } from './streams.js';
 import type { Setup } from './train-setup.js';
@@ -75,7 +76,8 @@ export class TrainingRun {
   private readonly params: Param[];
   private readonly optimizer: Optimizer;
   private readonly vocab: Vocabulary;
-  private readonly csv: LossCsv;
+  /** loss.csv, opened by `run()` (see `openLossCsv`). */
+  private csv: LossCsv | undefined;
   private readonly inputs: Int32Array;
   private readonly targets: Int32Array;
 
@@ -143,8 +145,6 @@ export class TrainingRun {
       updatesPerSec: 0,
       etaSeconds: NaN,
     };
-    this.csv = LossCsv.open(place.paths.lossCsv);
-    for (const r of place.previousRows) this.csv.append(r);
   }
 
   /**
@@ -154,16 +154,44 @@ export class TrainingRun {
    */
   async run(): Promise<number> {
     try {
+      await this.openLossCsv();
       const workers = this.config.workers ?? 1;
       if (workers > 1) {
         this.dp = await startDataParallel(this.model, { workers, backend: this.config.backend, seed: this.config.seed });
         await pushStates(this.dp, this.model); // a resumed run's states → the workers that own the streams
       }
       return await this.trainAndFinish();
+    } catch (error) {
+      // A write failed mid-run (a full disk, EIO, …): tell how to go on from what is on disk.
+      if (isFileWriteError(error) && !this.trained) error.hint ??= this.recoveryHint();
+      throw error;
     } finally {
-      this.csv.close();
+      this.csv?.close();
       await this.dp?.close();
     }
+  }
+
+  /**
+   * Starts loss.csv with the rows carried over (a resume's, up to its
+   * checkpoint), then opens it for appending. The rows are written atomically,
+   * not by truncating and appending: a resume that fails (a full disk) or is
+   * killed while rewriting them leaves the old loss.csv whole, whose rows the
+   * next resume needs.
+   */
+  private async openLossCsv(): Promise<void> {
+    const file = this.place.paths.lossCsv;
+    await this.write(file, lossCsvText(this.place.previousRows));
+    this.csv = LossCsv.open(file, { append: true, ...(this.io.fs ? { fs: this.io.fs } : {}) });
+  }
+
+  /** Whether the final checkpoint is written (then a resume has nothing left to train). */
+  private trained = false;
+
+  /** What to do after a failed write before the final checkpoint: resume from the last good one, or start again. */
+  private recoveryHint(): string {
+    const good = this.lastGoodCheckpoint ?? (this.s.resumed && this.place.continuing ? { file: this.s.resumed.file, update: this.startUpdate } : undefined);
+    if (good === undefined) return `no checkpoint was written yet: fix that and start again (with --force to reuse ${this.place.outDir})`;
+    return `fix that, then resume from update ${good.update} with: ${resumeCommand(good.file, this.s.corpus.file)}`;
   }
 
   /** Atomically writes one of the run's files (through `io.fs` when a test injects one). */
@@ -306,7 +334,7 @@ export class TrainingRun {
       this.lastVal = { update: this.update, loss: row.valLoss };
       this.reporter.validation({ update: this.update, epoch: this.stepEpoch, valLoss: row.valLoss, valBpc: row.valBpc, trainBpc: row.trainBpc! });
     }
-    this.csv.append(row);
+    this.csv!.append(row);
     this.reporter.logPoint(this.snapshot);
   }
 
@@ -425,7 +453,7 @@ export class TrainingRun {
       // With a validation set the run ends with an evaluation (unless one was just done).
       const logged = update % config.logEvery === 0 || (this.evalModel !== undefined && update % config.evalEvery === 0);
       if (update > this.startUpdate && !logged) this.log(this.evalModel !== undefined);
-      this.csv.close();
+      this.csv?.close();
       await this.checkBest();
     }
     const summary = {
@@ -471,6 +499,7 @@ export class TrainingRun {
     const { config, update, reporter } = this;
     const paths = this.place.paths;
     await this.save(paths.checkpoint, stoppedBy === 'interrupted' ? 'interrupt' : 'end');
+    this.trained = true;
     const signal = abortSignalName(this.io.signal?.reason);
     if (stoppedBy === 'interrupted') reporter.note(`Interrupted (${signal}) at update ${update}; resume with: ${resumeCommand(paths.checkpoint, this.s.corpus.file)}`);
 

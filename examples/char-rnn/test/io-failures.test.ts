@@ -50,16 +50,18 @@ async function runWith(fs: AtomicWriteFs, args: string[]): Promise<{ code: numbe
 
 describe('I/O failures', () => {
   it.each([
-    ['checkpoint.safetensors', 3],
-    ['report.md', 1],
-    ['samples.md', 2],
-  ])('a full disk while writing %s: exit 1, one line, the previous files intact', async (file, failAt) => {
+    ['checkpoint.safetensors', 3, true],
+    ['report.md', 1, false], // written after the final checkpoint: nothing left to resume
+    ['samples.md', 2, true],
+  ])('a full disk while writing %s: exit 1, one line, the previous files intact', async (file, failAt, resumable) => {
     const out = join(dir, `full-${file}`);
     const res = await runWith(fullDiskAfter(`.${file}.`, failAt), [
       'train', '--data', data, '--hidden', '8', '--updates', '60', '--checkpoint-every', '10', '--sample-every', '20', '--out', out, '--json',
     ]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toBe(`char-rnn: cannot write ${join(out, file)}: no space left on device (ENOSPC); files written before are intact\n`);
+    // Failed mid-run, the line says how to go on: from update 20's checkpoint (the one before the failure).
+    const hint = resumable ? `; fix that, then resume from update 20 with: npm run char-rnn -- train --resume ${join(out, 'checkpoint.safetensors')} --data ${data}` : '';
+    expect(res.stderr).toBe(`char-rnn: cannot write ${join(out, file)}: no space left on device (ENOSPC); files written before are intact${hint}\n`);
     const names = readdirSync(out);
     expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(names).not.toContain('.char-rnn.lock');

@@ -126,6 +126,19 @@ describe('LossCsv', () => {
     expect(() => readLossCsv(file)).toThrow(/line 2 is not three numbers/);
   });
 
+  test('readLossCsv never reads a last row cut short (no newline), which could parse as a wrong number', async () => {
+    const file = join(dir, 'cut.csv');
+    const whole = 'update,smooth_loss,loss,train_bpc,val_loss,val_bpc\n10,50,49,2.885,,\n20,49,48,2.827,47.5,2.7456\n';
+    await writeFile(file, whole.slice(0, -3)); // "…,2.74": six cells, a valid number, the wrong one
+    expect(() => readLossCsv(file)).toThrow(/cut\.csv: line 3 is incomplete/);
+    expect(readLossCsv(file, { dropPartialRow: true })).toEqual([{ update: 10, smoothLoss: 50, loss: 49, trainBpc: 2.885 }]);
+    await writeFile(file, 'update,smooth_l'); // killed while writing the header
+    expect(() => readLossCsv(file)).toThrow(/line 1 is incomplete/);
+    expect(readLossCsv(file, { dropPartialRow: true })).toEqual([]);
+    await writeFile(file, whole);
+    expect(readLossCsv(file).map((r) => r.valBpc)).toEqual([undefined, 2.7456]);
+  });
+
   test('readLossCsv rejects a file of another shape', async () => {
     const file = join(dir, 'other.csv');
     await writeFile(file, 'a,b\n1,2\n');
