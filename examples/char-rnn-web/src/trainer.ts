@@ -5,8 +5,8 @@
  *   zero the grads; loss = model.lossAndGradients(X, Y) on the next window
  *   (h carries over); AdaGrad with clipping to ±clip; smooth = loss on the
  *   first update, 0.999·smooth + 0.001·loss after; each epoch starts at the
- *   beginning of the text with h = 0; a loss above three times the first is
- *   divergence.
+ *   beginning of the text with h = 0; a loss (the mean of the last 100
+ *   updates) above three times the first is divergence.
  *
  * Same text, settings, seed and backend as the CLI → the same run, so
  * checkpoints and samples move between the two.
@@ -16,7 +16,7 @@ import { sampleIds, stateDict, type CharRnnModel, type Param, type SamplingOptio
 import { copy, Rng, withBackend, type Backend, type DType } from '@weft/tensor';
 import { checkpointStates, type CharRnnCheckpoint as RunCheckpoint } from '@weft/char-rnn-example/checkpoint-codec';
 import { copyParams, copyStates, copyStreamStates, generateFromCheckpoint, modelForConfig, restoreRng } from '@weft/char-rnn-example/model-checkpoint';
-import { lossDivergence, samplingSeed, stepOrDiverge } from '@weft/char-rnn-example/run-rules';
+import { DivergenceWatch, samplingSeed, stepOrDiverge } from '@weft/char-rnn-example/run-rules';
 
 export { samplingSeed };
 import { cellKind } from './cells.js';
@@ -82,10 +82,12 @@ export class Trainer {
   loss = NaN;
   bestSmoothLoss = Infinity;
   bestUpdate: number | undefined;
-  /** The loss of the first update; a loss above three times it is divergence (the CLI's rule). */
+  /** The loss of the first update; a mean loss above three times it is divergence (the CLI's rule). */
   initialLoss: number | undefined;
   /** What made the run diverge, when `step()` said 'diverged'. */
   divergence = '';
+  /** The CLI's divergence rule, made at the first step (a loaded run's window starts from its smooth loss). */
+  private divergenceWatch: DivergenceWatch | null = null;
   /** The smooth loss at the end of every epoch (kept in checkpoints for the CLI's report). */
   epochEnds: { epoch: number; update: number; smoothLoss: number }[] = [];
   private readonly inputs: Int32Array;
@@ -213,7 +215,8 @@ export class Trainer {
 
   /**
    * One update, as the CLI's, or the reason there is none: a limit (see
-   * `advance`) or divergence — a loss that is not finite or above three times
+   * `advance`) or divergence — a loss that is not finite or, averaged over
+   * the last 100 updates (the CLI's `DivergenceWatch`), above three times
    * the run's first loss, or the optimizer refusing a non-finite gradient (the
    * weights are then left as they were, and `divergence` says what happened).
    * At the end of the text the epoch is counted at once and the next one
@@ -229,7 +232,8 @@ export class Trainer {
     const at = this.update + 1;
     if (Number.isFinite(loss)) this.initialLoss ??= loss;
     // The CLI's rules: the optimizer steps only when the loss did not diverge.
-    const diverged = lossDivergence(loss, this.initialLoss ?? loss, at) ?? stepOrDiverge(this.optimizer, at);
+    this.divergenceWatch ??= new DivergenceWatch(this.config.seqLength, this.update > 0 ? this.smoothLoss : undefined);
+    const diverged = this.divergenceWatch.check(loss, this.initialLoss ?? loss, at) ?? stepOrDiverge(this.optimizer, at);
     if (diverged !== null) {
       this.divergence = diverged;
       return 'diverged';

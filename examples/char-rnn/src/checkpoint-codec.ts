@@ -76,7 +76,7 @@ export interface CharRnnCheckpoint {
   rng: RngState;
   /** Lowest smooth loss seen so far (optional). */
   bestSmoothLoss?: number;
-  /** The loss of the run's first update (optional): divergence is a loss above three times it. */
+  /** The loss of the run's first update (optional): divergence is a mean loss (see `DivergenceWatch`) above three times it. */
   initialLoss?: number;
   /** The update at which the best model was reached (optional). */
   bestUpdate?: number;

@@ -11,7 +11,7 @@
  */
 import type { DataParallel } from '@weft/layers';
 import { pullStates, pushStates, startDataParallel } from './parallel.js';
-import { lossDivergence, samplingSeed, stepOrDiverge } from './run-rules.js';
+import { DivergenceWatch, samplingSeed, stepOrDiverge } from './run-rules.js';
 import { generateIds, stateDict, type CharRnnModel, type Param } from '@weft/layers';
 import type { Optimizer } from '@weft/optim';
 import { resolve } from 'node:path';
@@ -96,8 +96,10 @@ export class TrainingRun {
   private readonly totalUpdates: number;
   private readonly snapshot: ProgressSnapshot;
   private startedAt = 0;
-  /** The loss of the run's first update; a loss above three times it is divergence. */
+  /** The loss of the run's first update; a mean loss above three times it is divergence. */
   private initialLoss: number | undefined;
+  /** The divergence rule: losses averaged over ≥ 2,500 characters, as Karpathy's char-rnn's batch. */
+  private readonly divergenceWatch: DivergenceWatch;
   /** Why the run diverged, for the message. */
   private divergence = '';
 
@@ -132,6 +134,8 @@ export class TrainingRun {
     this.stepEpoch = this.epoch + 1;
     // Checkpoints of older versions lack it: the loss of a uniform guess, T·ln K, is what a first update sees.
     this.initialLoss = s.resumed ? (s.resumed.ckpt.initialLoss ?? s.config.seqLength * Math.log(s.vocab.size)) : undefined;
+    // A resumed run's window starts from the smooth loss it continues from, not from one window's loss.
+    this.divergenceWatch = new DivergenceWatch(s.config.seqLength * s.config.batch, s.resumed ? s.smoothLoss : undefined);
     this.startUpdate = s.update;
     this.totalUpdates = plannedTotal(s.config, s.streams, s.update, s.epoch);
     this.snapshot = {
@@ -274,8 +278,9 @@ export class TrainingRun {
   /**
    * One update on the next window of every stream. False, with nothing stepped,
    * when the run diverges (as Karpathy's char-rnn decides): the loss is not
-   * finite or above three times the initial loss, or the optimizer refuses a
-   * non-finite gradient.
+   * finite, or its mean over the last ≥ 2,500 characters of updates is above
+   * three times the initial loss (`DivergenceWatch`), or the optimizer refuses
+   * a non-finite gradient.
    */
   private async step(): Promise<boolean> {
     this.streams.next(this.inputs, this.targets);
@@ -286,7 +291,7 @@ export class TrainingRun {
     const at = this.update + 1;
     if (Number.isFinite(loss)) this.initialLoss ??= loss;
     // The optimizer steps only when the loss did not diverge.
-    const diverged = lossDivergence(loss, this.initialLoss ?? loss, at) ?? stepOrDiverge(this.optimizer, at);
+    const diverged = this.divergenceWatch.check(loss, this.initialLoss ?? loss, at) ?? stepOrDiverge(this.optimizer, at);
     if (diverged !== null) {
       this.divergence = diverged;
       return false;
