@@ -278,6 +278,33 @@ describe('dataParallel (in-thread ports)', () => {
     expect(again).toEqual(losses);
   });
 
+  it('where Atomics.wait may not block (a browser page serving a worker loop itself), the poll gives up: no error, the same updates', async () => {
+    const atomics = Atomics as unknown as { wait: unknown };
+    const wait = atomics.wait;
+    const model = build(spec(), 4);
+    const plain = build(spec(), 4);
+    const replies: string[] = [];
+    // The coordinator's ends, tapped: every reply a worker sends is recorded.
+    const tap = (port: WorkerPort): WorkerPort => ({
+      ...port,
+      addEventListener: (type, fn) =>
+        port.addEventListener(type, type === 'message' ? (e: { data: { type: string; message?: string } }) => (replies.push(e.data.message ?? e.data.type), fn(e)) : fn),
+    });
+    const dp = await dataParallel(model, { spec: spec(), batch: 4, ports: [tap(inThreadWorker()), tap(inThreadWorker())] });
+    running.push(dp);
+    atomics.wait = () => {
+      throw new TypeError('Atomics.wait cannot be called in this context');
+    };
+    try {
+      for (const [x, y] of windows(4, 6, 3)) {
+        expect(maxRelative([await dp.lossAndGradients(x, y)], [plain.lossAndGradients(x, y)])).toBeLessThanOrEqual(1e-12);
+      }
+    } finally {
+      atomics.wait = wait;
+    }
+    expect(replies.filter((r) => r !== 'ready')).toEqual([]);
+  });
+
   it('stats account for every update', async () => {
     const model = build(spec(), 4);
     const dp = await dataParallel(model, { spec: spec(), batch: 4, ports: [inThreadWorker(), inThreadWorker()] });

@@ -288,6 +288,12 @@ function pollForNext(state: WorkerState, reply: (r: Reply) => void): void {
     }
     const left = deadline - now();
     if (left <= 0) return;
-    if (last) Atomics.wait(control, Control.SEQ, lastSeq, left);
+    if (last) {
+      try {
+        Atomics.wait(control, Control.SEQ, lastSeq, left);
+      } catch {
+        return; // a browser's main thread may not block (a worker loop served in the page): back to the message loop
+      }
+    }
   }
 }
