@@ -119,6 +119,15 @@ const watchFrames = (page) =>
   });
 const longFrames = async (page) => JSON.stringify(await page.evaluate(() => window.longFrames ?? []));
 
+/** Sets the hidden size and the update limit, presses Start and waits for the pause at the limit; the status line then. */
+async function trainInPage(page, { hidden, updates }) {
+  await setValue(page, 'hidden', hidden);
+  await setValue(page, 'updates', updates);
+  await page.click('#start');
+  await waitPausedAt(page, updates);
+  return page.textContent('#status');
+}
+
 /** Clicks Download and saves the page's checkpoint in the work directory: its suggested name and its path. */
 async function downloadCheckpoint(page) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
@@ -229,11 +238,7 @@ try {
   // 3b. A 2-layer LSTM trained in the page: its checkpoint (format 2, every parameter and state) samples with the CLI to the page's text.
   await page.selectOption('#cell', 'lstm');
   await page.selectOption('#layers', '2');
-  await setValue(page, 'hidden', 32);
-  await setValue(page, 'updates', 300);
-  await page.click('#start');
-  await waitPausedAt(page, 300);
-  const lstmStatus = await page.textContent('#status');
+  const lstmStatus = await trainInPage(page, { hidden: 32, updates: 300 });
   const { name: lstmCheckpointName, file: lstmCheckpoint } = await downloadCheckpoint(page);
   const lstmRequest = { seed: 8, length: 200, prime: 'We ', temperature: 0.9, topP: 1 };
   const lstmShown = await pageSample(page, lstmRequest);
@@ -249,11 +254,7 @@ try {
   // 3c. float32 (the dtype select): the run of step 2 (hidden 100, seed 1, 500 updates) in float32 trains, the
   // status says so, and its checkpoint (float32) samples with the CLI to the page's text.
   await page.selectOption('#dtype', 'float32');
-  await setValue(page, 'hidden', 100);
-  await setValue(page, 'updates', 500);
-  await page.click('#start');
-  await waitPausedAt(page, 500);
-  const f32Status = await page.textContent('#status');
+  const f32Status = await trainInPage(page, { hidden: 100, updates: 500 });
   const f32Chart = await page.evaluate(() => ({ ...document.getElementById('chart').dataset }));
   const f32Rate = Number(await page.getAttribute('#rate', 'data-value'));
   const [f32First, f32Last] = [Number(f32Chart.first), Number(f32Chart.last)];
