@@ -102,6 +102,8 @@ export class TrainingRun {
   private readonly divergenceWatch: DivergenceWatch;
   /** Why the run diverged, for the message. */
   private divergence = '';
+  /** Whether the final checkpoint is written (then a resume has nothing left to train). */
+  private trained = false;
 
   constructor(
     private readonly s: Setup,
@@ -187,9 +189,6 @@ export class TrainingRun {
     await this.write(file, lossCsvText(this.place.previousRows));
     this.csv = LossCsv.open(file, { append: true, ...(this.io.fs ? { fs: this.io.fs } : {}) });
   }
-
-  /** Whether the final checkpoint is written (then a resume has nothing left to train). */
-  private trained = false;
 
   /** What to do after a failed write before the final checkpoint: resume from the last good one, or start again. */
   private recoveryHint(): string {

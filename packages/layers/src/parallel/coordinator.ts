@@ -310,10 +310,12 @@ export class DataParallel {
     const seq = this.seq + 1;
     const previousDone = this.shares.map((_, w) => Atomics.load(this.control, Control.DONE + w));
     const sending = now();
-    const replies = await this.request(who, this.stepTimeout, {
-      phase: 1,
+    const replies = await this.request(
+      who,
+      this.stepTimeout,
+      (_w, id) => ({ type: 'step', id, seq, ...(newIds ? { ids: newIds } : {}) }),
       // Publishes the update: its number goes last, after the parameters, ids, T, flag and request id.
-      publish: (id) => {
+      (id) => {
         Atomics.store(this.control, Control.T, T);
         Atomics.store(this.control, Control.TRAIN, train ? 1 : 0);
         Atomics.store(this.control, Control.ID, id);
@@ -322,8 +324,7 @@ export class DataParallel {
         Atomics.notify(this.control, Control.SEQ);
         if (this.waitAsync !== undefined) this.shares.forEach((_, w) => this.watchDone(w, id, seq, previousDone[w]!));
       },
-      make: (_w, id) => ({ type: 'step', id, seq, ...(newIds ? { ids: newIds } : {}) }),
-    });
+    );
     const received = now();
     let coordinator = sending - started;
     let loss = 0;
@@ -415,19 +416,14 @@ export class DataParallel {
 
   /**
    * Posts one request to every worker and resolves to their replies, in worker
-   * order. Any request but an update first sets PHASE to 0, so that a polling
-   * worker goes back to its message loop to read it; an update sets it to 1 and
-   * publishes itself in the control block (`publish`) before its messages go.
+   * order. An update comes with `publish`, which writes it into the control
+   * block before its messages go, and sets PHASE to 1; any other request sets
+   * PHASE to 0, so that a polling worker goes back to its message loop to read it.
    */
-  private request(
-    what: string,
-    timeoutMs: number,
-    how: ((w: number, id: number) => Request) | { phase: 1; publish: (id: number) => void; make: (w: number, id: number) => Request },
-  ): Promise<Reply[]> {
+  private request(what: string, timeoutMs: number, make: (w: number, id: number) => Request, publish?: (id: number) => void): Promise<Reply[]> {
     this.checkUsable(what);
     const id = this.nextId++;
-    const make = typeof how === 'function' ? how : how.make;
-    Atomics.store(this.control, Control.PHASE, typeof how === 'function' ? 0 : 1);
+    Atomics.store(this.control, Control.PHASE, publish ? 1 : 0);
     Atomics.notify(this.control, Control.SEQ); // a worker sleeping in its poll re-reads PHASE
     return new Promise<Reply[]>((resolve, reject) => {
       const timer = timers.setTimeout(() => {
@@ -436,7 +432,7 @@ export class DataParallel {
       }, timeoutMs);
       this.pending = { id, what, replies: this.ports.map(() => undefined), remaining: this.ports.length, resolve, reject, timer };
       try {
-        if (typeof how !== 'function') how.publish(id);
+        publish?.(id);
         this.ports.forEach((port, w) => port.postMessage(make(w, id)));
       } catch (err) {
         this.fail(`could not send '${what}' to a worker: ${describeError(err)}`);

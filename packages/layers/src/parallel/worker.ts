@@ -149,6 +149,7 @@ function init(request: Extract<Request, { type: 'init' }>, build: ReplicaBuilder
     }
     total += slot.size;
   });
+  const control = new Int32Array(request.control);
   return {
     worker,
     model,
@@ -156,7 +157,7 @@ function init(request: Extract<Request, { type: 'init' }>, build: ReplicaBuilder
     layout,
     params: request.dtype === 'float32' ? new Float32Array(request.params) : new Float64Array(request.params),
     grads: request.dtype === 'float32' ? new Float32Array(request.grads, worker * total * 4, total) : new Float64Array(request.grads, worker * total * 8, total),
-    control: new Int32Array(request.control),
+    control,
     results: new Float64Array(request.results),
     start: request.start,
     count: request.batch,
@@ -165,7 +166,7 @@ function init(request: Extract<Request, { type: 'init' }>, build: ReplicaBuilder
     ids: null,
     idsGeneration: 0,
     idsCapacity: 0,
-    lastSeq: Atomics.load(new Int32Array(request.control), Control.SEQ),
+    lastSeq: Atomics.load(control, Control.SEQ),
   };
 }
 
@@ -279,7 +280,7 @@ function pollForNext(state: WorkerState, reply: (r: Reply) => void): void {
   const { control, lastSeq } = state;
   const deadline = now() + state.spinMs;
   let last = true;
-  for (let w = 0, n = state.results.length / 2; w < n; w++) if (Atomics.load(control, Control.DONE + w) !== lastSeq) last = false;
+  for (let slot = Control.DONE; slot < control.length; slot++) if (Atomics.load(control, slot) !== lastSeq) last = false;
   while (Atomics.load(control, Control.PHASE) === 1) {
     const seq = Atomics.load(control, Control.SEQ);
     if (seq !== lastSeq) {
